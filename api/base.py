@@ -1,0 +1,31 @@
+"""The one base class per scope for API views: station-scoped and bureau-scoped.
+
+Both resolve the scope and check permissions in ``initial()``, before the handler runs. A station view gets
+``self.station`` and ``self.membership``.
+"""
+
+from rest_framework.views import APIView
+
+from api.permissions import HasBureauRole, HasStationRole, IsStationMemberOrPublicUser, request_membership
+from tenants.models import BureauRole, MemberRole
+
+
+class StationAPIView(APIView):
+    station_roles: tuple[str, ...] = (MemberRole.HEAD, MemberRole.STAFF)
+    permission_classes = [IsStationMemberOrPublicUser, HasStationRole]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.station = request.tenant
+        self.membership = request_membership(request)
+
+
+class BureauAPIView(APIView):
+    bureau_roles: tuple[str, ...] = (BureauRole.ADMIN, BureauRole.VIEWER)
+    permission_classes = [IsStationMemberOrPublicUser, HasBureauRole]
+
+
+class UserAPIView(APIView):
+    """Endpoints about the caller themself: any signed-in user (on a station host, members only, as everywhere)."""
+
+    permission_classes = [IsStationMemberOrPublicUser]

@@ -1,0 +1,45 @@
+"""API permissions. The default one is a backstop under the access middleware: on a station host only members pass,
+on the public host only signed-in users. Role checks come with the per-scope base views in ``api.base``."""
+
+from rest_framework.permissions import BasePermission
+
+from tenants.hosts import is_public_request
+from tenants.models import BureauRole, MemberRole
+from tenants.selectors import membership_get, user_has_bureau_role
+
+
+def request_membership(request):
+    """The membership the access middleware resolved, resolved again for a token-authenticated DRF user."""
+    membership = getattr(request._request, "membership", None)
+    if membership is None or membership.user_id != request.user.pk:
+        membership = membership_get(user=request.user, station=request.tenant)
+        request._request.membership = membership
+    return membership
+
+
+class IsStationMemberOrPublicUser(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if is_public_request(request):
+            return True
+        return request_membership(request) is not None
+
+
+class HasStationRole(BasePermission):
+    """On a station host, a member whose role is in the view's ``station_roles``."""
+
+    def has_permission(self, request, view) -> bool:
+        if is_public_request(request) or not request.user.is_authenticated:
+            return False
+        membership = request_membership(request)
+        roles = getattr(view, "station_roles", (MemberRole.HEAD, MemberRole.STAFF))
+        return membership is not None and membership.role in roles
+
+
+class HasBureauRole(BasePermission):
+    """On the public host, a user whose bureau role is in the view's ``bureau_roles``."""
+
+    def has_permission(self, request, view) -> bool:
+        roles = getattr(view, "bureau_roles", (BureauRole.ADMIN, BureauRole.VIEWER))
+        return is_public_request(request) and user_has_bureau_role(user=request.user, roles=roles)

@@ -1,0 +1,12 @@
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+
+from api.v1 import tenants
+from api.v1.docs import schema_urls
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("me/", tenants.MeView.as_view(), name="api-me"),
+    path("stations/", tenants.BureauStationListView.as_view(), name="api-stations"),
+    *schema_urls("stationnet.urls_public"),
+]

@@ -1,0 +1,221 @@
+"""Django settings for StationNet, read from the environment (twelve-factor).
+
+Every setting an operator may change is an environment variable; ``docs/operations.md`` lists them. A missing or
+malformed one stops start-up with one line naming it (see ``stationnet.env``).
+"""
+
+from pathlib import Path
+
+import dj_database_url
+
+from stationnet import env
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+VAR_DIR = Path(env.text("STATIONNET_VAR_DIR", str(REPO_ROOT / "var")))
+
+# The demo (``make demo``) may run without a configured secret; everything else must be given one.
+DEMO = env.flag("STATIONNET_DEMO")
+DEBUG = env.flag("DJANGO_DEBUG")
+SECRET_KEY = env.text(
+    "DJANGO_SECRET_KEY",
+    "demo-only-secret-key-never-used-in-production" if DEMO else None,
+    expected="a long random string (generate one with `python -c 'import secrets; print(secrets.token_urlsafe(50))'`)",
+)
+
+# Hosts: the public host is the base domain; every station is <code>.<base domain>.
+BASE_DOMAIN = env.text("STATIONNET_BASE_DOMAIN", "localhost").lower()
+URL_SCHEME = env.text("STATIONNET_URL_SCHEME", "http" if DEMO else "https")
+if URL_SCHEME not in {"http", "https"}:
+    raise env.fail("STATIONNET_URL_SCHEME", f"is {URL_SCHEME!r}", "http or https")
+URL_PORT = env.integer("STATIONNET_URL_PORT", 0)
+ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}"]
+
+DATABASE_URL = env.url(
+    "DATABASE_URL",
+    schemes=("postgres", "postgresql"),
+    example="postgres://postgres@127.0.0.1:5432/stationnet",
+)
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Tenancy -------------------------------------------------------------------------------------------------------
+# Apps in the public schema (shared by every station) and apps in each station's own schema. See
+# docs/architecture.md for why each app is where it is.
+SHARED_APPS = [
+    # `tenants` comes first so that its `migrate`/`migrate_schemas` (which also migrate the template) win.
+    "tenants",
+    "django_tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "guardian",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "core.activity",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Station"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+# New stations are cloned from a migrated template schema instead of running every migration: provisioning time
+# does not grow with the number of migrations. `migrate_schemas` keeps the template migrated.
+TENANT_BASE_SCHEMA = "station_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+PUBLIC_SCHEMA_URLCONF = "stationnet.urls_public"
+ROOT_URLCONF = "stationnet.urls_station"
+DEFAULT_NOT_FOUND_TENANT_VIEW = "portal.views.UnknownHostView"
+
+AUTH_USER_MODEL = "tenants.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+GUARDIAN_ANONYMOUS_USER_NAME = None
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+MIDDLEWARE = [
+    "stationnet.health.HealthCheckMiddleware",
+    "tenants.middleware.StationTenantMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenants.middleware.StationAccessMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [REPO_ROOT / "frontend_templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tenants.context_processors.tenancy",
+            ],
+        },
+    },
+]
+WSGI_APPLICATION = "stationnet.wsgi.application"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Language and time: Chinese first ------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [REPO_ROOT / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [REPO_ROOT / "frontend_templates" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# --- Security -----------------------------------------------------------------------------------------------------
+SESSION_COOKIE_SECURE = URL_SCHEME == "https"
+CSRF_COOKIE_SECURE = URL_SCHEME == "https"
+SESSION_COOKIE_HTTPONLY = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = [
+    f"{URL_SCHEME}://{host}{f':{URL_PORT}' if URL_PORT else ''}" for host in (BASE_DOMAIN, f"*.{BASE_DOMAIN}")
+]
+
+# --- E-mail --------------------------------------------------------------------------------------------------------
+EMAIL_BACKEND = env.text("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_FILE_PATH = env.text("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_HOST = env.text("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env.text("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.text("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.flag("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", f"StationNet <noreply@{BASE_DOMAIN}>")
+
+# --- Celery ---------------------------------------------------------------------------------------------------------
+CELERY_BROKER_URL = env.url(
+    "CELERY_BROKER_URL",
+    schemes=("redis", "rediss", "amqp", "amqps", "filesystem"),
+    example="redis://127.0.0.1:6379/0",
+)
+if CELERY_BROKER_URL.startswith("filesystem"):
+    # The embedded broker of the demo and of tests without a configured broker: kombu's file-system transport, a
+    # real transport shared by separate processes through a folder (see stationnet.devstack).
+    _broker_dir = Path(env.text("STATIONNET_BROKER_DIR", str(VAR_DIR / "broker")))
+    _broker_dir.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(_broker_dir), "data_folder_out": str(_broker_dir)}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE: dict = {}
+
+# --- REST API -------------------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsStationMemberOrPublicUser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "StationNet API",
+    "DESCRIPTION": "一站式质量服务站平台接口. On the public host: the bureau's and the shared directory's endpoints; "
+    "on a station host (<code>.<base domain>): that station's endpoints, for its members only.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI is served from the installed sidecar package, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.text("STATIONNET_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600  # invitation links stay valid for a week

@@ -1,0 +1,15 @@
+"""URLs of the public host: the portal, the bureau console, sign-in and the public API."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from portal.views import PortalHomeView
+
+urlpatterns = [
+    path("", PortalHomeView.as_view(), name="home"),
+    path("console/", include("console.urls")),
+    path("accounts/", include("tenants.urls")),
+    path("api/v1/", include("api.v1.urls_public")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

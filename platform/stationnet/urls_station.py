@@ -1,0 +1,12 @@
+"""URLs of a station host (<code>.<base domain>): everything here is for the station's members only."""
+
+from django.urls import include, path
+
+from tenants.views import StationHomeView
+
+urlpatterns = [
+    path("", StationHomeView.as_view(), name="home"),
+    path("accounts/", include("tenants.urls")),
+    path("api/v1/", include("api.v1.urls_station")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

@@ -1,0 +1,97 @@
+"""The demo city: a bureau and three stations with their people, loaded by ``make demo``. Idempotent."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from core.districts import District
+from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
+from tenants.services import membership_create, station_change_status, station_create, user_create
+
+DEMO_PASSWORD = "Demo-2026"  # noqa: S105  (printed on the demo banner on purpose; demo data only)
+
+
+@dataclass(frozen=True)
+class DemoStation:
+    code: str
+    name: str
+    district: str
+    address: str
+    service_phone: str
+    complaint_phone: str
+    head: tuple[str, str]  # username, full name
+    staff: tuple[str, str]
+
+
+DEMO_BUREAU = (("bureau", "刘局", BureauRole.ADMIN), ("bureau-viewer", "周科员", BureauRole.VIEWER))
+DEMO_STATIONS = (
+    DemoStation(
+        "yinzhou",
+        "银州区工业园区一站式质量服务站",
+        District.YINZHOU,
+        "铁岭市银州区工业园区科技路8号",
+        "024-72100001",
+        "024-72100002",
+        ("yinzhou-head", "王建国"),
+        ("yinzhou-staff", "李晓梅"),
+    ),
+    DemoStation(
+        "kaiyuan",
+        "开原市经济开发区一站式质量服务站",
+        District.KAIYUAN,
+        "开原市经济开发区兴开大街18号",
+        "024-73100001",
+        "024-73100002",
+        ("kaiyuan-head", "张志强"),
+        ("kaiyuan-staff", "赵丽娜"),
+    ),
+    DemoStation(
+        "diaobingshan",
+        "调兵山市一站式质量服务站",
+        District.DIAOBINGSHAN,
+        "调兵山市人民大街66号",
+        "024-76100001",
+        "024-76100002",
+        ("diaobingshan-head", "陈卫东"),
+        ("diaobingshan-staff", "孙雪"),
+    ),
+)
+
+
+def _user(username: str, full_name: str, bureau_role: str = "") -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = user_create(
+            username=username,
+            full_name=full_name,
+            email=f"{username}@demo.stationnet.invalid",
+            password=DEMO_PASSWORD,
+            bureau_role=bureau_role,
+        )
+    return user
+
+
+@transaction.atomic
+def demo_city_load() -> list[Station]:
+    for username, full_name, role in DEMO_BUREAU:
+        _user(username, full_name, role)
+    stations = []
+    for spec in DEMO_STATIONS:
+        station = Station.objects.filter(code=spec.code).first()
+        if station is None:
+            head = _user(*spec.head)
+            station = station_create(
+                name=spec.name,
+                code=spec.code,
+                district=spec.district,
+                address=spec.address,
+                service_phone=spec.service_phone,
+                complaint_phone=spec.complaint_phone,
+                head_full_name=head.full_name,
+                head_email=head.email,
+            )
+            membership_create(user=_user(*spec.staff), station=station, role=MemberRole.STAFF)
+            for status in (StationStatus.EVALUATING, StationStatus.PUBLISHED):
+                station = station_change_status(station=station, status=status)
+        stations.append(station)
+    return stations

@@ -1,0 +1,26 @@
+"""Host names and absolute URLs of the public site and of each station."""
+
+from django.conf import settings
+from django_tenants.utils import get_public_schema_name
+
+
+def station_host(code: str) -> str:
+    return f"{code}.{settings.BASE_DOMAIN}"
+
+
+def _origin(host: str) -> str:
+    port = f":{settings.URL_PORT}" if settings.URL_PORT else ""
+    return f"{settings.URL_SCHEME}://{host}{port}"
+
+
+def public_url(path: str = "/") -> str:
+    return _origin(settings.BASE_DOMAIN) + path
+
+
+def station_url(code: str, path: str = "/") -> str:
+    return _origin(station_host(code)) + path
+
+
+def is_public_request(request) -> bool:
+    tenant = getattr(request, "tenant", None)
+    return tenant is None or tenant.schema_name == get_public_schema_name()

@@ -1,0 +1,124 @@
+"""Tenancy: stations (one PostgreSQL schema each), their host names, users and who works where.
+
+Everything here lives in the public schema. Rules about these models (how a station is created, which status may
+follow which, who may be a member) live in ``tenants.services``, never in ``save()``.
+"""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+from core.districts import District
+
+STATION_CODE_VALIDATOR = RegexValidator(
+    r"^[a-z][a-z0-9]{1,29}$",
+    _("Use 2 to 30 lower-case letters and digits, starting with a letter (it becomes the station's host name)."),
+)
+PHONE_VALIDATOR = RegexValidator(
+    r"^[0-9+\-() ]{5,30}$",
+    _("Enter a phone number: digits, spaces, +, - and brackets."),
+)
+
+
+class BureauRole(models.TextChoices):
+    NONE = "", _("None")
+    ADMIN = "admin", _("Bureau administrator")
+    VIEWER = "viewer", _("Bureau viewer")
+
+
+class User(AbstractUser):
+    """A person. Users live once, in the public schema; `Membership` says in which stations they work."""
+
+    full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[PHONE_VALIDATOR])
+    bureau_role = models.CharField(
+        _("bureau role"), max_length=10, choices=BureauRole.choices, blank=True, default=BureauRole.NONE
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+
+class StationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    EVALUATING = "evaluating", _("Under evaluation")
+    PUBLISHED = "published", _("Published")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+class Station(TenantMixin):
+    """A one-stop quality service station (一站式质量服务站); its working data lives in its own schema."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    code = models.CharField(_("code"), max_length=30, unique=True, validators=[STATION_CODE_VALIDATOR])
+    district = models.CharField(_("district"), max_length=20, choices=District.choices)
+    address = models.CharField(_("address"), max_length=200)
+    service_phone = models.CharField(_("service phone"), max_length=30, validators=[PHONE_VALIDATOR])
+    complaint_phone = models.CharField(_("complaint phone"), max_length=30, validators=[PHONE_VALIDATOR])
+    status = models.CharField(_("status"), max_length=12, choices=StationStatus.choices, default=StationStatus.DRAFT)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+
+    # Schemas are created by `tenants.services.station_create`, which clones the template schema.
+    auto_create_schema = True
+    auto_drop_schema = False
+
+    class Meta:
+        verbose_name = _("station")
+        verbose_name_plural = _("stations")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Domain(DomainMixin):
+    class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+
+class MemberRole(models.TextChoices):
+    HEAD = "head", _("Station head")
+    STAFF = "staff", _("Staff")
+
+
+class Membership(models.Model):
+    """Who works in which station, and as what. A user without one is refused everywhere in that station."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    station = models.ForeignKey(
+        Station, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("station")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=MemberRole.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    invitation_sent_at = models.DateTimeField(_("invitation sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["station", "role", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "station"], name="membership_one_per_user_and_station"),
+            # Clause 4.4.2: one station head, responsible for all the station's quality work.
+            models.UniqueConstraint(
+                fields=["station"],
+                condition=models.Q(role="head", is_active=True),
+                name="membership_one_active_head_per_station",
+                violation_error_message=_("This station already has an active station head."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.station} ({self.get_role_display()})"

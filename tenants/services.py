@@ -1,0 +1,195 @@
+"""Writes of stations, users and memberships. Views, commands and tasks call these; nothing else writes."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from core.activity.models import ActivityVerb
+from core.activity.services import activity_record
+from tenants.hosts import station_host, station_url
+from tenants.models import MemberRole, Membership, Station, StationStatus, User
+
+logger = logging.getLogger(__name__)
+
+# Codes that would collide with host names the platform itself uses.
+RESERVED_STATION_CODES = frozenset({"www", "api", "admin", "static", "media", "mail", "public", "template", "console"})
+
+# Clause 3: a station is evaluated by the bureau and published before it serves; it can be suspended and restored.
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    StationStatus.DRAFT: frozenset({StationStatus.EVALUATING}),
+    StationStatus.EVALUATING: frozenset({StationStatus.PUBLISHED, StationStatus.DRAFT}),
+    StationStatus.PUBLISHED: frozenset({StationStatus.SUSPENDED}),
+    StationStatus.SUSPENDED: frozenset({StationStatus.PUBLISHED}),
+}
+
+
+def schema_name_for(code: str) -> str:
+    return f"st_{code}"
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    full_name: str = "",
+    email: str = "",
+    phone: str = "",
+    password: str | None = None,
+    bureau_role: str = "",
+) -> User:
+    user = User(username=username, full_name=full_name, email=email, phone=phone, bureau_role=bureau_role)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def membership_create(*, user: User, station: Station, role: str, invite: bool = False) -> Membership:
+    """Make `user` a member of `station`. With `invite`, e-mail them a link to set their password once committed."""
+    membership = Membership(user=user, station=station, role=role)
+    membership.full_clean()
+    membership.save()
+    with schema_context(station.schema_name), translation.override(settings.LANGUAGE_CODE):
+        activity_record(verb=ActivityVerb.MEMBER_JOINED, actor=user, detail=str(membership.get_role_display()))
+    if invite:
+        from tenants.tasks import membership_invitation_send_task
+
+        transaction.on_commit(lambda: membership_invitation_send_task.delay(membership_id=membership.pk))
+    return membership
+
+
+@transaction.atomic
+def station_create(
+    *,
+    name: str,
+    code: str,
+    district: str,
+    address: str,
+    service_phone: str,
+    complaint_phone: str,
+    head_full_name: str,
+    head_email: str,
+    head_phone: str = "",
+    head_username: str | None = None,
+) -> Station:
+    """Provision a station: its schema (cloned from the template), its host name and its head, who is invited.
+
+    The schema is a copy of the migrated template schema (``TENANT_BASE_SCHEMA``), so provisioning costs the same
+    however many migrations the project has.
+    """
+    code = code.strip().lower()
+    if code in RESERVED_STATION_CODES:
+        raise ValidationError({"code": _("This code is reserved by the platform; choose another.")})
+    station = Station(
+        name=name.strip(),
+        code=code,
+        schema_name=schema_name_for(code),
+        district=district,
+        address=address.strip(),
+        service_phone=service_phone.strip(),
+        complaint_phone=complaint_phone.strip(),
+        status=StationStatus.DRAFT,
+    )
+    station.full_clean()
+    station.save(verbosity=0)
+
+    domain = station.domains.model(domain=station_host(code), tenant=station, is_primary=True)
+    domain.full_clean()
+    domain.save()
+
+    with schema_context(station.schema_name):
+        activity_record(verb=ActivityVerb.STATION_OPENED, detail=station.name)
+
+    head = User.objects.filter(email__iexact=head_email).first() if head_email else None
+    if head is None:
+        head = user_create(
+            username=head_username or head_email,
+            full_name=head_full_name,
+            email=head_email,
+            phone=head_phone,
+        )
+    membership_create(user=head, station=station, role=MemberRole.HEAD, invite=True)
+    logger.info("station %s provisioned in schema %s", station.code, station.schema_name)
+    return station
+
+
+@transaction.atomic
+def station_change_status(*, station: Station, status: str) -> Station:
+    station = Station.objects.select_for_update().get(pk=station.pk)
+    if status not in STATUS_TRANSITIONS.get(station.status, frozenset()):
+        raise ValidationError(
+            {
+                "status": _("A station cannot go from “%(from)s” to “%(to)s”.")
+                % {"from": station.get_status_display(), "to": StationStatus(status).label}
+            }
+        )
+    station.status = status
+    station.status_changed_at = timezone.now()
+    station.full_clean()
+    station.save(update_fields=["status", "status_changed_at"])
+    return station
+
+
+def membership_invitation_send(*, membership_id: int) -> bool:
+    """E-mail a member the link that sets their password. Returns False when there is nothing to send.
+
+    Sent at most once per membership: the send and the stamp are one step, and a membership already stamped, or a
+    user who already has a password, is skipped, so a retried task does not send twice after a success.
+    """
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update()
+            .select_related("user", "station")
+            .filter(pk=membership_id, is_active=True)
+            .first()
+        )
+        if membership is None or membership.invitation_sent_at is not None:
+            return False
+        user = membership.user
+        if not user.email or user.has_usable_password():
+            return False
+        path = reverse(
+            "accounts:invitation",
+            urlconf=settings.ROOT_URLCONF,
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+        context = {
+            "user": user,
+            "membership": membership,
+            "station": membership.station,
+            "link": station_url(membership.station.code, path),
+            "login_url": station_url(membership.station.code, reverse("accounts:login", urlconf=settings.ROOT_URLCONF)),
+            "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+        }
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = render_to_string("tenants/email/invitation_subject.txt", context).strip()
+            body = render_to_string("tenants/email/invitation_body.txt", context)
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        membership.invitation_sent_at = timezone.now()
+        membership.save(update_fields=["invitation_sent_at"])
+    return True
+
+
+@transaction.atomic
+def member_signed_in(*, membership: Membership) -> None:
+    """Note a member's sign-in in the station's activity log."""
+    with schema_context(membership.station.schema_name):
+        activity_record(verb=ActivityVerb.MEMBER_SIGNED_IN, actor=membership.user)
