@@ -203,6 +203,7 @@ def django_setup(env: dict[str, str]) -> None:
 def run_tests(env: dict[str, str], pytest_args: list[str]) -> int:
     env.setdefault("DJANGO_SECRET_KEY", "tests-only-" + secrets.token_urlsafe(32))
     env.setdefault("STATIONNET_URL_SCHEME", "http")
+    env.setdefault("STATIONNET_CELERY_QUEUE", f"tests-{secrets.token_hex(4)}")
     # Pages reference hashed static files, as in production: collect them first.
     manage(env, "collectstatic", "--noinput", "-v", "0")
     result = subprocess.run([sys.executable, "-m", "pytest", *pytest_args], env=env, cwd=REPO_ROOT, check=False)

@@ -71,6 +71,8 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 # does not grow with the number of migrations. `migrate_schemas` keeps the template migrated.
 TENANT_BASE_SCHEMA = "station_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# Set the search path once per request and schema change, not before every query.
+TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "stationnet.urls_public"
 ROOT_URLCONF = "stationnet.urls_station"
 DEFAULT_NOT_FOUND_TENANT_VIEW = "portal.views.UnknownHostView"
@@ -175,6 +177,8 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     _broker_dir = Path(env.text("STATIONNET_BROKER_DIR", str(VAR_DIR / "broker")))
     _broker_dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(_broker_dir), "data_folder_out": str(_broker_dir)}
+# A run of the test suite uses a queue of its own, so that a demo worker on the same broker never takes its tasks.
+CELERY_TASK_DEFAULT_QUEUE = env.text("STATIONNET_CELERY_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

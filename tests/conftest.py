@@ -1,0 +1,117 @@
+"""Shared fixtures: a small city created once per test session (stations are schemas; creating them is slow).
+
+The city is committed (it outlives each test's transaction) so that out-of-process parts under test (a Celery
+worker, a web server driven by a browser) see it too. Tests that write roll back as usual.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from core.districts import District
+from tenants.hosts import station_host
+from tenants.models import BureauRole, MemberRole, Station, User
+from tenants.services import membership_create, station_create, user_create
+from tests.factories import PASSWORD, UserFactory
+
+
+@dataclass
+class City:
+    alpha: Station
+    beta: Station
+    alpha_head: User
+    alpha_staff: User
+    beta_head: User
+    beta_staff: User
+    bureau_admin: User
+    bureau_viewer: User
+    outsider: User  # signed-in user with no membership and no bureau role
+    invitee_membership_id: int  # a member of alpha who was never sent the invitation
+
+
+def _station(code: str, name: str, district: str) -> Station:
+    return station_create(
+        code=code,
+        name=name,
+        district=district,
+        address=f"铁岭市{name}路1号",
+        service_phone="024-70000001",
+        complaint_phone="024-70000002",
+        head_full_name=f"{name}站长",
+        head_email=f"{code}-head@example.test",
+    )
+
+
+def _with_password(user: User) -> User:
+    user.set_password(PASSWORD)
+    user.save(update_fields=["password"])
+    return user
+
+
+@pytest.fixture(scope="session")
+def city(django_db_setup, django_db_blocker) -> City:
+    with django_db_blocker.unblock():
+        alpha = _station("alpha", "银州测试站", District.YINZHOU)
+        beta = _station("beta", "开原测试站", District.KAIYUAN)
+        alpha_head = _with_password(alpha.memberships.get(role=MemberRole.HEAD).user)
+        beta_head = _with_password(beta.memberships.get(role=MemberRole.HEAD).user)
+        alpha_staff = UserFactory(username="alpha-staff")
+        beta_staff = UserFactory(username="beta-staff")
+        membership_create(user=alpha_staff, station=alpha, role=MemberRole.STAFF)
+        membership_create(user=beta_staff, station=beta, role=MemberRole.STAFF)
+        invitee = user_create(username="alpha-invitee", email="alpha-invitee@example.test", full_name="新同事")
+        invitee_membership = membership_create(user=invitee, station=alpha, role=MemberRole.STAFF)
+        connection.set_schema_to_public()
+        return City(
+            alpha=alpha,
+            beta=beta,
+            alpha_head=alpha_head,
+            alpha_staff=alpha_staff,
+            beta_head=beta_head,
+            beta_staff=beta_staff,
+            bureau_admin=UserFactory(username="bureau-admin", bureau_role=BureauRole.ADMIN),
+            bureau_viewer=UserFactory(username="bureau-viewer", bureau_role=BureauRole.VIEWER),
+            outsider=UserFactory(username="outsider"),
+            invitee_membership_id=invitee_membership.pk,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_each_test():
+    yield
+    connection.set_schema_to_public()
+
+
+def host_client(host: str, user: User | None = None) -> Client:
+    client = Client(HTTP_HOST=host)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def public_host() -> str:
+    return settings.BASE_DOMAIN
+
+
+@pytest.fixture
+def alpha_host(city) -> str:
+    return station_host(city.alpha.code)
+
+
+@pytest.fixture
+def beta_host(city) -> str:
+    return station_host(city.beta.code)
+
+
+def database_url() -> str:
+    """A DATABASE_URL for the test database, for processes started by tests (worker, web server)."""
+    db = connection.settings_dict
+    host = quote(db["HOST"] or "", safe="")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    return f"postgres://{quote(db['USER'])}{password}@{host}{port}/{db['NAME']}"

@@ -1,0 +1,116 @@
+"""The isolation rule: on a station host, everyone but the station's active members is refused, on every page and
+every API endpoint. The endpoints are found by walking the station URL conf, so a new one is covered the day it is
+added."""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from core.activity.services import activity_record
+from tenants.middleware import OPEN_STATION_PATHS
+from tenants.models import Membership
+from tests.conftest import host_client
+
+pytestmark = pytest.mark.django_db
+
+CONVERTER_SAMPLES = {"int": "1", "str": "x", "slug": "x", "uuid": "00000000-0000-0000-0000-000000000000", "path": "x"}
+
+
+def concrete_paths(urlconf: str) -> list[str]:
+    """Every route of a URL conf as a request path, path parameters filled with sample values."""
+
+    def walk(patterns, prefix=""):
+        for entry in patterns:
+            route = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, route)
+            elif isinstance(entry, URLPattern):
+                yield route
+
+    paths = set()
+    for route in walk(get_resolver(urlconf).url_patterns):
+        route = route.lstrip("^").rstrip("$").replace("\\Z", "")
+        route = re.sub(r"<(?:(\w+):)?\w+>", lambda m: CONVERTER_SAMPLES[m.group(1) or "str"], route)
+        if re.search(r"[()\[\]?*+\\]", route):  # a regex route (admin's): not a single concrete path
+            continue
+        paths.add("/" + route)
+    return sorted(paths)
+
+
+STATION_PATHS = [p for p in concrete_paths("stationnet.urls_station") if not p.startswith(OPEN_STATION_PATHS)]
+
+
+def test_the_walk_finds_the_station_endpoints():
+    assert {"/", "/api/v1/station/", "/api/v1/activity/", "/api/v1/schema/", "/api/v1/docs/"} <= set(STATION_PATHS)
+
+
+@pytest.mark.parametrize("path", STATION_PATHS)
+@pytest.mark.parametrize("who", ["outsider", "bureau_admin", "beta_head", "beta_staff"])
+def test_non_members_are_refused_everywhere_in_a_station(city, alpha_host, path, who):
+    response = host_client(alpha_host, getattr(city, who)).get(path)
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("path", STATION_PATHS)
+def test_anonymous_visitors_are_sent_to_sign_in_or_refused(alpha_host, path):
+    response = host_client(alpha_host).get(path)
+    if path.startswith("/api/"):
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/?next=")
+
+
+@pytest.mark.parametrize("path", STATION_PATHS)
+@pytest.mark.parametrize("who", ["alpha_head", "alpha_staff"])
+def test_members_get_in(city, alpha_host, path, who):
+    response = host_client(alpha_host, getattr(city, who)).get(path)
+    assert response.status_code == 200
+
+
+def test_a_deactivated_member_is_refused(city, alpha_host):
+    Membership.objects.filter(user=city.alpha_staff, station=city.alpha).update(is_active=False)
+    assert host_client(alpha_host, city.alpha_staff).get("/").status_code == 403
+    assert host_client(alpha_host, city.alpha_staff).get("/api/v1/station/").status_code == 403
+
+
+def test_a_member_token_works_only_in_their_station(city, alpha_host, beta_host):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=city.alpha_staff)
+    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    assert host_client(alpha_host).get("/api/v1/station/", **auth).status_code == 200
+    refused = host_client(beta_host).get("/api/v1/station/", **auth)
+    assert refused.status_code == 403
+    assert refused.json() == {"detail": "您不是本服务站的成员。"}
+    assert host_client(alpha_host).get("/api/v1/station/", HTTP_AUTHORIZATION="Token wrong").status_code == 401
+
+
+def test_a_station_sees_only_its_own_data(city, alpha_host, beta_host):
+    from django_tenants.utils import schema_context
+
+    with schema_context(city.beta.schema_name):
+        activity_record(verb="station_opened", detail="只属于开原测试站的记录")
+    beta_view = host_client(beta_host, city.beta_staff).get("/api/v1/activity/?limit=100").json()
+    alpha_view = host_client(alpha_host, city.alpha_staff).get("/api/v1/activity/?limit=100").json()
+    assert "只属于开原测试站的记录" in [entry["detail"] for entry in beta_view["results"]]
+    assert "只属于开原测试站的记录" not in [entry["detail"] for entry in alpha_view["results"]]
+
+
+def test_sign_in_on_a_station_refuses_non_members_in_chinese(city, alpha_host):
+    response = host_client(alpha_host).post(
+        "/accounts/login/", {"username": "beta-staff", "password": "Test-pass-2026"}
+    )
+    assert response.status_code == 200
+    assert "该账号不是本服务站的成员" in response.content.decode()
+    assert response.context["form"]["username"].value() == "beta-staff"  # what the user typed is kept
+    assert "_auth_user_id" not in response.wsgi_request.session
+
+
+def test_unknown_host_gets_a_404_page_naming_it():
+    response = host_client("nowhere.localhost").get("/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "nowhere.localhost" in body
+    assert "未知" in body
