@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format messages clean
+.PHONY: demo test lint format messages clean compliance
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,3 +38,7 @@ messages: $(STAMP)
 
 clean:
 	rm -rf var/broker var/static var/mail
+
+## Regenerate docs/compliance.md from the tests' clause marks.
+compliance: $(STAMP)
+	$(PY) -m stationnet.devstack test --collect-only -q --write-compliance

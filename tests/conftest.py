@@ -115,3 +115,19 @@ def database_url() -> str:
     port = f":{db['PORT']}" if db["PORT"] else ""
     password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
     return f"postgres://{quote(db['USER'])}{password}@{host}{port}/{db['NAME']}"
+
+
+CLAUSE_MARKS = pytest.StashKey[dict[str, list[str]]]()
+
+
+def pytest_addoption(parser):
+    parser.addoption("--write-compliance", action="store_true", help="write docs/compliance.md from clause marks")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    marks = {item.nodeid: [m.args[0] for m in item.iter_markers("clause")] for item in items}
+    config.stash[CLAUSE_MARKS] = {nodeid: numbers for nodeid, numbers in marks.items() if numbers}
+    if config.getoption("--write-compliance"):
+        from tests.compliance import COMPLIANCE_MD, render
+
+        COMPLIANCE_MD.write_text(render(config.stash[CLAUSE_MARKS]), encoding="utf-8")

@@ -66,3 +66,13 @@ def test_chinese_and_shanghai_time_by_default():
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.USE_TZ is True
     assert settings.DATABASES["default"]["ENGINE"] == "django_tenants.postgresql_backend"
+
+
+@pytest.mark.django_db
+def test_pages_are_chinese_whatever_the_browser_asks_for_unless_the_user_chose(client):
+    english_browser = client.get("/accounts/login/", HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登录" in english_browser.content.decode()
+    assert english_browser["Content-Language"] == "zh-hans"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    chose_english = client.get("/accounts/login/", HTTP_HOST="localhost")
+    assert "Sign in" in chose_english.content.decode()
