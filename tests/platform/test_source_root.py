@@ -23,28 +23,20 @@ def test_platform_folder_is_not_a_package():
     assert not (REPO_ROOT / "platform" / "__init__.py").exists()
 
 
-def test_django_and_celery_start_from_the_repository_root(tmp_path):
-    # The repository root is the working directory and the first entry of sys.path, as for `python manage.py`.
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+def python_from_root(*args: str) -> subprocess.CompletedProcess:
+    """Run Python with the repository root as working directory, the first entry of sys.path."""
+    return subprocess.run(
+        [sys.executable, *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+def test_django_and_celery_start_from_the_repository_root():
+    result = python_from_root("-c", PROBE)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok 4"
 
 
 def test_the_celery_command_line_starts_from_the_repository_root():
-    result = subprocess.run(
-        [sys.executable, "-m", "celery", "-A", "stationnet", "inspect", "--help"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = python_from_root("-m", "celery", "-A", "stationnet", "inspect", "--help")
     assert result.returncode == 0, result.stderr
     assert "AttributeError" not in result.stderr
