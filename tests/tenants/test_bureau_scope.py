@@ -15,7 +15,7 @@ def test_non_bureau_users_are_refused(city, public_host, path, who):
     assert host_client(public_host, getattr(city, who)).get(path).status_code == 403
 
 
-@pytest.mark.parametrize("path", BUREAU_PATHS)
+@pytest.mark.parametrize("path", [*BUREAU_PATHS, "/api/v1/me/"])
 def test_anonymous_visitors_are_refused(public_host, path):
     response = host_client(public_host).get(path)
     assert response.status_code in {302, 401, 403}
