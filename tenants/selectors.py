@@ -33,12 +33,7 @@ def membership_list_for_station(*, station: Station) -> QuerySet[Membership]:
 
 
 def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
-    return (
-        Membership.objects.filter(user=user, is_active=True)
-        .select_related("station")
-        .prefetch_related("station__domains")
-        .order_by("station__code")
-    )
+    return Membership.objects.filter(user=user, is_active=True).select_related("station").order_by("station__code")
 
 
 def user_has_bureau_role(*, user: User, roles: tuple[str, ...] = (BureauRole.ADMIN, BureauRole.VIEWER)) -> bool:

@@ -2,6 +2,7 @@
 
 from django.views.generic import TemplateView
 
+from tenants.hosts import station_url
 from tenants.selectors import membership_list_for_user, station_list_published
 
 
@@ -13,7 +14,10 @@ class PortalHomeView(TemplateView):
         return super().get_context_data(
             **kwargs,
             stations=station_list_published(),
-            my_memberships=membership_list_for_user(user=user) if user.is_authenticated else [],
+            my_stations=[
+                (membership, station_url(membership.station.code))
+                for membership in (membership_list_for_user(user=user) if user.is_authenticated else [])
+            ],
         )
 
 

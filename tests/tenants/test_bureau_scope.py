@@ -41,3 +41,9 @@ def test_portal_is_public_and_lists_only_published_stations(city, public_host):
     # The session city's stations are drafts: not on the portal.
     assert city.alpha.name not in response.content.decode()
     assert "尚未公示任何服务站" in response.content.decode()
+
+
+def test_portal_links_a_signed_in_member_to_their_station(city, public_host):
+    response = host_client(public_host, city.alpha_staff).get("/")
+    assert '<a href="http://alpha.localhost/">银州测试站</a>' in response.content.decode()
+    assert city.beta.name not in response.content.decode()
