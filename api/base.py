@@ -6,7 +6,14 @@ Both resolve the scope and check permissions in ``initial()``, before the handle
 
 from rest_framework.views import APIView
 
-from api.permissions import HasBureauRole, HasStationRole, IsStationMemberOrPublicUser, request_membership
+from api.permissions import (
+    HasBureauRole,
+    HasSharedScope,
+    HasStationRole,
+    IsStationMemberOrPublicUser,
+    request_membership,
+)
+from tenants.hosts import is_public_request
 from tenants.models import BureauRole, MemberRole
 
 
@@ -29,3 +36,14 @@ class UserAPIView(APIView):
     """Endpoints about the caller themself: any signed-in user (on a station host, members only, as everywhere)."""
 
     permission_classes = [IsStationMemberOrPublicUser]
+
+
+class SharedAPIView(APIView):
+    """The shared directory, reached from both kinds of host: station members on theirs, bureau roles on the
+    public host. ``self.station`` is the station of the host, or None on the public host (the bureau)."""
+
+    permission_classes = [IsStationMemberOrPublicUser, HasSharedScope]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.station = None if is_public_request(request) else request.tenant

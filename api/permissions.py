@@ -43,3 +43,12 @@ class HasBureauRole(BasePermission):
     def has_permission(self, request, view) -> bool:
         roles = getattr(view, "bureau_roles", (BureauRole.ADMIN, BureauRole.VIEWER))
         return is_public_request(request) and user_has_bureau_role(user=request.user, roles=roles)
+
+
+class HasSharedScope(BasePermission):
+    """The shared directory's readers: on a station host its members, on the public host bureau roles."""
+
+    def has_permission(self, request, view) -> bool:
+        if is_public_request(request):
+            return user_has_bureau_role(user=request.user)
+        return request.user.is_authenticated and request_membership(request) is not None

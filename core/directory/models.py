@@ -1,0 +1,173 @@
+"""The shared directory (public schema): enterprises and the institutions stations refer work to.
+
+Only registration facts live here (clause 7.3). What a station learns while serving an enterprise (its demands,
+instruments, problems) lives in that station's own schema and never comes here.
+"""
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy as _
+
+from core.directory.uscc import validate_uscc
+from core.districts import District
+from tenants.models import PHONE_VALIDATOR, Station
+
+
+class Industry(models.TextChoices):
+    """Sections (门类) of the national industry classification GB/T 4754-2017."""
+
+    A = "A", _("Agriculture, forestry, animal husbandry and fishery")
+    B = "B", _("Mining")
+    C = "C", _("Manufacturing")
+    D = "D", _("Electricity, heat, gas and water supply")
+    E = "E", _("Construction")
+    F = "F", _("Wholesale and retail")
+    G = "G", _("Transport, storage and post")
+    H = "H", _("Accommodation and catering")
+    I = "I", _("Information transmission, software and IT services")  # noqa: E741  (the standard's letter)
+    J = "J", _("Finance")
+    K = "K", _("Real estate")
+    L = "L", _("Leasing and business services")
+    M = "M", _("Scientific research and technical services")
+    N = "N", _("Water conservancy, environment and public facilities management")
+    O = "O", _("Resident services, repair and other services")  # noqa: E741
+    P = "P", _("Education")
+    Q = "Q", _("Health and social work")
+    R = "R", _("Culture, sports and entertainment")
+    S = "S", _("Public administration, social security and social organisations")
+    T = "T", _("International organisations")
+
+
+class EnterpriseScale(models.TextChoices):
+    MICRO = "micro", _("Micro")
+    SMALL = "small", _("Small")
+    MEDIUM = "medium", _("Medium")
+    LARGE = "large", _("Large")
+
+
+class DirectoryEntry(models.Model):
+    """What enterprises and institutions share: who added the entry, and when."""
+
+    source_station = models.ForeignKey(
+        Station,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by station"),
+        help_text=_("Empty when the bureau added it."),
+    )
+    created_by_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Enterprise(DirectoryEntry):
+    name = models.CharField(_("enterprise name"), max_length=200)
+    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc])
+    legal_representative = models.CharField(_("legal representative"), max_length=50, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    district = models.CharField(_("district"), max_length=20, choices=District.choices)
+    industry = models.CharField(_("industry"), max_length=1, choices=Industry.choices, blank=True)
+    scale = models.CharField(_("enterprise scale"), max_length=10, choices=EnterpriseScale.choices, blank=True)
+    contact_person = models.CharField(_("contact person"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[PHONE_VALIDATOR])
+    email = models.EmailField(_("e-mail"), blank=True)
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ["name", "id"]
+        indexes = [
+            GinIndex(name="enterprise_name_trgm", fields=["name"], opclasses=["gin_trgm_ops"]),
+            models.Index(name="enterprise_uscc_prefix", fields=["uscc"], opclasses=["varchar_pattern_ops"]),
+            models.Index(name="enterprise_district_industry", fields=["district", "industry"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InstitutionKind(models.TextChoices):
+    TESTING = "testing", _("Inspection and testing body")
+    METROLOGY = "metrology", _("Metrology body")
+    SPECIAL_EQUIPMENT = "special_equipment", _("Special equipment inspection body")
+    CERTIFICATION = "certification", _("Certification body")
+    STANDARDISATION = "standardisation", _("Standardisation service body")
+    IP = "ip", _("Intellectual property service body")
+    ASSOCIATION = "association", _("Industry association")
+    OTHER = "other", _("Other")
+
+
+class Institution(DirectoryEntry):
+    name = models.CharField(_("institution name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=InstitutionKind.choices)
+    uscc = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True, validators=[validate_uscc], db_index=True
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    districts = ArrayField(
+        models.CharField(max_length=20, choices=District.choices),
+        verbose_name=_("districts covered"),
+        default=list,
+        blank=True,
+    )
+    items = models.ManyToManyField(
+        "catalog.ServiceItem", related_name="institutions", blank=True, verbose_name=_("service items")
+    )
+    contact_person = models.CharField(_("contact person"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[PHONE_VALIDATOR])
+    email = models.EmailField(_("e-mail"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+        ordering = ["name", "id"]
+        indexes = [
+            GinIndex(name="institution_name_trgm", fields=["name"], opclasses=["gin_trgm_ops"]),
+            GinIndex(name="institution_districts", fields=["districts"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                Upper("name"), name="institution_unique_name", violation_error_message=_("This institution exists.")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QualificationKind(models.TextChoices):
+    CMA = "cma", _("CMA (inspection body accreditation)")
+    CNAS = "cnas", _("CNAS accreditation")
+    AUTHORISATION = "authorisation", _("Authorisation")
+    OTHER = "other", _("Other")
+
+
+class Qualification(models.Model):
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="qualifications", verbose_name=_("institution")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=QualificationKind.choices)
+    number = models.CharField(_("certificate number"), max_length=60)
+    scope = models.CharField(_("scope"), max_length=300, blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"))
+    expiry_notified_at = models.DateTimeField(_("expiry notice sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("qualification")
+        verbose_name_plural = _("qualifications")
+        ordering = ["valid_until", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "number"], name="qualification_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
