@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Upper
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.catalog.models import ServiceItem
@@ -109,13 +110,14 @@ def _import_enterprise_batch(rows: list[Row], station: Station | None, actor_id,
     existing = {
         e.uscc: e for e in Enterprise.objects.filter(uscc__in=list(candidates)).only("id", "uscc", "source_station")
     }
-    creates, updates = [], []
+    creates, updates, now = [], [], timezone.now()
     for uscc, (row, enterprise) in candidates.items():
         known = existing.get(uscc)
         if known is None:
             creates.append((row, enterprise))
         elif _may_edit(known.source_station_id, station):
             enterprise.pk, enterprise.source_station_id = known.pk, known.source_station_id
+            enterprise.updated_at = now  # bulk_update does not run auto_now
             updates.append((row, enterprise))
         else:
             outcome.add(row, KEPT, _("Already in the directory, added by someone else; kept as it is."))
@@ -126,11 +128,11 @@ def _import_enterprise_batch(rows: list[Row], station: Station | None, actor_id,
             Enterprise.objects.bulk_update([e for _, e in updates], fields)
     except IntegrityError:
         # Someone added one of these codes meanwhile: fall back to one row at a time for this batch.
-        planned = [(row, e, CREATED) for row, e in creates] + [(row, e, UPDATED) for row, e in updates]
-        for row, enterprise, status in planned:
+        planned = [(row, e, CREATED, None) for row, e in creates] + [(row, e, UPDATED, fields) for row, e in updates]
+        for row, enterprise, status, update_fields in planned:
             try:
                 with transaction.atomic():
-                    enterprise.save()
+                    enterprise.save(update_fields=update_fields)
             except IntegrityError:
                 outcome.add(row, KEPT, _("Already in the directory, added by someone else; kept as it is."))
             else:

@@ -1,0 +1,86 @@
+"""The directory API: who reads, who edits, field-level Chinese errors, jobs through a real worker."""
+
+import random
+
+import pytest
+
+from core.directory import uscc
+from core.directory.models import Enterprise
+from tests.conftest import host_client
+
+pytestmark = pytest.mark.django_db
+RNG = random.Random(99)  # noqa: S311  (test data)
+
+LIST_ENDPOINTS = ["/api/v1/enterprises/", "/api/v1/institutions/", "/api/v1/catalog/"]
+
+
+def new_enterprise(**changes) -> dict:
+    return {"name": "铁岭新企业有限公司", "uscc": uscc.generate(RNG), "district": "yinzhou", **changes}
+
+
+@pytest.mark.parametrize("path", LIST_ENDPOINTS)
+@pytest.mark.parametrize("who", ["outsider", "alpha_staff"])
+def test_on_the_public_host_only_bureau_roles_read_the_directory(city, public_host, path, who):
+    assert host_client(public_host, getattr(city, who)).get(path).status_code == 403
+    assert host_client(public_host, city.bureau_viewer).get(path).status_code == 200
+    assert host_client(public_host).get(path).status_code in {401, 403}
+
+
+def test_station_members_and_the_bureau_see_one_shared_directory(city, public_host, alpha_host, beta_host):
+    created = host_client(alpha_host, city.alpha_staff).post("/api/v1/enterprises/", new_enterprise())
+    assert created.status_code == 201
+    assert created.json()["source_station"] == city.alpha.name
+    for host, user in ((beta_host, city.beta_staff), (public_host, city.bureau_viewer)):
+        found = host_client(host, user).get("/api/v1/enterprises/?q=铁岭新企业").json()
+        assert [e["name"] for e in found["results"]] == ["铁岭新企业有限公司"]
+
+
+def test_only_the_adding_station_and_bureau_admins_edit(city, public_host, alpha_host, beta_host):
+    enterprise_id = (
+        host_client(alpha_host, city.alpha_staff).post("/api/v1/enterprises/", new_enterprise()).json()["id"]
+    )
+    path = f"/api/v1/enterprises/{enterprise_id}/"
+    change = {"contact_person": "赵六"}
+    assert (
+        host_client(beta_host, city.beta_staff).patch(path, change, content_type="application/json").status_code == 403
+    )
+    viewer = host_client(public_host, city.bureau_viewer).patch(path, change, content_type="application/json")
+    assert viewer.status_code == 403
+    assert (
+        host_client(alpha_host, city.alpha_head).patch(path, change, content_type="application/json").status_code == 200
+    )
+    admin = host_client(public_host, city.bureau_admin).patch(path, {"phone": "024-1"}, content_type="application/json")
+    assert admin.status_code == 200
+    assert Enterprise.objects.get(pk=enterprise_id).contact_person == "赵六"
+
+
+def test_bad_input_gets_field_level_chinese_messages(city, alpha_host):
+    client = host_client(alpha_host, city.alpha_staff)
+    code = uscc.generate(RNG)
+    response = client.post("/api/v1/enterprises/", new_enterprise(uscc=code[:17] + ("0" if code[17] != "0" else "1")))
+    assert response.status_code == 400
+    assert list(response.json()) == ["uscc"]
+    assert "校验" in response.json()["uscc"][0]
+    client.post("/api/v1/enterprises/", new_enterprise(uscc=code))
+    duplicate = client.post("/api/v1/enterprises/", new_enterprise(uscc=code.lower()))
+    assert duplicate.status_code == 400
+    assert "已存在" in duplicate.json()["uscc"][0]
+
+
+def test_enterprise_list_query_count_does_not_grow_with_rows(city, public_host, django_assert_num_queries):
+    for n in range(30):
+        Enterprise.objects.create(name=f"查询计数企业{n}", uscc=uscc.generate(RNG), district="yinzhou")
+    client = host_client(public_host, city.bureau_viewer)
+    # search path, session, user, count, page
+    with django_assert_num_queries(5):
+        response = client.get("/api/v1/enterprises/?q=查询计数&limit=25")
+    assert len(response.json()["results"]) == 25
+
+
+def test_sample_files_download(city, alpha_host):
+    client = host_client(alpha_host, city.alpha_staff)
+    csv_file = client.get("/api/v1/directory/samples/enterprises.csv")
+    assert csv_file.status_code == 200
+    assert csv_file.content.decode("utf-8-sig").startswith("企业名称,统一社会信用代码")
+    assert client.get("/api/v1/directory/samples/institutions.xlsx").status_code == 200
+    assert client.get("/api/v1/directory/samples/secrets.csv").status_code == 404

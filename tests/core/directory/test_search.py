@@ -1,0 +1,50 @@
+import random
+
+import pytest
+
+from core.catalog.models import ServiceItem
+from core.directory import uscc
+from core.directory.models import Enterprise, Institution
+from core.directory.selectors import enterprise_search, institution_search
+
+pytestmark = pytest.mark.django_db
+RNG = random.Random(7)  # noqa: S311  (test data)
+
+
+@pytest.fixture
+def enterprises():
+    names = ["铁岭市银州机械制造有限公司", "开原市兴开食品有限公司", "调兵山市煤矿机械有限公司", "铁岭县农机合作社"]
+    districts = ["yinzhou", "kaiyuan", "diaobingshan", "tieling_county"]
+    return [
+        Enterprise.objects.create(name=n, uscc=uscc.generate(RNG), district=d, industry="C")
+        for n, d in zip(names, districts, strict=True)
+    ]
+
+
+def test_name_substring(enterprises):
+    assert [e.name for e in enterprise_search(q="机械")] == ["调兵山市煤矿机械有限公司", "铁岭市银州机械制造有限公司"]
+
+
+def test_fuzzy_name_tolerates_a_wrong_character(enterprises):
+    assert enterprise_search(q="开原市兴开食品公司").first().name == "开原市兴开食品有限公司"
+
+
+def test_uscc_prefix(enterprises):
+    code = enterprises[1].uscc
+    assert list(enterprise_search(q=code[:10].lower())) == [enterprises[1]]
+    assert list(enterprise_search(uscc=code[:12])) == [enterprises[1]]
+
+
+def test_combined_filters(enterprises):
+    assert [e.name for e in enterprise_search(q="机械", district="diaobingshan")] == ["调兵山市煤矿机械有限公司"]
+    assert list(enterprise_search(q="机械", industry="A")) == []
+
+
+def test_who_can_calibrate_pressure_gauges_in_kaiyuan():
+    calibration = ServiceItem.objects.get(clause="5.1.6.2")
+    in_kaiyuan = Institution.objects.create(name="开原计量所", kind="metrology", districts=["kaiyuan"])
+    elsewhere = Institution.objects.create(name="西丰计量所", kind="metrology", districts=["xifeng"])
+    retired = Institution.objects.create(name="停用计量所", kind="metrology", districts=["kaiyuan"], is_active=False)
+    for institution in (in_kaiyuan, elsewhere, retired):
+        institution.items.add(calibration)
+    assert list(institution_search(item="5.1.6.2", district="kaiyuan")) == [in_kaiyuan]
