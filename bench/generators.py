@@ -132,7 +132,7 @@ class EnterpriseGenerator:
     """Distinct enterprises: names and codes are never repeated across everything one generator makes."""
 
     def __init__(self, seed: int):
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311  (reproducible benchmark data, not secrets)
         self.names: set[str] = set()
         self.codes: set[str] = set()
         self.districts = list(DISTRICT_WEIGHTS)
@@ -191,7 +191,7 @@ class EnterpriseGenerator:
 
 def institutions(seed: int, count: int) -> Iterator[dict]:
     """Institutions with distinct names (the table has a unique constraint on the upper-cased name)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (reproducible benchmark data, not secrets)
     names: set[str] = set()
     kinds = list(INSTITUTION_KINDS)
     for _index in range(count):

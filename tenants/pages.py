@@ -43,3 +43,21 @@ class BureauPage(AccessMixin, TemplateView):
         if not user_has_bureau_role(user=request.user, roles=self.bureau_roles):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+
+class SharedPage(AccessMixin, TemplateView):
+    """Pages of what the city shares (the directory): a station's members on its host, bureau roles on the public
+    host. ``self.station`` is the host's station, or None for the bureau."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if is_public_request(request):
+            if not user_has_bureau_role(user=request.user):
+                raise PermissionDenied
+            self.station = None
+        else:
+            if (request.membership or membership_get(user=request.user, station=request.tenant)) is None:
+                raise PermissionDenied
+            self.station = request.tenant
+        return super().dispatch(request, *args, **kwargs)

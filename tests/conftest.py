@@ -5,7 +5,6 @@ worker, a web server driven by a browser) see it too. Tests that write roll back
 """
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -108,15 +107,6 @@ def beta_host(city) -> str:
     return station_host(city.beta.code)
 
 
-def database_url() -> str:
-    """A DATABASE_URL for the test database, for processes started by tests (worker, web server)."""
-    db = connection.settings_dict
-    host = quote(db["HOST"] or "", safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    return f"postgres://{quote(db['USER'])}{password}@{host}{port}/{db['NAME']}"
-
-
 CLAUSE_MARKS = pytest.StashKey[dict[str, list[str]]]()
 
 
@@ -131,3 +121,21 @@ def pytest_collection_modifyitems(session, config, items):
         from tests.compliance import COMPLIANCE_MD, render
 
         COMPLIANCE_MD.write_text(render(config.stash[CLAUSE_MARKS]), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def web_server(city, tmp_path_factory):
+    """A gunicorn process serving the test database; yields its port."""
+    from tests.processes import serving
+
+    with serving(tmp_path_factory.mktemp("web")) as port:
+        yield port
+
+
+@pytest.fixture
+def celery_worker(tmp_path):
+    """A Celery worker process on this run's queue, against the test database, mailing into a folder."""
+    from tests.processes import working
+
+    with working(tmp_path) as worker:
+        yield worker

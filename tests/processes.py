@@ -2,14 +2,29 @@
 
 import contextlib
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
-from tests.conftest import database_url
+import pytest
+from django.db import connection
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def database_url() -> str:
+    """A DATABASE_URL for the test database."""
+    db = connection.settings_dict
+    host = quote(db["HOST"] or "", safe="")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    return f"postgres://{quote(db['USER'])}{password}@{host}{port}/{db['NAME']}"
 
 
 @contextlib.contextmanager
@@ -29,3 +44,43 @@ def running(args: list[str], log_path: Path, **env: str) -> Iterator[subprocess.
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(folder: Path) -> Iterator[int]:
+    """gunicorn on a free port; yields the port once /healthz answers."""
+    port = free_port()
+    log = folder / "gunicorn.log"
+    command = ["gunicorn", "stationnet.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    with running(command, log, STATIONNET_URL_PORT=str(port)) as process:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):  # noqa: S310  (our own server)
+                    break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail(f"web server did not start:\n{log.read_text()}")
+                time.sleep(0.3)
+        yield port
+
+
+@dataclass
+class Worker:
+    mail_dir: Path
+    log: Path
+
+
+@contextlib.contextmanager
+def working(folder: Path) -> Iterator[Worker]:
+    worker = Worker(mail_dir=folder / "mail", log=folder / "worker.log")
+    command = ["celery", "-A", "stationnet", "worker", "--pool", "solo", "--loglevel", "INFO"]
+    backend = "django.core.mail.backends.filebased.EmailBackend"
+    with running(command, worker.log, DJANGO_EMAIL_BACKEND=backend, DJANGO_EMAIL_FILE_PATH=str(worker.mail_dir)):
+        yield worker

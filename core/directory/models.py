@@ -142,6 +142,10 @@ class Institution(DirectoryEntry):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def districts_display(self) -> str:
+        return "、".join(str(District(code).label) for code in self.districts)
+
 
 class QualificationKind(models.TextChoices):
     CMA = "cma", _("CMA (inspection body accreditation)")

@@ -182,7 +182,11 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     # real transport shared by separate processes through a folder (see stationnet.devstack).
     _broker_dir = Path(env.text("STATIONNET_BROKER_DIR", str(VAR_DIR / "broker")))
     _broker_dir.mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(_broker_dir), "data_folder_out": str(_broker_dir)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+        "control_folder": str(_broker_dir / "control"),
+    }
 # A run of the test suite uses a queue of its own, so that a demo worker on the same broker never takes its tasks.
 CELERY_TASK_DEFAULT_QUEUE = env.text("STATIONNET_CELERY_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True

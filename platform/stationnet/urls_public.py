@@ -9,6 +9,8 @@ urlpatterns = [
     path("", PortalHomeView.as_view(), name="home"),
     path("console/", include("console.urls")),
     path("accounts/", include("tenants.urls")),
+    path("directory/", include("core.directory.urls")),
+    path("jobs/", include("core.jobs.urls")),
     path("api/v1/", include("api.v1.urls_public")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -7,6 +7,8 @@ from tenants.views import StationHomeView
 urlpatterns = [
     path("", StationHomeView.as_view(), name="home"),
     path("accounts/", include("tenants.urls")),
+    path("directory/", include("core.directory.urls")),
+    path("jobs/", include("core.jobs.urls")),
     path("api/v1/", include("api.v1.urls_station")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

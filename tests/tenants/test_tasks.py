@@ -6,23 +6,11 @@ import pytest
 
 from tenants.models import Membership
 from tenants.tasks import membership_invitation_send_task
-from tests.processes import running
-
-
-@pytest.fixture
-def worker(tmp_path):
-    """A Celery worker in its own process, on this run's queue, mailing into a folder."""
-    mail_dir = tmp_path / "mail"
-    log = tmp_path / "worker.log"
-    command = ["celery", "-A", "stationnet", "worker", "--pool", "solo", "--loglevel", "INFO"]
-    backend = "django.core.mail.backends.filebased.EmailBackend"
-    with running(command, log, DJANGO_EMAIL_BACKEND=backend, DJANGO_EMAIL_FILE_PATH=str(mail_dir)):
-        yield mail_dir, log
 
 
 @pytest.mark.django_db
-def test_invitation_is_delivered_by_a_worker_through_the_broker(city, worker):
-    mail_dir, log = worker
+def test_invitation_is_delivered_by_a_worker_through_the_broker(city, celery_worker):
+    mail_dir, log = celery_worker.mail_dir, celery_worker.log
     membership_invitation_send_task.delay(membership_id=city.invitee_membership_id)
 
     deadline = time.monotonic() + 90
