@@ -53,6 +53,8 @@ def _with_password(user: User) -> User:
 
 @pytest.fixture(scope="session")
 def city(django_db_setup, django_db_blocker) -> City:
+    # pytest-django sets up the test database only for runs that collect a `django_db` test; never write elsewhere.
+    assert connection.settings_dict["NAME"].startswith("test_"), "the city fixture needs the test database"
     with django_db_blocker.unblock():
         alpha = _station("alpha", "银州测试站", District.YINZHOU)
         beta = _station("beta", "开原测试站", District.KAIYUAN)
@@ -115,6 +117,11 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(session, config, items):
+    # A test that uses the session city uses the database, even when it requests no `db` fixture itself (browser
+    # tests talk to it through other processes): mark it, so that pytest-django creates the test database.
+    for item in items:
+        if "city" in getattr(item, "fixturenames", ()) and item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.django_db)
     marks = {item.nodeid: [m.args[0] for m in item.iter_markers("clause")] for item in items}
     config.stash[CLAUSE_MARKS] = {nodeid: numbers for nodeid, numbers in marks.items() if numbers}
     if config.getoption("--write-compliance"):

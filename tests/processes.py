@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -33,17 +34,33 @@ def running(args: list[str], log_path: Path, **env: str) -> Iterator[subprocess.
     environment = {**os.environ, "DATABASE_URL": database_url(), **env}
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", *args], cwd=REPO_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", *args],
+            cwd=REPO_ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so that its children (gunicorn's workers) stop too
         )
         try:
             yield process
         finally:
-            process.terminate()
+            _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """Stop the process and all its children, so none keeps a connection to the test database."""
+    for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
             try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
                 process.wait()
+                return
+            process.poll()
+            time.sleep(0.1)
 
 
 def free_port() -> int:

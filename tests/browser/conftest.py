@@ -6,9 +6,12 @@ import pytest
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
-    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    """Debian's Chromium driven by Playwright (never a downloaded browser).
+
+    One per test, started after the test's database fixtures: Playwright's sync API runs an event loop in this
+    thread, and Django refuses database work (the test transaction) while one runs."""
     if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
         pytest.skip("Debian's chromium is not installed (bin/ensure-chromium installs it)")
     from playwright.sync_api import sync_playwright
