@@ -84,3 +84,22 @@ def test_sample_files_download(city, alpha_host):
     assert csv_file.content.decode("utf-8-sig").startswith("企业名称,统一社会信用代码")
     assert client.get("/api/v1/directory/samples/institutions.xlsx").status_code == 200
     assert client.get("/api/v1/directory/samples/secrets.csv").status_code == 404
+
+
+def test_institutions_are_created_with_items_and_found_by_item_and_district(city, public_host):
+    client = host_client(public_host, city.bureau_admin)
+    created = client.post(
+        "/api/v1/institutions/",
+        {"name": "开原市计量所", "kind": "metrology", "districts": ["kaiyuan"], "items": ["5.1.6.2"]},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["items"] == ["5.1.6.2"]
+    found = client.get("/api/v1/institutions/?item=5.1.6.2&district=kaiyuan").json()["results"]
+    assert [i["name"] for i in found] == ["开原市计量所"]
+    assert client.get("/api/v1/institutions/?item=5.1.6.2&district=xifeng").json()["results"] == []
+    unknown = client.post(
+        "/api/v1/institutions/", {"name": "x", "kind": "metrology", "items": ["9.9"]}, content_type="application/json"
+    )
+    assert unknown.status_code == 400
+    assert list(unknown.json()) == ["items"]

@@ -48,3 +48,14 @@ def test_who_can_calibrate_pressure_gauges_in_kaiyuan():
     for institution in (in_kaiyuan, elsewhere, retired):
         institution.items.add(calibration)
     assert list(institution_search(item="5.1.6.2", district="kaiyuan")) == [in_kaiyuan]
+
+
+@pytest.mark.clause("7.3")
+def test_the_shared_directory_holds_registration_facts_only():
+    # Anything a station learns while serving an enterprise belongs in that station's schema. A new field here
+    # must be a registration fact, and this list changes with it on purpose.
+    fields = {field.name for field in Enterprise._meta.get_fields() if not field.auto_created}
+    assert fields == {
+        "name", "uscc", "legal_representative", "address", "district", "industry", "scale",
+        "contact_person", "phone", "email", "source_station", "created_by_id", "created_at", "updated_at",
+    }  # fmt: skip
