@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from core.directory.demo import directory_demo_load
 from core.districts import District
 from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
 from tenants.services import membership_create, station_change_status, station_create, user_create
@@ -94,4 +95,5 @@ def demo_city_load() -> list[Station]:
             for status in (StationStatus.EVALUATING, StationStatus.PUBLISHED):
                 station = station_change_status(station=station, status=status)
         stations.append(station)
+    directory_demo_load()
     return stations
