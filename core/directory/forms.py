@@ -65,7 +65,7 @@ class EnterpriseSearchForm(forms.Form):
 
 
 class InstitutionSearchForm(forms.Form):
-    q = forms.CharField(required=False, label=_("Name"))
+    q = forms.CharField(required=False, label=_("institution name"))
     kind = forms.ChoiceField(choices=_blank(InstitutionKind.choices), required=False, label=_("Kind"))
     district = forms.ChoiceField(choices=_blank(District.choices), required=False, label=_("District covered"))
     item = forms.ChoiceField(required=False, label=_("Service item"))
