@@ -13,9 +13,16 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.directory import uscc
-from core.directory.models import EnterpriseScale, Industry, InstitutionKind
+from core.directory.models import EnterpriseScale, Industry, InstitutionKind, QualificationKind
 from core.districts import District
 
+# How the sheets name a qualification's kind in the "kind|number|valid until" cells, both ways.
+QUALIFICATION_CODES = {
+    QualificationKind.CMA: "CMA",
+    QualificationKind.CNAS: "CNAS",
+    QualificationKind.AUTHORISATION: "授权",
+    QualificationKind.OTHER: "其他",
+}
 LIST_SEPARATORS = ("、", "，", ",", ";", "；", " ")
 
 

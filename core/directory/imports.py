@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.catalog.models import ServiceItem
-from core.directory.columns import ENTERPRISE_COLUMNS, INSTITUTION_COLUMNS, Column
+from core.directory.columns import ENTERPRISE_COLUMNS, INSTITUTION_COLUMNS, QUALIFICATION_CODES, Column
 from core.directory.models import Enterprise, Institution, Qualification, QualificationKind
 from core.directory.tables import CSV_TYPE, UnreadableFile, read_rows, write_csv
 from core.jobs.models import Job
@@ -146,7 +146,7 @@ def _import_enterprise_batch(rows: list[Row], station: Station | None, actor_id,
 
 def _parse_qualifications(text: str) -> list[Qualification]:
     qualifications = []
-    kinds = {"CMA": QualificationKind.CMA, "CNAS": QualificationKind.CNAS, "授权": QualificationKind.AUTHORISATION}
+    kinds = {code.upper(): kind for kind, code in QUALIFICATION_CODES.items()}
     for part in [p for p in text.replace("；", ";").split(";") if p.strip()]:
         pieces = [p.strip() for p in part.split("|")]
         if len(pieces) != 3:

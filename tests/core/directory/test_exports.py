@@ -49,3 +49,18 @@ def test_expiring_qualifications_are_flagged_and_the_bureau_told_once(city, mail
     assert "铁岭检测中心" in mailoutbox[0].body and "210000000001" in mailoutbox[0].body
     assert "到期" in mailoutbox[0].subject
     assert mail.outbox is mailoutbox
+
+
+def test_institution_export_round_trips_items_and_qualifications(city):
+    from core.catalog.models import ServiceItem
+
+    lab = Institution.objects.create(name="导出检测所", kind="testing", districts=["yinzhou", "kaiyuan"])
+    lab.items.set(ServiceItem.objects.filter(clause__in=["5.1.7.1", "5.1.7.4"]))
+    Qualification.objects.create(institution=lab, kind="cma", number="210099", valid_until=datetime.date(2027, 12, 31))
+    job = job_create(kind="directory.institution_export", input_name="institutions.csv")
+    job = directory_export_run(job_id=job.pk, filters={"q": "导出检测所"})
+    _headers, rows, _count = read_rows(job.result_name, bytes(job.result_data))
+    row = next(rows)
+    assert row[:2] == ["导出检测所", "检验检测机构"]
+    assert row[4] == "银州区、开原市" and row[5] == "5.1.7.1、5.1.7.4"
+    assert row[10] == "CMA|210099|2027-12-31"
