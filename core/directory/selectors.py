@@ -11,23 +11,26 @@ from core.directory.models import Enterprise, Institution, Qualification
 from core.directory.uscc import ALPHABET
 from tenants.models import BureauRole, Station, User
 
-# Below this similarity a fuzzy match is noise; pg_trgm's own default threshold is 0.3.
-FUZZY_THRESHOLD = 0.2
 USCC_PREFIX = re.compile(rf"^[{ALPHABET}]{{2,18}}$")
 EXPIRY_WARNING_DAYS = 90
 
 
 def _name_search(queryset: QuerySet, q: str) -> QuerySet:
-    """Names containing `q`, and failing those names like it (a typo, a missing character), best first."""
+    """Names containing `q`, and names like it (a typo, a missing character), best first.
+
+    Both conditions are ones the name's trigram index answers: LIKE '%q%' (case-sensitive: Chinese has no case,
+    and Django's icontains would wrap the column in UPPER(), which no index covers) and pg_trgm's % operator.
+    Fragments shorter than three characters have no trigram, so they are matched by containment only.
+    """
     q = q.strip()
     if not q:
         return queryset
-    contains = queryset.filter(name__icontains=q)
+    contains = Q(name__contains=q)
     if len(q) < 3:
-        return contains
+        return queryset.filter(contains)
     return (
-        queryset.annotate(similarity=TrigramSimilarity("name", q))
-        .filter(Q(name__icontains=q) | Q(similarity__gte=FUZZY_THRESHOLD))
+        queryset.filter(contains | Q(name__trigram_similar=q))
+        .annotate(similarity=TrigramSimilarity("name", q))
         .order_by("-similarity", "name", "id")
     )
 
