@@ -69,6 +69,7 @@ class DirectoryEntry(models.Model):
 
 class Enterprise(DirectoryEntry):
     name = models.CharField(_("enterprise name"), max_length=200)
+    # unique: PostgreSQL also gets Django's varchar_pattern_ops "_like" index, which serves USCC-prefix search.
     uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc])
     legal_representative = models.CharField(_("legal representative"), max_length=50, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -85,7 +86,6 @@ class Enterprise(DirectoryEntry):
         ordering = ["name", "id"]
         indexes = [
             GinIndex(name="enterprise_name_trgm", fields=["name"], opclasses=["gin_trgm_ops"]),
-            models.Index(name="enterprise_uscc_prefix", fields=["uscc"], opclasses=["varchar_pattern_ops"]),
             models.Index(name="enterprise_district_industry", fields=["district", "industry"]),
         ]
 
