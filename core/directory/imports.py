@@ -125,7 +125,11 @@ def _import_enterprise_batch(rows: list[Row], station: Station | None, actor_id,
     try:
         with transaction.atomic():
             Enterprise.objects.bulk_create([e for _, e in creates])
-            Enterprise.objects.bulk_update([e for _, e in updates], fields)
+            # Updates as one INSERT … ON CONFLICT (uscc) DO UPDATE: far cheaper than bulk_update's CASE per field.
+            # Only rows checked above are sent, and an entry's owner (source_station) is never among the fields.
+            Enterprise.objects.bulk_create(
+                [_as_new(e) for _, e in updates], update_conflicts=True, unique_fields=["uscc"], update_fields=fields
+            )
     except IntegrityError:
         # Someone added one of these codes meanwhile: fall back to one row at a time for this batch.
         planned = [(row, e, CREATED, None) for row, e in creates] + [(row, e, UPDATED, fields) for row, e in updates]
@@ -142,6 +146,13 @@ def _import_enterprise_batch(rows: list[Row], station: Station | None, actor_id,
         outcome.add(row, CREATED)
     for row, _e in updates:
         outcome.add(row, UPDATED)
+
+
+def _as_new(enterprise: Enterprise) -> Enterprise:
+    """A copy without the primary key, for the upsert (its insert half never happens for a known USCC)."""
+    copy = Enterprise(**{f.attname: getattr(enterprise, f.attname) for f in Enterprise._meta.concrete_fields})
+    copy.pk = None
+    return copy
 
 
 def _parse_qualifications(text: str) -> list[Qualification]:
