@@ -21,6 +21,7 @@ hand, or with ``--smoke`` for a small run that checks the benchmark still works.
 import argparse
 import csv
 import datetime
+import hashlib
 import io
 import json
 import os
@@ -45,6 +46,14 @@ SMOKE = {"enterprises": 20_000, "institutions": 200, "import_rows": 5_000, "quer
 PAGE_SIZE = 20
 TRIGRAM_INDEX = "enterprise_name_trgm"
 ENTERPRISE_TABLE = "directory_enterprise"
+WATCHED_SOURCES = (
+    "core/directory/selectors.py",
+    "core/directory/models.py",
+    "core/directory/imports.py",
+    "core/directory/columns.py",
+    "api/v1/directory.py",
+    "api/pagination.py",
+)
 ENTERPRISE_COPY_COLUMNS = (
     "name",
     "uscc",
@@ -59,11 +68,15 @@ ENTERPRISE_COPY_COLUMNS = (
     "created_at",
     "updated_at",
 )
-# Index-capable forms of a name search, timed at the SQL level next to the API: what the trigram index can do for
-# a plain "name contains" (ILIKE is supported by gin_trgm_ops; Django's icontains, UPPER(name) LIKE UPPER(...), is
-# not, because the index is on name and not on UPPER(name)).
-PROBE_PAGE_SQL = "SELECT id, name FROM directory_enterprise WHERE name ILIKE %s ORDER BY name, id LIMIT 20"
-PROBE_COUNT_SQL = "SELECT count(*) FROM directory_enterprise WHERE name ILIKE %s"
+# The containment part of the name search alone (no fuzzy "%" branch, no similarity ordering), timed at the SQL
+# level for the same fragments: one page and the count, which is what the API needs at the least.
+PROBE_PAGE_SQL = "SELECT id, name FROM directory_enterprise WHERE name LIKE %s ORDER BY name, id LIMIT 20"
+PROBE_COUNT_SQL = "SELECT count(*) FROM directory_enterprise WHERE name LIKE %s"
+PROBE_KINDS = ("name_3", "name_4", "brand_3", "brand_4")
+# Kinds searched again without the trigram index.
+NAME_KINDS = ("name_2", "name_3", "name_4", "brand_2", "brand_3", "brand_4", "combined")
+# Buckets of the number of matches, for the breakdown of name-search latency by how selective the fragment is.
+MATCH_BUCKETS = ((100, "≤ 100"), (1_000, "101–1,000"), (10_000, "1,001–10,000"), (None, "> 10,000"))
 
 
 # --- Set-up ----------------------------------------------------------------------------------------------------------
@@ -86,6 +99,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--reuse", action="store_true", help="keep the database and data of the previous run (skip the load)"
     )
+    parser.add_argument("--skip-search", action="store_true", help="do not run the search part")
     parser.add_argument("--skip-import", action="store_true", help="do not run the import part")
     parser.add_argument("--drop", action="store_true", help="drop the benchmark database at the end")
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
@@ -145,19 +159,27 @@ def timed(into: dict, key: str):
 
 
 class SqlTimer:
-    """A Django execute wrapper that adds up the time spent in the database and the number of statements."""
+    """A Django execute wrapper that adds up the time spent in the database and the number of statements, and
+    keeps apart the time of the pagination's COUNT(*)."""
 
-    def __init__(self):
+    def __init__(self, keep_text: bool = False):
         self.seconds = 0.0
+        self.count_seconds = 0.0
         self.statements = 0
+        self.texts: list[str] | None = [] if keep_text else None
 
     def __call__(self, execute, sql_text, params, many, context):
         start = time.perf_counter()
         try:
             return execute(sql_text, params, many, context)
         finally:
-            self.seconds += time.perf_counter() - start
+            elapsed = time.perf_counter() - start
+            self.seconds += elapsed
             self.statements += 1
+            if sql_text.startswith("SELECT COUNT(*)"):
+                self.count_seconds += elapsed
+            if self.texts is not None:
+                self.texts.append(f"{elapsed * 1000:.1f} ms  {sql_text[:150]}")
 
 
 def percentile(values: list[float], p: int) -> float:
@@ -349,6 +371,8 @@ def institution_names(count: int, rng: random.Random) -> list[str]:
 
 def search_workload(queries: int, seed: int) -> dict[str, list[dict]]:
     """The parameters of every query, by kind of search. Name fragments are cut from real loaded names."""
+    from bench.generators import without_place
+
     rng = random.Random(seed)  # noqa: S311  (reproducible benchmark data, not secrets)
     rows = sample_rows(queries, rng)
     while len(rows) < queries:  # a small table: reuse rows
@@ -357,6 +381,10 @@ def search_workload(queries: int, seed: int) -> dict[str, list[dict]]:
         "name_2": [{"q": fragment(rng, name, 2)} for name, *_rest in rows],
         "name_3": [{"q": fragment(rng, name, 3)} for name, *_rest in rows],
         "name_4": [{"q": fragment(rng, name, 4)} for name, *_rest in rows],
+        # What someone looking for one enterprise types: its trade name (字号), then the start of its trade.
+        "brand_2": [{"q": without_place(name)[:2]} for name, *_rest in rows],
+        "brand_3": [{"q": without_place(name)[:3]} for name, *_rest in rows],
+        "brand_4": [{"q": without_place(name)[:4]} for name, *_rest in rows],
         "uscc_prefix": [{"uscc": code[: rng.randint(6, 10)]} for _name, code, *_rest in rows],
         "combined": [
             {"q": fragment(rng, name, 3), "district": district, "industry": industry}
@@ -364,6 +392,16 @@ def search_workload(queries: int, seed: int) -> dict[str, list[dict]]:
         ],
         "institution_name_3": [{"q": fragment(rng, name, 3)} for name in institution_names(queries, rng)],
     }
+
+
+def bench_admin():
+    """The bureau administrator who searches and imports."""
+    from tenants.models import BureauRole, User
+
+    user, _created = User.objects.get_or_create(
+        username="bench-bureau-admin", defaults={"bureau_role": BureauRole.ADMIN, "full_name": "基准测试"}
+    )
+    return user
 
 
 class Searcher:
@@ -374,11 +412,7 @@ class Searcher:
         from django.test import Client
         from django.urls import NoReverseMatch, reverse
 
-        from tenants.models import BureauRole, User
-
-        self.user, _created = User.objects.get_or_create(
-            username="bench-bureau-admin", defaults={"bureau_role": BureauRole.ADMIN, "full_name": "基准测试"}
-        )
+        self.user = bench_admin()
         self.client = Client(HTTP_HOST=settings.BASE_DOMAIN)
         self.client.force_login(self.user)
         self.paths = {}
@@ -413,7 +447,7 @@ class Searcher:
 def run_searches(searcher: Searcher, kind: str, workload: list[dict], budget: float) -> dict:
     from django.db import connection
 
-    latencies, db_shares, statements, matches = [], [], [], []
+    queries = []
     started = time.perf_counter()
     for params in workload:
         timer = SqlTimer()
@@ -421,24 +455,41 @@ def run_searches(searcher: Searcher, kind: str, workload: list[dict], budget: fl
             start = time.perf_counter()
             count = searcher.search(kind, params)
             elapsed = time.perf_counter() - start
-        latencies.append(elapsed)
-        db_shares.append(timer.seconds / elapsed)
-        statements.append(timer.statements)
-        matches.append(count)
+        queries.append(
+            {
+                "params": params,
+                "ms": elapsed * 1000,
+                "matches": count,
+                "db_ms": timer.seconds * 1000,
+                "count_ms": timer.count_seconds * 1000,
+                "statements": timer.statements,
+            }
+        )
         if time.perf_counter() - started > budget:
             break
     return summarise(
-        latencies,
+        [query["ms"] / 1000 for query in queries],
         of=len(workload),
-        db_share=statistics.median(db_shares),
-        statements=statistics.median(statements),
-        median_matches=statistics.median(matches),
-        max_matches=max(matches),
+        db_share=statistics.median(query["db_ms"] / query["ms"] for query in queries),
+        count_share=statistics.median(query["count_ms"] / query["ms"] for query in queries),
+        statements=statistics.median(query["statements"] for query in queries),
+        median_matches=statistics.median(query["matches"] for query in queries),
+        max_matches=max(query["matches"] for query in queries),
+        queries=queries,
     )
 
 
+def by_matches(queries: list[dict]) -> dict[str, dict]:
+    """Latency of the queries grouped by how many enterprises they match."""
+    buckets: dict[str, list[float]] = {label: [] for _limit, label in MATCH_BUCKETS}
+    for query in queries:
+        label = next(label for limit, label in MATCH_BUCKETS if limit is None or query["matches"] <= limit)
+        buckets[label].append(query["ms"] / 1000)
+    return {label: summarise(latencies) for label, latencies in buckets.items() if latencies}
+
+
 def run_probes(fragments: list[str], budget: float) -> dict:
-    """The index-capable SQL (ILIKE) for the same fragments: one page and the count, as the API needs both."""
+    """The containment SQL alone for the same fragments: one page and the count, as the API needs both."""
     from django.db import connection
 
     latencies, matches = [], []
@@ -458,7 +509,7 @@ def run_probes(fragments: list[str], budget: float) -> dict:
 
 
 def plan_of(params: dict) -> dict:
-    """Scan nodes and indexes in the plan of the API's page query and of the ILIKE probe, for one query."""
+    """Scan nodes and indexes in the plan of the API's page query and of the containment SQL alone, for one query."""
     from django.db import connection
 
     from core.directory.selectors import enterprise_search
@@ -477,7 +528,7 @@ def plan_of(params: dict) -> dict:
         plans["api_page"] = walk(cursor.fetchone()[0][0]["Plan"], {"scans": []})["scans"]
         if "q" in params and len(params) == 1:
             cursor.execute("EXPLAIN (FORMAT JSON) " + PROBE_PAGE_SQL, [f"%{params['q']}%"])
-            plans["ilike_page"] = walk(cursor.fetchone()[0][0]["Plan"], {"scans": []})["scans"]
+            plans["contains_page"] = walk(cursor.fetchone()[0][0]["Plan"], {"scans": []})["scans"]
     return plans
 
 
@@ -494,14 +545,17 @@ def search_benchmark(args: argparse.Namespace, results: dict) -> None:
 
     search = results.setdefault("search", {})
     plans = results.setdefault("plans", {})
-    name_kinds = ("name_2", "name_3", "name_4", "combined")
+    timer = SqlTimer(keep_text=True)
+    with connection.execute_wrapper(timer):
+        searcher.search("enterprise", workload["name_3"][0])
+    results["statements_of_one_request"] = timer.texts
     for kind, params_list in workload.items():
         print(f"  search {kind} …", flush=True)
         search[kind] = run_searches(searcher, kind_of.get(kind, "enterprise"), params_list, args.budget)
         if kind != "institution_name_3":
             plans[kind] = plan_of(params_list[0])
     probes = results.setdefault("probes", {})
-    for kind in ("name_2", "name_3", "name_4"):
+    for kind in PROBE_KINDS:
         print(f"  probe {kind} …", flush=True)
         probes[kind] = run_probes([p["q"] for p in workload[kind]], args.budget)
 
@@ -511,11 +565,11 @@ def search_benchmark(args: argparse.Namespace, results: dict) -> None:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(TRIGRAM_INDEX)).as_string(cursor.connection))
-        for kind in name_kinds:
+        for kind in NAME_KINDS:
             print(f"  search {kind} without {TRIGRAM_INDEX} …", flush=True)
             without[kind] = run_searches(searcher, "enterprise", workload[kind], args.budget)
             plans_without[kind] = plan_of(workload[kind][0])
-        for kind in ("name_2", "name_3", "name_4"):
+        for kind in PROBE_KINDS:
             print(f"  probe {kind} without {TRIGRAM_INDEX} …", flush=True)
             probes_without[kind] = run_probes([p["q"] for p in workload[kind]], args.budget)
         transaction.set_rollback(True)  # the index comes back
@@ -559,9 +613,8 @@ def import_benchmark(args: argparse.Namespace, results: dict) -> None:
     from core.directory.imports import directory_import_run
     from core.jobs.models import Job, JobStatus
     from core.jobs.services import job_create
-    from tenants.models import User
 
-    admin = User.objects.get(username="bench-bureau-admin")
+    admin = bench_admin()
     # Rows of an earlier run (--reuse) are removed first, so that this run creates them again.
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM directory_enterprise WHERE created_by_id = %s", [admin.pk])
@@ -609,31 +662,47 @@ def ratio(value: float, baseline: float) -> str:
 
 def report(results: dict) -> None:
     data = results["data"]
-    print(
-        f"\nDataset: {data['enterprises']:,} enterprises, {data['institutions']:,} institutions; "
-        f"search through the {results['search_mode']}"
-    )
+    print(f"\nDataset: {data['enterprises']:,} enterprises, {data['institutions']:,} institutions")
     if "load" in results and "copy_s" in results["load"]:
         load = results["load"]
         print(
             f"Load: COPY {load['rows']:,} rows in {load['copy_s']:.1f} s ({load['copy_rows_per_s']:,.0f} rows/s); "
             + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in load["index_build_s"].items())
         )
-    print("\nSearch latency, ms (limit=20; with index │ without the trigram index │ ratio without/with)")
+    if "search" in results:
+        report_search(results)
+    if "import" in results:
+        report_import(results["import"])
+
+
+def report_search(results: dict) -> None:
+    print(f"\nSearch through the {results['search_mode']}")
     print(
-        f"{'kind':<20}{'n':>5}{'p50':>9}{'p95':>9}{'max':>9}{'matches':>9}{'db':>6} │{'p50':>9}{'p95':>9} │{'p50':>8}{'p95':>8}"
+        "Search latency, ms (limit=20; with index: median matches, median share of the time in the database and in"
+        " the COUNT │ without the trigram index │ ratio without/with)"
+    )
+    print(
+        f"{'kind':<20}{'n':>5}{'p50':>9}{'p95':>9}{'max':>9}{'matches':>9}{'db':>6}{'count':>6} │"
+        f"{'p50':>9}{'p95':>9} │{'p50':>8}{'p95':>8}"
     )
     for kind, figures in results["search"].items():
         line = (
             f"{kind:<20}{figures['n']:>5}{figures['p50_ms']:>9.1f}{figures['p95_ms']:>9.1f}{figures['max_ms']:>9.1f}"
-            f"{figures['median_matches']:>9,.0f}{figures['db_share']:>6.0%} │"
+            f"{figures['median_matches']:>9,.0f}{figures['db_share']:>6.0%}{figures.get('count_share', 0):>6.0%} │"
         )
         other = results["search_without_index"].get(kind)
         if other:
             line += f"{other['p50_ms']:>9.1f}{other['p95_ms']:>9.1f} │"
             line += f"{ratio(other['p50_ms'], figures['p50_ms']):>8}{ratio(other['p95_ms'], figures['p95_ms']):>8}"
         print(line)
-    print("\nIndex-capable SQL (name ILIKE, page + count), ms: with index │ without │ ratio without/with")
+    print("\nName-search latency by number of matches, ms (with the index): n, p50, p95")
+    for kind in NAME_KINDS:
+        cells = [
+            f"{label} {figures['n']:>3} {figures['p50_ms']:>7.1f} {figures['p95_ms']:>7.1f}"
+            for label, figures in by_matches(results["search"][kind]["queries"]).items()
+        ]
+        print(f"  {kind:<10} " + " │ ".join(cells))
+    print("\nContainment SQL alone (name LIKE, page + count), ms: with index │ without │ ratio without/with")
     for kind, figures in results["probes"].items():
         other = results["probes_without_index"][kind]
         print(
@@ -644,32 +713,54 @@ def report(results: dict) -> None:
     print("\nPlans (first query of each kind):")
     for kind, plan in results["plans"].items():
         print(f"  {kind:<14} with: {plan}   without: {results['plans_without_index'].get(kind, '—')}")
-    if "import" in results:
-        figures = results["import"]
-        copy_rate = figures["rows"] / figures["copy_s"]
-        print(f"\nImport of {figures['rows']:,} rows ({figures['file_mib']} MiB CSV)")
-        print(f"  baseline COPY      {figures['copy_s']:>7.1f} s {copy_rate:>10,.0f} rows/s")
-        for path in ("create", "update"):
-            run = figures[path]
-            print(
-                f"  importer, {path:<8} {run['seconds']:>7.1f} s {run['rows_per_s']:>10,.0f} rows/s  "
-                f"{ratio(run['seconds'], figures['copy_s'])} the COPY's time, {run['db_share']:.0%} in the database"
-            )
+
+
+def report_import(figures: dict) -> None:
+    copy_rate = figures["rows"] / figures["copy_s"]
+    print(f"\nImport of {figures['rows']:,} rows ({figures['file_mib']} MiB CSV)")
+    print(f"  baseline COPY      {figures['copy_s']:>7.1f} s {copy_rate:>10,.0f} rows/s")
+    for path in ("create", "update"):
+        run = figures[path]
+        print(
+            f"  importer, {path:<8} {run['seconds']:>7.1f} s {run['rows_per_s']:>10,.0f} rows/s  "
+            f"{ratio(run['seconds'], figures['copy_s'])} the COPY's time, {run['db_share']:.0%} in the database"
+        )
+
+
+def source_fingerprint() -> dict[str, str]:
+    """Hashes of the code under measurement: the report says if it changed on disk while the benchmark ran."""
+    return {
+        path: hashlib.sha256((REPO_ROOT / path).read_bytes()).hexdigest()[:12]
+        for path in WATCHED_SOURCES
+        if (REPO_ROOT / path).exists()
+    }
 
 
 def main() -> None:
     args = parse_args()
     db = database_settings()
     results: dict = {"arguments": {k: str(v) for k, v in vars(args).items()}}
-    stamp = datetime.datetime.now(tz=datetime.UTC)
-    results["started_at"] = stamp.isoformat(timespec="seconds")
+    results["started_at"] = datetime.datetime.now(tz=datetime.UTC).isoformat(timespec="seconds")
+    results["sources"] = source_fingerprint()
     started = time.perf_counter()
+
+    def save() -> None:
+        """Write what is known so far: a run that fails late keeps the figures of its earlier phases."""
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            text = json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n"
+            args.json.write_text(text, encoding="utf-8")
+
     if not args.reuse:
         print(f"Creating database {db['dbname']} …", flush=True)
         recreate_database(db)
     django.setup()
+    # Import everything measured now, so that the whole run uses one version of the code, and a tree broken by a
+    # change in progress fails here and not after an hour.
     from django.core.management import call_command
 
+    import core.directory.imports  # noqa: F401
+    import core.directory.selectors  # noqa: F401
     from bench.generators import EnterpriseGenerator
 
     results["machine"] = machine()
@@ -688,17 +779,21 @@ def main() -> None:
         with timed(load, "vacuum_analyze_s"):
             vacuum_analyze()
     results["data"] = sizes()
-    print("Searching …", flush=True)
-    search_benchmark(args, results)
+    save()
+    if not args.skip_search:
+        print("Searching …", flush=True)
+        search_benchmark(args, results)
+        save()
     if not args.skip_import:
         print("Importing …", flush=True)
         import_benchmark(args, results)
     results["total_s"] = time.perf_counter() - started
+    if source_fingerprint() != results["sources"]:
+        results["sources_changed_during_run"] = source_fingerprint()
+        print("\nNote: the measured code changed on disk during the run (this run used the version it started with).")
+    save()
     report(results)
     print(f"\nTotal {results['total_s']:.0f} s")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     if args.drop:
         drop_database(db)
 

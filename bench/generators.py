@@ -219,3 +219,14 @@ def institutions(seed: int, count: int) -> Iterator[dict]:
             "is_active": rng.random() < 0.95,
             "created_at": NOW - datetime.timedelta(seconds=rng.randrange(5 * 365 * 86400)),
         }
+
+
+_PLACE_PREFIXES = sorted({*CITY_PLACES, *(form for forms in PLACES.values() for form in forms)}, key=len, reverse=True)
+
+
+def without_place(name: str) -> str:
+    """The name without its leading place: the trade name (字号) comes first, as people type it when they search."""
+    for prefix in _PLACE_PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
