@@ -17,22 +17,10 @@ from dataclasses import dataclass
 
 from core.directory import uscc
 from core.directory.models import EnterpriseScale, Industry, InstitutionKind
-from core.districts import District
 
-# The columns a generated enterprise fills, in this order (all of them NOT NULL in the table; blank is "").
-ENTERPRISE_FIELDS = (
-    "name",
-    "uscc",
-    "legal_representative",
-    "address",
-    "district",
-    "industry",
-    "scale",
-    "contact_person",
-    "phone",
-    "email",
-)
-INSTITUTION_FIELDS = ("name", "kind", "uscc", "address", "districts", "contact_person", "phone", "email", "is_active")
+# The columns a generated enterprise fills are the services' own list (all NOT NULL in the table; blank is "").
+from core.directory.services import ENTERPRISE_FIELDS
+from core.districts import District
 
 # District → (its formal prefix, its short form); names use either, or the city's name.
 PLACES = {
