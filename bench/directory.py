@@ -44,7 +44,7 @@ from psycopg2 import sql  # noqa: E402
 FULL = {"enterprises": 1_000_000, "institutions": 5_000, "import_rows": 100_000, "queries": 200}
 SMOKE = {"enterprises": 20_000, "institutions": 200, "import_rows": 5_000, "queries": 20}
 PAGE_SIZE = 20
-TRIGRAM_INDEX = "enterprise_name_trgm"
+NAME_INDEXES = ("enterprise_name_trgm", "enterprise_name_bigrams")
 ENTERPRISE_TABLE = "directory_enterprise"
 WATCHED_SOURCES = (
     "core/directory/selectors.py",
@@ -70,13 +70,10 @@ ENTERPRISE_COPY_COLUMNS = (
 )
 # The containment part of the name search alone (no fuzzy "%" branch, no similarity ordering), timed at the SQL
 # level for the same fragments: one page and the count, which is what the API needs at the least.
-PROBE_PAGE_SQL = "SELECT id, name FROM directory_enterprise WHERE name LIKE %s ORDER BY name, id LIMIT 20"
-PROBE_COUNT_SQL = "SELECT count(*) FROM directory_enterprise WHERE name LIKE %s"
-PROBE_KINDS = ("name_3", "name_4", "brand_3", "brand_4")
 # Kinds searched again without the trigram index.
-NAME_KINDS = ("name_2", "name_3", "name_4", "brand_2", "brand_3", "brand_4", "combined")
+NAME_KINDS = ("name_1", "name_2", "name_3", "name_4", "brand_2", "brand_3", "brand_4", "combined", "typo")
 # Buckets of the number of matches, for the breakdown of name-search latency by how selective the fragment is.
-MATCH_BUCKETS = ((100, "≤ 100"), (1_000, "101–1,000"), (10_000, "1,001–10,000"), (None, "> 10,000"))
+MATCH_BUCKETS = ((10, "≤ 10"), (100, "11–100"), (999, "101–999"), (None, "≥ 1,000 (the cap)"))
 
 
 # --- Set-up ----------------------------------------------------------------------------------------------------------
@@ -101,6 +98,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--skip-search", action="store_true", help="do not run the search part")
     parser.add_argument("--skip-import", action="store_true", help="do not run the import part")
+    parser.add_argument(
+        "--baseline-queries",
+        type=int,
+        default=50,
+        help="queries per kind for the baselines, which are slow (default 50)",
+    )
     parser.add_argument("--drop", action="store_true", help="drop the benchmark database at the end")
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     args = parser.parse_args()
@@ -362,6 +365,11 @@ def fragment(rng: random.Random, name: str, length: int) -> str:
     return name[start : start + length]
 
 
+def mistyped(rng: random.Random, name: str) -> str:
+    position = rng.randrange(len(name))
+    return name[:position] + "某" + name[position + 1 :]
+
+
 def institution_names(count: int, rng: random.Random) -> list[str]:
     from core.directory.models import Institution
 
@@ -378,6 +386,7 @@ def search_workload(queries: int, seed: int) -> dict[str, list[dict]]:
     while len(rows) < queries:  # a small table: reuse rows
         rows += rows[: queries - len(rows)]
     return {
+        "name_1": [{"q": fragment(rng, name, 1)} for name, *_rest in rows],
         "name_2": [{"q": fragment(rng, name, 2)} for name, *_rest in rows],
         "name_3": [{"q": fragment(rng, name, 3)} for name, *_rest in rows],
         "name_4": [{"q": fragment(rng, name, 4)} for name, *_rest in rows],
@@ -390,6 +399,8 @@ def search_workload(queries: int, seed: int) -> dict[str, list[dict]]:
             {"q": fragment(rng, name, 3), "district": district, "industry": industry}
             for name, _code, district, industry in rows
         ],
+        # A whole name with one character wrong: no name contains it, so the search falls back to similar names.
+        "typo": [{"q": mistyped(rng, name)} for name, *_rest in rows],
         "institution_name_3": [{"q": fragment(rng, name, 3)} for name in institution_names(queries, rng)],
     }
 
@@ -434,14 +445,31 @@ class Searcher:
         return response.json()["count"]
 
     @staticmethod
-    def _selector(kind: str, params: dict) -> int:
-        """The API's work without the API (before it exists): the selector, the page's count, one page of rows."""
-        from core.directory.selectors import enterprise_search, institution_search
+    def _selector(kind: str, params: dict, cap: int | None = None) -> int:
+        """The API's work without the API: the selector, the page's count, one page of serialized rows.
 
-        queryset = enterprise_search(**params) if kind == "enterprise" else institution_search(**params)
-        count = queryset.count()
-        json.dumps([{k: str(v) for k, v in vars(row).items()} for row in queryset[:PAGE_SIZE]])
+        With `cap=None` this is how a page was made before the cap: every match ranked and counted exactly.
+        """
+        from api.v1.directory import EnterpriseSerializer, InstitutionSerializer
+        from core.directory.selectors import enterprise_search, institution_search
+        from stationnet.pagination import capped_count
+
+        search, serializer = (
+            (enterprise_search, EnterpriseSerializer)
+            if kind == "enterprise"
+            else (institution_search, InstitutionSerializer)
+        )
+        queryset = search(**params, cap=cap)
+        count = queryset.count() if cap is None else capped_count(queryset, cap)[0]
+        json.dumps(serializer(queryset[:PAGE_SIZE], many=True).data, default=str)
         return count
+
+
+class UncappedSearcher(Searcher):
+    """The baseline: every match ranked and counted, as before the cap (selector, count, serialized page)."""
+
+    def search(self, kind: str, params: dict) -> int:
+        return self._selector(kind, params, cap=None)
 
 
 def run_searches(searcher: Searcher, kind: str, workload: list[dict], budget: float) -> dict:
@@ -488,48 +516,23 @@ def by_matches(queries: list[dict]) -> dict[str, dict]:
     return {label: summarise(latencies) for label, latencies in buckets.items() if latencies}
 
 
-def run_probes(fragments: list[str], budget: float) -> dict:
-    """The containment SQL alone for the same fragments: one page and the count, as the API needs both."""
+def plan_of(params: dict) -> list[str]:
+    """Scan nodes and indexes in the plan of the API's page query, for one query."""
     from django.db import connection
 
-    latencies, matches = [], []
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        for text in fragments:
-            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            start = time.perf_counter()
-            cursor.execute(PROBE_PAGE_SQL, [pattern])
-            cursor.fetchall()
-            cursor.execute(PROBE_COUNT_SQL, [pattern])
-            matches.append(cursor.fetchone()[0])
-            latencies.append(time.perf_counter() - start)
-            if time.perf_counter() - started > budget:
-                break
-    return summarise(latencies, of=len(fragments), median_matches=statistics.median(matches))
+    from core.directory.selectors import SEARCH_CAP, enterprise_search
 
-
-def plan_of(params: dict) -> dict:
-    """Scan nodes and indexes in the plan of the API's page query and of the containment SQL alone, for one query."""
-    from django.db import connection
-
-    from core.directory.selectors import enterprise_search
-
-    def walk(node: dict, found: dict) -> dict:
+    def walk(node: dict, found: list[str]) -> list[str]:
         if "Scan" in node["Node Type"]:
-            found["scans"].append(node["Node Type"] + (f" on {node['Index Name']}" if "Index Name" in node else ""))
+            found.append(node["Node Type"] + (f" on {node['Index Name']}" if "Index Name" in node else ""))
         for child in node.get("Plans", []):
             walk(child, found)
         return found
 
-    page_sql, page_params = enterprise_search(**params)[:PAGE_SIZE].query.sql_with_params()
-    plans = {}
+    page_sql, page_params = enterprise_search(**params, cap=SEARCH_CAP)[:PAGE_SIZE].query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + page_sql, page_params)
-        plans["api_page"] = walk(cursor.fetchone()[0][0]["Plan"], {"scans": []})["scans"]
-        if "q" in params and len(params) == 1:
-            cursor.execute("EXPLAIN (FORMAT JSON) " + PROBE_PAGE_SQL, [f"%{params['q']}%"])
-            plans["contains_page"] = walk(cursor.fetchone()[0][0]["Plan"], {"scans": []})["scans"]
-    return plans
+        return walk(cursor.fetchone()[0][0]["Plan"], [])
 
 
 def search_benchmark(args: argparse.Namespace, results: dict) -> None:
@@ -554,25 +557,25 @@ def search_benchmark(args: argparse.Namespace, results: dict) -> None:
         search[kind] = run_searches(searcher, kind_of.get(kind, "enterprise"), params_list, args.budget)
         if kind != "institution_name_3":
             plans[kind] = plan_of(params_list[0])
-    probes = results.setdefault("probes", {})
-    for kind in PROBE_KINDS:
-        print(f"  probe {kind} …", flush=True)
-        probes[kind] = run_probes([p["q"] for p in workload[kind]], args.budget)
 
+    baseline_kinds = [*NAME_KINDS, "uscc_prefix"]
+    uncapped = results.setdefault("search_uncapped", {})
+    for kind in baseline_kinds:
+        print(f"  search {kind}, every match ranked and counted …", flush=True)
+        uncapped[kind] = run_searches(
+            UncappedSearcher(), "enterprise", workload[kind][: args.baseline_queries], args.budget
+        )
     without = results.setdefault("search_without_index", {})
-    probes_without = results.setdefault("probes_without_index", {})
     plans_without = results.setdefault("plans_without_index", {})
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(TRIGRAM_INDEX)).as_string(cursor.connection))
+            for index in NAME_INDEXES:
+                cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(index)).as_string(cursor.connection))
         for kind in NAME_KINDS:
-            print(f"  search {kind} without {TRIGRAM_INDEX} …", flush=True)
-            without[kind] = run_searches(searcher, "enterprise", workload[kind], args.budget)
+            print(f"  search {kind} without the name indexes …", flush=True)
+            without[kind] = run_searches(searcher, "enterprise", workload[kind][: args.baseline_queries], args.budget)
             plans_without[kind] = plan_of(workload[kind][0])
-        for kind in PROBE_KINDS:
-            print(f"  probe {kind} without {TRIGRAM_INDEX} …", flush=True)
-            probes_without[kind] = run_probes([p["q"] for p in workload[kind]], args.budget)
-        transaction.set_rollback(True)  # the index comes back
+        transaction.set_rollback(True)  # the indexes come back
 
 
 # --- Import ----------------------------------------------------------------------------------------------------------
@@ -606,19 +609,30 @@ def import_csv(rows: list) -> bytes:
     return write_csv(headers, lines)
 
 
+def remove_imported_rows() -> None:
+    """Remove what the import part of an earlier run (--reuse) added, so that the table is as loaded."""
+    from django.db import connection
+
+    from core.jobs.models import Job
+
+    admin = bench_admin()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM directory_enterprise WHERE created_by_id = %s", [admin.pk])
+        deleted = cursor.rowcount
+    Job.objects.filter(created_by_id=admin.pk).delete()
+    if deleted:
+        vacuum_analyze()
+
+
 def import_benchmark(args: argparse.Namespace, results: dict) -> None:
     from django.db import connection, transaction
 
     from bench.generators import EnterpriseGenerator
     from core.directory.imports import directory_import_run
-    from core.jobs.models import Job, JobStatus
+    from core.jobs.models import JobStatus
     from core.jobs.services import job_create
 
     admin = bench_admin()
-    # Rows of an earlier run (--reuse) are removed first, so that this run creates them again.
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM directory_enterprise WHERE created_by_id = %s", [admin.pk])
-    Job.objects.filter(created_by_id=admin.pk).delete()
 
     figures = results.setdefault("import", {})
     rows = list(EnterpriseGenerator(args.seed + 1).enterprises(args.import_rows, city_level=True))
@@ -678,39 +692,36 @@ def report(results: dict) -> None:
 def report_search(results: dict) -> None:
     print(f"\nSearch through the {results['search_mode']}")
     print(
-        "Search latency, ms (limit=20; with index: median matches, median share of the time in the database and in"
-        " the COUNT │ without the trigram index │ ratio without/with)"
+        "Search latency, ms (limit=20; median matches (counted up to the cap), median share of the time in the"
+        " database) │ baselines, p50 and p95 and the ratio to p95 with everything: every match ranked and counted │"
+        " without the name indexes"
     )
     print(
-        f"{'kind':<20}{'n':>5}{'p50':>9}{'p95':>9}{'max':>9}{'matches':>9}{'db':>6}{'count':>6} │"
-        f"{'p50':>9}{'p95':>9} │{'p50':>8}{'p95':>8}"
+        f"{'kind':<20}{'n':>5}{'p50':>9}{'p95':>9}{'max':>9}{'matches':>9}{'db':>6} │"
+        f"{'p50':>9}{'p95':>9}{'×':>8} │{'p50':>9}{'p95':>9}{'×':>8}"
     )
     for kind, figures in results["search"].items():
         line = (
             f"{kind:<20}{figures['n']:>5}{figures['p50_ms']:>9.1f}{figures['p95_ms']:>9.1f}{figures['max_ms']:>9.1f}"
-            f"{figures['median_matches']:>9,.0f}{figures['db_share']:>6.0%}{figures.get('count_share', 0):>6.0%} │"
+            f"{figures['median_matches']:>9,.0f}{figures['db_share']:>6.0%} │"
         )
-        other = results["search_without_index"].get(kind)
-        if other:
-            line += f"{other['p50_ms']:>9.1f}{other['p95_ms']:>9.1f} │"
-            line += f"{ratio(other['p50_ms'], figures['p50_ms']):>8}{ratio(other['p95_ms'], figures['p95_ms']):>8}"
+        for baseline in ("search_uncapped", "search_without_index"):
+            other = results[baseline].get(kind)
+            if other:
+                line += (
+                    f"{other['p50_ms']:>9.1f}{other['p95_ms']:>9.1f}{ratio(other['p95_ms'], figures['p95_ms']):>8} │"
+                )
+            else:
+                line += f"{'—':>26} │"
         print(line)
-    print("\nName-search latency by number of matches, ms (with the index): n, p50, p95")
+    print("\nName-search latency by number of matches, ms: n, p50, p95")
     for kind in NAME_KINDS:
         cells = [
             f"{label} {figures['n']:>3} {figures['p50_ms']:>7.1f} {figures['p95_ms']:>7.1f}"
             for label, figures in by_matches(results["search"][kind]["queries"]).items()
         ]
         print(f"  {kind:<10} " + " │ ".join(cells))
-    print("\nContainment SQL alone (name LIKE, page + count), ms: with index │ without │ ratio without/with")
-    for kind, figures in results["probes"].items():
-        other = results["probes_without_index"][kind]
-        print(
-            f"{kind:<20}{figures['n']:>5}{figures['p50_ms']:>9.1f}{figures['p95_ms']:>9.1f}{figures['max_ms']:>9.1f}"
-            f"{figures['median_matches']:>9,.0f} │{other['p50_ms']:>9.1f}{other['p95_ms']:>9.1f} │"
-            f"{ratio(other['p50_ms'], figures['p50_ms']):>8}{ratio(other['p95_ms'], figures['p95_ms']):>8}"
-        )
-    print("\nPlans (first query of each kind):")
+    print("\nPlans of the page query (first query of each kind):")
     for kind, plan in results["plans"].items():
         print(f"  {kind:<14} with: {plan}   without: {results['plans_without_index'].get(kind, '—')}")
 
@@ -778,6 +789,8 @@ def main() -> None:
         load_institutions(args.institutions, args.seed + 3, results)
         with timed(load, "vacuum_analyze_s"):
             vacuum_analyze()
+    else:
+        remove_imported_rows()
     results["data"] = sizes()
     save()
     if not args.skip_search:

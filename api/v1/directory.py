@@ -19,6 +19,7 @@ from core.directory import services
 from core.directory.exports import directory_sample
 from core.directory.models import Enterprise, Institution, Qualification
 from core.directory.selectors import (
+    SEARCH_CAP,
     enterprise_get,
     enterprise_search,
     institution_get,
@@ -107,7 +108,7 @@ class EnterpriseListView(SharedAPIView):
     )
     def get(self, request):
         filters = {k: request.query_params.get(k, "") for k in ("q", "uscc", "district", "industry", "scale")}
-        return paginate(self, request, enterprise_search(**filters), EnterpriseSerializer)
+        return paginate(self, request, enterprise_search(**filters, cap=SEARCH_CAP), EnterpriseSerializer)
 
     @extend_schema(request=EnterpriseSerializer, responses={201: EnterpriseSerializer})
     def post(self, request):
@@ -154,7 +155,7 @@ class InstitutionListView(SharedAPIView):
     )
     def get(self, request):
         filters = {k: request.query_params.get(k, "") for k in ("q", "kind", "district", "item")}
-        return paginate(self, request, institution_search(**filters), InstitutionSerializer)
+        return paginate(self, request, institution_search(**filters, cap=SEARCH_CAP), InstitutionSerializer)
 
     @extend_schema(request=InstitutionSerializer, responses={201: InstitutionSerializer})
     def post(self, request):

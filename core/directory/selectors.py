@@ -3,36 +3,51 @@
 import datetime
 import re
 
-from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import Prefetch, Q, QuerySet
+from django.contrib.postgres.search import TrigramDistance, TrigramWordDistance
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from core.directory.models import Enterprise, Institution, Qualification
+from core.directory.models import Bigrams, Enterprise, Institution, Qualification
 from core.directory.uscc import ALPHABET
+from stationnet.pagination import COUNT_CAP
 from tenants.models import BureauRole, Station, User
 
 USCC_PREFIX = re.compile(rf"^[{ALPHABET}]{{2,18}}$")
 EXPIRY_WARNING_DAYS = 90
+# Interactive lists rank (and count) at most this many matches; a longer fragment or a filter narrows them.
+SEARCH_CAP = COUNT_CAP
+# A fragment this long that no name contains is taken as mistyped, and names like it are looked for instead.
+FUZZY_MIN_LENGTH = 4
 
 
-def _name_search(queryset: QuerySet, q: str) -> QuerySet:
-    """Names containing `q`, and names like it (a typo, a missing character), best first.
+def _containing(queryset: QuerySet, q: str) -> QuerySet:
+    """Names containing `q`, by the condition an index answers for its length.
 
-    Both conditions are ones the name's trigram index answers: LIKE '%q%' (case-sensitive: Chinese has no case,
-    and Django's icontains would wrap the column in UPPER(), which no index covers) and pg_trgm's % operator.
-    Fragments shorter than three characters have no trigram, so they are matched by containment only.
+    Three characters or more: LIKE '%q%', answered by pg_trgm's GIN index (case-sensitive on purpose: Chinese has no
+    case, and Django's icontains wraps the column in UPPER(), which no index covers). Two: the bigram GIN index.
+    One: a scan, which stops early when the character is common (and a rare one is a rare search).
     """
-    q = q.strip()
-    if not q:
-        return queryset
-    contains = Q(name__contains=q)
-    if len(q) < 3:
-        return queryset.filter(contains)
-    return (
-        queryset.filter(contains | Q(name__trigram_similar=q))
-        .annotate(similarity=TrigramSimilarity("name", q))
-        .order_by("-similarity", "name", "id")
-    )
+    if len(q) == 2:
+        # The LIKE is the same condition, cheaper per row: a scan that stops early tests it first.
+        return queryset.alias(bigrams=Bigrams("name")).filter(bigrams__contains=[q], name__contains=q)
+    return queryset.filter(name__contains=q)
+
+
+def _by_name(queryset: QuerySet, q: str, *, cap: int | None) -> QuerySet:
+    """`queryset` narrowed to names containing `q`, the most similar first; if none does, names like it.
+
+    "Like it" is pg_trgm's word similarity: a part of the name shares most of the fragment's trigrams (a wrong or
+    missing character). With a cap, only the first `cap` + 1 matches found are ranked, so that a common fragment
+    costs a bounded amount; the count then says "more than `cap`", and the person types more.
+    """
+    matches = _containing(queryset, q)
+    distance = TrigramDistance("name", q)
+    if len(q) >= FUZZY_MIN_LENGTH and not matches.exists():
+        matches = queryset.filter(name__trigram_word_similar=q)
+        distance = TrigramWordDistance(q, "name")
+    if cap is not None:
+        matches = queryset.model.objects.filter(pk__in=matches.order_by()[: cap + 1].values("pk"))
+    return matches.annotate(distance=distance).order_by("distance", "name", "id")
 
 
 def enterprise_search(
@@ -43,16 +58,14 @@ def enterprise_search(
     industry: str = "",
     scale: str = "",
     source_station: Station | None = None,
+    cap: int | None = None,
 ) -> QuerySet[Enterprise]:
-    """Enterprises matching every given filter. `q` is a name fragment, or the start of a USCC."""
-    enterprises = Enterprise.objects.select_related("source_station")
-    q = q.strip()
-    if q and USCC_PREFIX.match(q.upper()):
-        enterprises = enterprises.filter(uscc__startswith=q.upper())
-    elif q:
-        enterprises = _name_search(enterprises, q)
-    if uscc:
-        enterprises = enterprises.filter(uscc__startswith=uscc.strip().upper())
+    """Enterprises matching every given filter. `q` is a name fragment, or the start of a USCC.
+
+    Name searches come best match first, USCC searches in code order, the rest in name order. `cap` bounds the work
+    of ranking for pages (see `_by_name`); exports leave it out and get every match.
+    """
+    enterprises = Enterprise.objects.all()
     if district:
         enterprises = enterprises.filter(district=district)
     if industry:
@@ -61,26 +74,41 @@ def enterprise_search(
         enterprises = enterprises.filter(scale=scale)
     if source_station is not None:
         enterprises = enterprises.filter(source_station=source_station)
-    return enterprises
+    if uscc:
+        enterprises = enterprises.filter(uscc__startswith=uscc.strip().upper()).order_by("uscc")
+    q = q.strip()
+    if q and USCC_PREFIX.match(q.upper()):
+        enterprises = enterprises.filter(uscc__startswith=q.upper()).order_by("uscc")
+    elif q:
+        enterprises = _by_name(enterprises, q, cap=cap)
+    return enterprises.select_related("source_station")
 
 
 def institution_search(
-    *, q: str = "", kind: str = "", district: str = "", item: str = "", include_inactive: bool = False
+    *,
+    q: str = "",
+    kind: str = "",
+    district: str = "",
+    item: str = "",
+    include_inactive: bool = False,
+    cap: int | None = None,
 ) -> QuerySet[Institution]:
     """Institutions by name, kind, district covered and catalog item provided ("who can calibrate in 开原市")."""
-    institutions = Institution.objects.select_related("source_station").prefetch_related(
-        "items", Prefetch("qualifications", queryset=Qualification.objects.order_by("valid_until"))
-    )
+    institutions = Institution.objects.all()
     if not include_inactive:
         institutions = institutions.filter(is_active=True)
-    institutions = _name_search(institutions, q)
     if kind:
         institutions = institutions.filter(kind=kind)
     if district:
         institutions = institutions.filter(districts__contains=[district])
     if item:
         institutions = institutions.filter(items__clause=item)
-    return institutions
+    q = q.strip()
+    if q:
+        institutions = _by_name(institutions, q, cap=cap)
+    return institutions.select_related("source_station").prefetch_related(
+        "items", Prefetch("qualifications", queryset=Qualification.objects.order_by("valid_until"))
+    )
 
 
 def enterprise_get(*, pk: int) -> Enterprise | None:

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from core.directory.forms import (
     InstitutionSearchForm,
 )
 from core.directory.selectors import (
+    SEARCH_CAP,
     directory_may_edit,
     enterprise_get,
     enterprise_search,
@@ -23,6 +23,7 @@ from core.directory.selectors import (
     institution_search,
     qualification_list_expiring,
 )
+from stationnet.pagination import CappedPaginator
 from tenants.models import BureauRole
 from tenants.pages import SharedPage
 
@@ -37,7 +38,9 @@ class EntryListPage(SharedPage):
     def get_context_data(self, **kwargs):
         form = self.search_form(self.request.GET or None)
         filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
-        page = Paginator(type(self).search(**filters), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = CappedPaginator(type(self).search(**filters, cap=SEARCH_CAP), PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
         query = self.request.GET.copy()
         query.pop("page", None)
         return super().get_context_data(

@@ -90,3 +90,16 @@ def test_a_station_job_is_not_visible_from_another_station(city, alpha_host, bet
     # The beta schema has no such job: "not yours" is answered as "does not exist".
     assert host_client(beta_host, city.beta_staff).get(f"/api/v1/jobs/{job.pk}/").status_code == 404
     assert host_client(beta_host, city.beta_staff).get(f"/jobs/{job.pk}/").status_code == 404
+
+
+def test_a_list_longer_than_the_cap_says_more_than_and_pages_up_to_it(city, public_host):
+    Enterprise.objects.bulk_create(
+        Enterprise(name=f"封顶计数企业{n:04d}", uscc=uscc.generate(RNG), district="yinzhou") for n in range(1001)
+    )
+    client = host_client(public_host, city.bureau_viewer)
+    page = client.get("/directory/enterprises/", {"q": "封顶计数"}).content.decode()
+    assert "超过 1000 条" in page
+    last = client.get("/directory/enterprises/", {"q": "封顶计数", "page": "20"}).content.decode()
+    assert "20 / 20" in last
+    api = client.get("/api/v1/enterprises/", {"q": "封顶计数", "limit": 20, "offset": 980}).json()
+    assert (api["count"], api["count_capped"], api["next"]) == (1000, True, None)

@@ -6,6 +6,7 @@ from core.catalog.models import ServiceItem
 from core.directory import uscc
 from core.directory.models import Enterprise, Institution
 from core.directory.selectors import enterprise_search, institution_search
+from stationnet.pagination import capped_count
 
 pytestmark = pytest.mark.django_db
 RNG = random.Random(7)  # noqa: S311  (test data)
@@ -27,12 +28,42 @@ def test_name_substring(enterprises):
 
 def test_fuzzy_name_tolerates_a_wrong_character(enterprises):
     assert enterprise_search(q="开原市兴开食品公司").first().name == "开原市兴开食品有限公司"
+    assert enterprise_search(q="开原市兴开食晶有限公司", cap=10).first().name == "开原市兴开食品有限公司"
+
+
+def test_similar_names_only_when_no_name_contains_the_fragment(enterprises):
+    # "银州机械" is contained in one name; the names merely like it (another 机械 company) stay out.
+    assert [e.name for e in enterprise_search(q="银州机械")] == ["铁岭市银州机械制造有限公司"]
+
+
+def test_two_characters_use_the_bigram_index_and_one_character_still_matches(enterprises):
+    assert [e.name for e in enterprise_search(q="开原", cap=10)] == ["开原市兴开食品有限公司"]
+    assert [e.name for e in enterprise_search(q="农", cap=10)] == ["铁岭县农机合作社"]
+    sql = str(enterprise_search(q="开原").query)
+    assert "directory_bigrams" in sql
+
+
+def test_best_match_first_within_the_cap(enterprises):
+    Enterprise.objects.create(name="机械", uscc=uscc.generate(RNG), district="yinzhou")
+    assert enterprise_search(q="机械", cap=10).first().name == "机械"
+
+
+def test_count_stops_at_the_cap_and_says_there_are_more(enterprises):
+    assert capped_count(enterprise_search(q="有限公司", cap=2), cap=2) == (2, True)
+    assert capped_count(enterprise_search(q="有限公司", cap=3), cap=3) == (3, False)
+    assert capped_count(enterprise_search(), cap=10) == (4, False)
 
 
 def test_uscc_prefix(enterprises):
     code = enterprises[1].uscc
     assert list(enterprise_search(q=code[:10].lower())) == [enterprises[1]]
     assert list(enterprise_search(uscc=code[:12])) == [enterprises[1]]
+
+
+def test_uscc_prefix_results_come_in_code_order(enterprises):
+    codes = [e.uscc for e in enterprise_search(q=enterprises[0].uscc[:2])]
+    assert codes == sorted(codes)
+    assert len(codes) == sum(e.uscc.startswith(enterprises[0].uscc[:2]) for e in enterprises)
 
 
 def test_combined_filters(enterprises):
