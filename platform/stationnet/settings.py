@@ -68,6 +68,7 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "core.activity",
     "core.jobs",
+    "core.desk",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -138,6 +139,8 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [REPO_ROOT / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
+# The standard names no time limit; the desk's default target for a case, in working days on the Chinese calendar.
+DESK_TARGET_WORKING_DAYS = 10
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -1,0 +1,385 @@
+"""Writes of the station desk. Every change of a case goes through here, and its state machine lives here only."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.catalog.models import FormBox, ServiceCategory, ServiceItem
+from core.desk import workdays
+from core.desk.models import (
+    CaseEvent,
+    CaseState,
+    Demand,
+    EventKind,
+    InstrumentRow,
+    OperatorStaffingRow,
+    PlanKind,
+    ProductRow,
+    ProductStandardRow,
+    ServiceCase,
+    ServicePlan,
+    SpecialEquipmentRow,
+)
+from core.directory.models import Enterprise
+from tenants.models import User
+
+# The four tables of Appendix A and the operator staffing rows: the name a form or the API uses, and the model.
+DEMAND_TABLES = {
+    "product_standards": ProductStandardRow,
+    "instruments": InstrumentRow,
+    "products": ProductRow,
+    "special_equipment": SpecialEquipmentRow,
+    "operator_staffing": OperatorStaffingRow,
+}
+# A filled-in section 九 (operator exams) is a need of its own: exam guidance and the training before it.
+OPERATOR_EXAM_ITEMS = ("5.1.8.3", "5.1.1.7")
+OTHER_SERVICES_ITEM = "5.1.11.1"
+
+# The state machine of a case: from each state, where it may go. On hold resumes to the state it left.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    CaseState.RECEIVED: (CaseState.EVALUATING, CaseState.ON_HOLD, CaseState.CANCELLED),
+    CaseState.EVALUATING: (CaseState.PLANNED, CaseState.ON_HOLD, CaseState.CANCELLED),
+    CaseState.PLANNED: (CaseState.IN_SERVICE, CaseState.EVALUATING, CaseState.ON_HOLD, CaseState.CANCELLED),
+    CaseState.IN_SERVICE: (CaseState.FOLLOWING_UP, CaseState.EVALUATING, CaseState.ON_HOLD, CaseState.CANCELLED),
+    CaseState.FOLLOWING_UP: (
+        CaseState.COMPLETED,
+        CaseState.IN_SERVICE,
+        CaseState.EVALUATING,
+        CaseState.ON_HOLD,
+        CaseState.CANCELLED,
+    ),
+    CaseState.COMPLETED: (CaseState.EVALUATED,),
+    CaseState.EVALUATED: (),
+    CaseState.ON_HOLD: (),  # resumes to `resume_state` only, see case_transition
+    CaseState.CANCELLED: (),
+}
+NEEDS_REASON = (CaseState.ON_HOLD, CaseState.CANCELLED)
+CLOSED = (CaseState.COMPLETED, CaseState.EVALUATED, CaseState.CANCELLED)
+
+
+def _local_year() -> int:
+    return timezone.localdate().year
+
+
+def number_next(*, kind: str, year: int) -> int:
+    """The next number of `kind` in `year`, gap-free: one UPSERT takes the sequence's row lock until the caller's
+    transaction ends, so concurrent creators queue, and a rollback gives the number back."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("numbers are taken inside the transaction that creates the numbered document")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO desk_numbersequence (kind, year, last) VALUES (%s, %s, 1) "
+            "ON CONFLICT (kind, year) DO UPDATE SET last = desk_numbersequence.last + 1 RETURNING last",
+            [kind, year],
+        )
+        return cursor.fetchone()[0]
+
+
+def document_number(*, station, kind: str, year: int | None = None) -> str:
+    """`YZ-2026-000123` for demands; records carry their kind: `YZ-JL-2026-000045`."""
+    year = year or _local_year()
+    serial = number_next(kind=kind, year=year)
+    prefix = station.code.upper() if kind == "demand" else f"{station.code.upper()}-{kind.upper()}"
+    return f"{prefix}-{year}-{serial:06d}"
+
+
+def _full_clean_rows(tables: dict[str, list[dict]]) -> tuple[dict[str, list], dict[str, list[str]]]:
+    """Build and validate every table row. Returns (rows by table, errors keyed `table.position.field`), so that a
+    form can mark the bad rows, and keep every row as typed."""
+    built, errors = {}, {}
+    for name, model in DEMAND_TABLES.items():
+        built[name] = []
+        for position, values in enumerate(tables.get(name, []), start=1):
+            row = model(position=position, **values)
+            try:
+                row.full_clean(exclude=["demand"])
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    errors[f"{name}.{position}.{field}"] = messages
+            built[name].append(row)
+    return built, errors
+
+
+@dataclass(frozen=True)
+class CaseDraft:
+    """A case the demand will open: its category, items, the boxes behind it and the request in words."""
+
+    category: ServiceCategory
+    items: tuple[ServiceItem, ...]
+    request: str
+
+
+def demand_case_drafts(*, boxes, exam_categories, other_needs: str) -> list[CaseDraft]:
+    """One case per section with ticked boxes (its boxes' items together: a section is one need, the station splits
+    it when it plans), one for the operator-exam block and one for other needs in words."""
+    drafts: dict[int, list] = {}
+    for box in sorted(boxes, key=lambda b: b.position):
+        items = list(box.items.all())
+        category = items[0].category if items else _section_category(box)
+        drafts.setdefault(category.pk, [category, [], []])
+        drafts[category.pk][1].extend(item for item in items if item not in drafts[category.pk][1])
+        drafts[category.pk][2].append(box.label)
+    result = [
+        CaseDraft(category=category, items=tuple(items), request="、".join(labels))
+        for category, items, labels in drafts.values()
+    ]
+    if exam_categories:
+        found = ServiceItem.objects.filter(clause__in=OPERATOR_EXAM_ITEMS).select_related("category")
+        items = tuple(sorted(found, key=lambda item: OPERATOR_EXAM_ITEMS.index(item.clause)))
+        # The case belongs to special equipment (5.1.8); the training before the exam comes with it.
+        request = _("Special equipment operator exams")
+        result.append(CaseDraft(category=items[0].category, items=items, request=request))
+    if other_needs.strip():
+        item = ServiceItem.objects.select_related("category").get(clause=OTHER_SERVICES_ITEM)
+        result.append(CaseDraft(category=item.category, items=(item,), request=other_needs.strip()))
+    return result
+
+
+def _section_category(box: FormBox) -> ServiceCategory:
+    """The category of a box without items (a 其他 box): the category of another box of its section."""
+    sibling = (
+        ServiceItem.objects.filter(form_boxes__form=box.form, form_boxes__section=box.section)
+        .select_related("category")
+        .first()
+    )
+    if sibling is None:
+        return ServiceItem.objects.select_related("category").get(clause=OTHER_SERVICES_ITEM).category
+    return sibling.category
+
+
+def _event(case: ServiceCase, *, kind: str, actor: User | None, text: str = "", from_state="", to_state=""):
+    event = CaseEvent(case=case, kind=kind, actor=actor, text=text, from_state=from_state, to_state=to_state)
+    event.full_clean()
+    event.save()
+    return event
+
+
+@transaction.atomic
+def demand_create(
+    *,
+    station,
+    user: User | None,
+    enterprise: Enterprise,
+    channel: str,
+    filled_on: datetime.date | None = None,
+    boxes=(),
+    tables: dict[str, list[dict]] | None = None,
+    target_days: int | None = None,
+    **fields,
+) -> Demand:
+    """Take a demand form (Appendix A): number it, keep its rows, and open one case per need.
+
+    `fields` are the form's other fields (the enterprise block as filled in, the checklists, other needs, opinions,
+    signatory). Every problem is raised at once: field errors by name, a table row's as `table.position.field`.
+    """
+    demand = Demand(
+        enterprise=enterprise,
+        channel=channel,
+        filled_on=filled_on or timezone.localdate(),
+        created_by=user,
+        number="-",
+        **{
+            "enterprise_name": enterprise.name,
+            "uscc": enterprise.uscc,
+            "legal_representative": enterprise.legal_representative,
+            "contact_person": enterprise.contact_person,
+            "email": enterprise.email,
+            "phone": enterprise.phone,
+            "address": enterprise.address,
+            **fields,
+        },
+    )
+    errors: dict = {}
+    try:
+        demand.full_clean(exclude=["number"])
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    rows, row_errors = _full_clean_rows(tables or {})
+    boxes = list(boxes)
+    drafts = demand_case_drafts(boxes=boxes, exam_categories=demand.exam_categories, other_needs=demand.other_needs)
+    if not drafts and "boxes" not in errors:
+        errors["boxes"] = [_("Tick at least one service, or describe the need under other services.")]
+    if errors or row_errors:
+        raise ValidationError({**errors, **row_errors})
+
+    demand.number = document_number(station=station, kind="demand")
+    demand.save()
+    demand.boxes.set(boxes)
+    for name, model in DEMAND_TABLES.items():
+        for row in rows[name]:
+            row.demand = demand
+        model.objects.bulk_create(rows[name])
+    received_at = timezone.now()
+    target = target_days or settings.DESK_TARGET_WORKING_DAYS
+    for index, draft in enumerate(drafts, start=1):
+        case = ServiceCase(
+            number=f"{demand.number}-{index}",
+            demand=demand,
+            category=draft.category,
+            request=draft.request,
+            received_at=received_at,
+            target_days=target,
+            due_at=workdays.add_working_days(received_at, target),
+        )
+        case.full_clean()
+        case.save()
+        case.items.set(draft.items)
+        _event(case, kind=EventKind.STATE, actor=user, to_state=CaseState.RECEIVED, text=demand.get_channel_display())
+    return demand
+
+
+def _check_version(case: ServiceCase, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != case.version:
+        raise ValidationError(
+            {"version": [_("Someone else changed this case meanwhile. Reload it to see their change.")]},
+            code="stale",
+        )
+
+
+def _locked(case: ServiceCase) -> ServiceCase:
+    return ServiceCase.objects.select_for_update().get(pk=case.pk)
+
+
+def _pauses(case: ServiceCase) -> list[tuple[datetime.datetime, datetime.datetime | None]]:
+    """The periods the case spent on hold, from its timeline."""
+    pauses, started = [], None
+    for event in case.events.filter(kind=EventKind.STATE).order_by("created_at", "id"):
+        if event.to_state == CaseState.ON_HOLD:
+            started = event.created_at
+        elif event.from_state == CaseState.ON_HOLD and started is not None:
+            pauses.append((started, event.created_at))
+            started = None
+    if started is not None:
+        pauses.append((started, None))
+    return pauses
+
+
+@transaction.atomic
+def case_transition(
+    *, case: ServiceCase, to: str, user: User | None, reason: str = "", expected_version: int | None = None
+) -> ServiceCase:
+    """Move a case to state `to`, if the state machine allows it; refused with a clear message otherwise."""
+    case = _locked(case)
+    _check_version(case, expected_version)
+    allowed = (case.resume_state,) if case.state == CaseState.ON_HOLD else TRANSITIONS[case.state]
+    if to not in allowed:
+        raise ValidationError(
+            {
+                "state": [
+                    _("A case that is “%(from)s” cannot become “%(to)s”.")
+                    % {"from": CaseState(case.state).label, "to": CaseState(to).label}
+                ]
+            },
+            code="transition",
+        )
+    if to in NEEDS_REASON and not reason.strip():
+        raise ValidationError({"reason": [_("Say why.")]}, code="required")
+    if to == CaseState.PLANNED and not case.plans.filter(superseded_at__isnull=True).exists():
+        raise ValidationError({"state": [_("Write the service plan first.")]}, code="no_plan")
+    if to == CaseState.COMPLETED:
+        record = getattr(case, "record", None)
+        if record is None or record.ended_at is None:
+            raise ValidationError({"state": [_("Fill in the service record, with its end time, first.")]})
+    from_state = case.state
+    case.resume_state = from_state if to == CaseState.ON_HOLD else ""
+    case.state = to
+    case.version += 1
+    now = timezone.now()
+    if to in CLOSED:
+        case.closed_at = case.closed_at or now
+    case.save()
+    _event(case, kind=EventKind.STATE, actor=user, text=reason.strip(), from_state=from_state, to_state=to)
+    if to == CaseState.ON_HOLD or from_state == CaseState.ON_HOLD:
+        case.due_at = workdays.deadline_with_pauses(case.received_at, case.target_days, _pauses(case))
+        case.save(update_fields=["due_at"])
+    return case
+
+
+@transaction.atomic
+def case_plan(
+    *,
+    case: ServiceCase,
+    user: User,
+    kind: str,
+    evaluation: str,
+    expected_version: int | None = None,
+    agreed_items=(),
+    **fields,
+) -> ServicePlan:
+    """Write the service plan (clause 5.2.2). A re-plan (clause 5.2.3.2) supersedes the current plan, which stays
+    in the history, and takes the case back through evaluation to planned."""
+    case = _locked(case)
+    _check_version(case, expected_version)
+    if case.state in CLOSED or case.state == CaseState.ON_HOLD:
+        raise ValidationError({"state": [_("A closed or held case cannot be planned.")]}, code="transition")
+    plan = ServicePlan(case=case, kind=kind, evaluation=evaluation, created_by=user, **fields)
+    errors = {}
+    try:
+        plan.full_clean(exclude=["case", "created_by"], validate_constraints=False)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if kind == PlanKind.SELF and not (fields.get("appointment_at") and fields.get("staff")):
+        errors.setdefault("appointment_at", []).append(_("Book a time and assign a staff member."))
+    if kind == PlanKind.INSTITUTION:
+        if not fields.get("institution"):
+            errors.setdefault("institution", []).append(_("Choose the institution from the registry."))
+        if not agreed_items:
+            errors.setdefault("agreed_items", []).append(_("Say which items were agreed."))
+    start, end = fields.get("period_start"), fields.get("period_end")
+    if start and end and end < start:
+        errors.setdefault("period_end", []).append(_("The service period cannot end before it starts."))
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    replanned = case.plans.filter(superseded_at__isnull=True).update(superseded_at=now)
+    plan.save()
+    plan.agreed_items.set(agreed_items)
+    text = plan.get_kind_display() + (f" · {plan.institution}" if plan.institution_id else "")
+    _event(case, kind=EventKind.PLAN, actor=user, text=(_("Re-planned: ") if replanned else "") + text)
+    for state in _path_to_planned(case.state):
+        case = case_transition(case=case, to=state, user=user)
+    if kind == PlanKind.SELF and plan.staff_id and case.assignee_id != plan.staff_id:
+        case.assignee_id = plan.staff_id
+        case.save(update_fields=["assignee"])
+    return plan
+
+
+def _path_to_planned(state: str) -> tuple[str, ...]:
+    if state in (CaseState.RECEIVED,):
+        return (CaseState.EVALUATING, CaseState.PLANNED)
+    if state == CaseState.EVALUATING:
+        return (CaseState.PLANNED,)
+    return (CaseState.EVALUATING, CaseState.PLANNED)
+
+
+@transaction.atomic
+def case_event_add(*, case: ServiceCase, user: User, kind: str, text: str) -> CaseEvent:
+    """A follow-up entry (clause 5.2.3): a contact, a problem found, its cause, the feedback given, a note."""
+    if kind not in (
+        EventKind.CONTACT_ENTERPRISE,
+        EventKind.CONTACT_INSTITUTION,
+        EventKind.PROBLEM,
+        EventKind.CAUSE,
+        EventKind.FEEDBACK,
+        EventKind.NOTE,
+    ):
+        raise ValidationError({"kind": [_("This kind of entry is written by the system.")]})
+    if not text.strip():
+        raise ValidationError({"text": [_("This field cannot be blank.")]})
+    return _event(case, kind=kind, actor=user, text=text.strip())
+
+
+@transaction.atomic
+def case_assign(*, case: ServiceCase, user: User, assignee: User, expected_version: int | None = None):
+    case = _locked(case)
+    _check_version(case, expected_version)
+    case.assignee = assignee
+    case.version += 1
+    case.save(update_fields=["assignee", "version"])
+    _event(case, kind=EventKind.NOTE, actor=user, text=_("Assigned to %(name)s") % {"name": assignee})
+    return case

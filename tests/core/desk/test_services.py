@@ -1,0 +1,233 @@
+"""The desk's services in a station schema: intake of Appendix A, the case state machine, plans and re-plans, the
+append-only timeline, version checks and gap-free numbering."""
+
+import datetime
+import random
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from core.catalog.models import FormBox, ServiceItem
+from core.desk import services
+from core.desk.models import CaseEvent, CaseState, Demand, EventKind, PlanKind, ServiceRecord
+from core.directory import uscc
+from core.directory.models import Enterprise, Institution
+
+RNG = random.Random(23)  # noqa: S311  (test data)
+
+
+@pytest.fixture
+def alpha(city):
+    with schema_context(city.alpha.schema_name):
+        yield city.alpha
+
+
+@pytest.fixture
+def enterprise(city):
+    return Enterprise.objects.create(
+        name="铁岭市银州区前台测试机械有限公司", uscc=uscc.generate(RNG), district="yinzhou", contact_person="王经理"
+    )
+
+
+def boxes(*labels: str) -> list[FormBox]:
+    return [FormBox.objects.get(form="A", label=label) for label in labels]
+
+
+def take_demand(city, enterprise, **extra) -> Demand:
+    values = {
+        "boxes": boxes("计量检定、校准", "计量器具溯源途径"),
+        "tables": {"instruments": [{"name": "压力表", "measuring_range": "0-1.6MPa", "accuracy_class": "1.6级"}]},
+    } | extra
+    return services.demand_create(
+        station=city.alpha, user=city.alpha_staff, enterprise=enterprise, channel="visit", **values
+    )
+
+
+@pytest.mark.clause("5.2.1.4")
+def test_a_demand_is_numbered_keeps_its_rows_and_opens_one_case_per_section(city, alpha, enterprise):
+    demand = take_demand(
+        city,
+        enterprise,
+        boxes=boxes("计量检定、校准", "产品检验检测"),
+        exam_categories=["boiler"],
+        other_needs="想了解出口认证",
+    )
+    year = timezone.localdate().year
+    assert demand.number.startswith(f"ALPHA-{year}-")
+    assert demand.enterprise_name == enterprise.name and demand.contact_person == "王经理"
+    assert [row.name for row in demand.instruments.all()] == ["压力表"]
+    cases = list(demand.cases.order_by("number"))
+    assert [case.number for case in cases] == [f"{demand.number}-{n}" for n in (1, 2, 3, 4)]
+    assert {case.category.clause for case in cases} == {"5.1.6", "5.1.7", "5.1.8", "5.1.11"}
+    assert all(case.state == CaseState.RECEIVED and case.due_at > case.received_at for case in cases)
+
+
+def test_a_bad_table_row_is_reported_by_row_and_nothing_is_saved(city, alpha, enterprise):
+    with pytest.raises(ValidationError) as raised:
+        take_demand(
+            city,
+            enterprise,
+            tables={"special_equipment": [{"category": "锅炉", "count": 2}, {"category": "电梯", "count": 0}]},
+        )
+    assert list(raised.value.message_dict) == ["special_equipment.2.count"]
+    assert not Demand.objects.exists()
+
+
+def test_a_demand_without_any_need_is_refused(city, alpha, enterprise):
+    with pytest.raises(ValidationError) as raised:
+        take_demand(city, enterprise, boxes=[])
+    assert "boxes" in raised.value.message_dict
+
+
+@pytest.mark.clause("5.2.2")
+def test_self_served_path_to_evaluated(city, alpha, enterprise):
+    case = take_demand(city, enterprise).cases.get()
+    services.case_plan(
+        case=case,
+        user=city.alpha_staff,
+        kind=PlanKind.SELF,
+        evaluation="企业自有压力表需送检",
+        appointment_at=timezone.now() + datetime.timedelta(days=1),
+        staff=city.alpha_staff,
+    )
+    case.refresh_from_db()
+    assert case.state == CaseState.PLANNED and case.assignee == city.alpha_staff
+    for state in (CaseState.IN_SERVICE, CaseState.FOLLOWING_UP):
+        case = services.case_transition(case=case, to=state, user=city.alpha_staff)
+    with pytest.raises(ValidationError, match="服务记录"):
+        services.case_transition(case=case, to=CaseState.COMPLETED, user=city.alpha_staff)
+    now = timezone.now()
+    ServiceRecord.objects.create(
+        number="R-1",
+        case=case,
+        requested_at=now - datetime.timedelta(days=3),
+        staff=city.alpha_staff,
+        received_at=now - datetime.timedelta(days=3),
+        answered_at=now - datetime.timedelta(days=2),
+        ended_at=now,
+        category=FormBox.objects.get(form="B", label="计量服务"),
+        request="压力表检定",
+    )
+    case = services.case_transition(case=case, to=CaseState.COMPLETED, user=city.alpha_staff)
+    case = services.case_transition(case=case, to=CaseState.EVALUATED, user=city.alpha_staff)
+    assert case.closed_at is not None
+    states = [e.to_state for e in case.events.filter(kind=EventKind.STATE)]
+    assert states == ["received", "evaluating", "planned", "in_service", "following_up", "completed", "evaluated"]
+
+
+@pytest.mark.clause("5.2.3.2")
+def test_referred_to_an_institution_then_re_planned_keeps_the_earlier_plan(city, alpha, enterprise):
+    case = take_demand(city, enterprise).cases.get()
+    institution = Institution.objects.create(name="铁岭市计量测试所（前台测试）", kind="metrology")
+    calibration = ServiceItem.objects.get(clause="5.1.6.2")
+    first = services.case_plan(
+        case=case,
+        user=city.alpha_staff,
+        kind=PlanKind.INSTITUTION,
+        evaluation="需检定",
+        institution=institution,
+        technician="李工",
+        agreed_items=[calibration],
+    )
+    case = services.case_transition(case=case, to=CaseState.IN_SERVICE, user=city.alpha_staff)
+    services.case_event_add(case=case, user=city.alpha_staff, kind=EventKind.PROBLEM, text="量程不符")
+    second = services.case_plan(
+        case=case, user=city.alpha_staff, kind=PlanKind.INSTITUTION, evaluation="换机构", institution=institution,
+        technician="张工", agreed_items=[calibration],
+    )  # fmt: skip
+    first.refresh_from_db()
+    assert first.superseded_at is not None and second.superseded_at is None
+    case.refresh_from_db()
+    assert case.state == CaseState.PLANNED
+    assert case.plans.count() == 2
+
+
+def test_an_institution_plan_needs_the_institution_and_the_agreed_items(city, alpha, enterprise):
+    case = take_demand(city, enterprise).cases.get()
+    with pytest.raises(ValidationError) as raised:
+        services.case_plan(case=case, user=city.alpha_staff, kind=PlanKind.INSTITUTION, evaluation="x")
+    assert {"institution", "agreed_items"} <= set(raised.value.message_dict)
+
+
+def test_on_hold_resumes_where_it_was_and_needs_a_reason(city, alpha, enterprise):
+    case = take_demand(city, enterprise).cases.get()
+    case = services.case_transition(case=case, to=CaseState.EVALUATING, user=city.alpha_staff)
+    with pytest.raises(ValidationError, match="原因"):
+        services.case_transition(case=case, to=CaseState.ON_HOLD, user=city.alpha_staff)
+    case = services.case_transition(case=case, to=CaseState.ON_HOLD, user=city.alpha_staff, reason="企业停产")
+    assert case.due_at is None  # the clock stops while on hold
+    with pytest.raises(ValidationError):
+        services.case_transition(case=case, to=CaseState.IN_SERVICE, user=city.alpha_staff)
+    case = services.case_transition(case=case, to=CaseState.EVALUATING, user=city.alpha_staff)
+    assert case.due_at is not None
+
+
+def test_cancelled_needs_a_reason_and_is_final(city, alpha, enterprise):
+    case = take_demand(city, enterprise).cases.get()
+    case = services.case_transition(case=case, to=CaseState.CANCELLED, user=city.alpha_staff, reason="企业撤回")
+    with pytest.raises(ValidationError, match="不能"):
+        services.case_transition(case=case, to=CaseState.EVALUATING, user=city.alpha_staff)
+
+
+def test_a_stale_version_is_refused(city, alpha, enterprise):
+    case = take_demand(city, enterprise).cases.get()
+    services.case_transition(case=case, to=CaseState.EVALUATING, user=city.alpha_staff, expected_version=1)
+    with pytest.raises(ValidationError) as raised:
+        services.case_transition(case=case, to=CaseState.ON_HOLD, user=city.alpha_head, reason="x", expected_version=1)
+    assert "version" in raised.value.message_dict
+
+
+@pytest.mark.clause("7.2")
+def test_the_timeline_is_append_only(city, alpha, enterprise):
+    case = take_demand(city, enterprise).cases.get()
+    event = case.events.get()
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        CaseEvent.objects.filter(pk=event.pk).update(text="改写")
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        CaseEvent.objects.filter(pk=event.pk).delete()
+
+
+@pytest.mark.clause("7.4")
+def test_numbers_are_gap_free_under_concurrent_creation(city, alpha):
+    # Threads have their own connections and commit for real; each takes a number in its own transaction and every
+    # third one rolls back, giving its number back to whoever waits on the sequence's row lock.
+    kind, taken, errors = f"t{RNG.randrange(10**8)}", [], []
+    start = threading.Barrier(9)
+
+    def take(index: int):
+        try:
+            start.wait()
+            with schema_context(city.alpha.schema_name), transaction.atomic():
+                number = services.number_next(kind=kind, year=2026)
+                if index % 3 == 0:
+                    transaction.set_rollback(True)
+                else:
+                    taken.append(number)
+        except Exception as error:  # noqa: BLE001  (reported below)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take, args=(index,)) for index in range(9)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(taken) == list(range(1, 7))
+
+
+def test_document_numbers_carry_the_station_the_kind_and_the_year(city, alpha):
+    assert services.document_number(station=city.alpha, kind="jl", year=2031) == "ALPHA-JL-2031-000001"
+    assert services.document_number(station=city.alpha, kind="demand", year=2031) == "ALPHA-2031-000001"
+
+
+def test_records_point_at_directory_rows_the_database_keeps(city, alpha, enterprise):
+    take_demand(city, enterprise)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Enterprise.objects.filter(pk=enterprise.pk).delete()
+        connection.check_constraints()
