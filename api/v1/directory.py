@@ -2,16 +2,15 @@
 
 from urllib.parse import quote
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from api.base import SharedAPIView
+from api.errors import service_call
 from api.pagination import paginate
 from core.catalog.models import ServiceItem
 from core.catalog.selectors import service_category_list
@@ -28,20 +27,6 @@ from core.directory.selectors import (
 from core.districts import District
 from core.jobs.selectors import job_get
 from tenants.models import BureauRole
-
-
-def _validation_error(error: DjangoValidationError) -> ValidationError:
-    return ValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages})
-
-
-def _call(service, **kwargs):
-    """Run a service, answering its refusals as DRF errors (400 per field, 403 for who may not)."""
-    try:
-        return service(**kwargs)
-    except DjangoValidationError as error:
-        raise _validation_error(error) from None
-    except DjangoPermissionDenied as error:
-        raise PermissionDenied(str(error)) from None
 
 
 class EnterpriseSerializer(serializers.ModelSerializer):
@@ -114,7 +99,7 @@ class EnterpriseListView(SharedAPIView):
     def post(self, request):
         serializer = EnterpriseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        enterprise = _call(
+        enterprise = service_call(
             services.enterprise_create, user=request.user, station=self.station, **serializer.validated_data
         )
         return Response(EnterpriseSerializer(enterprise).data, status=status.HTTP_201_CREATED)
@@ -136,7 +121,7 @@ class EnterpriseDetailView(SharedAPIView):
         enterprise = self.get_object(pk)
         serializer = EnterpriseSerializer(enterprise, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        enterprise = _call(
+        enterprise = service_call(
             services.enterprise_update,
             enterprise=enterprise,
             user=request.user,
@@ -161,7 +146,7 @@ class InstitutionListView(SharedAPIView):
     def post(self, request):
         serializer = InstitutionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        institution = _call(
+        institution = service_call(
             services.institution_create, user=request.user, station=self.station, **serializer.validated_data
         )
         return Response(InstitutionSerializer(institution_get(pk=institution.pk)).data, status=status.HTTP_201_CREATED)
@@ -183,7 +168,7 @@ class InstitutionDetailView(SharedAPIView):
         institution = self.get_object(pk)
         serializer = InstitutionSerializer(institution, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        _call(
+        service_call(
             services.institution_update,
             institution=institution,
             user=request.user,
@@ -258,7 +243,7 @@ class ImportView(SharedAPIView):
         serializer = ImportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
-        job = _call(
+        job = service_call(
             services.directory_import_start,
             what=serializer.validated_data["what"],
             user=request.user,
@@ -274,7 +259,7 @@ class ExportView(SharedAPIView):
     def post(self, request):
         serializer = ExportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        job = _call(
+        job = service_call(
             services.directory_export_start,
             what=serializer.validated_data["what"],
             user=request.user,

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from api.v1 import activity, tenants
+from api.v1 import activity, desk, tenants
 from api.v1.docs import schema_urls
 
 urlpatterns = [
@@ -8,5 +8,12 @@ urlpatterns = [
     path("station/", tenants.CurrentStationView.as_view(), name="api-station"),
     path("activity/", activity.ActivityListView.as_view(), name="api-activity"),
     path("", include("api.v1.urls_directory")),
+    path("desk/demands/", desk.DemandListView.as_view(), name="api-desk-demands"),
+    path("desk/demands/<int:pk>/", desk.DemandDetailView.as_view(), name="api-desk-demand"),
+    path("desk/cases/", desk.CaseListView.as_view(), name="api-desk-cases"),
+    path("desk/cases/<int:pk>/", desk.CaseDetailView.as_view(), name="api-desk-case"),
+    path("desk/cases/<int:pk>/transition/", desk.CaseTransitionView.as_view(), name="api-desk-case-transition"),
+    path("desk/cases/<int:pk>/plan/", desk.CasePlanView.as_view(), name="api-desk-case-plan"),
+    path("desk/cases/<int:pk>/events/", desk.CaseEventView.as_view(), name="api-desk-case-events"),
     *schema_urls("stationnet.urls_station"),
 ]

@@ -252,7 +252,9 @@ class ServiceCase(models.Model):
     category = models.ForeignKey(
         "catalog.ServiceCategory", on_delete=KEEP, related_name="+", verbose_name=_("service category")
     )
-    items = models.ManyToManyField("catalog.ServiceItem", related_name="+", blank=True, verbose_name=_("items"))
+    items = models.ManyToManyField(
+        "catalog.ServiceItem", through="CaseItem", related_name="+", blank=True, verbose_name=_("items")
+    )
     request = models.TextField(_("concrete request"), blank=True)
     state = models.CharField(_("state"), max_length=20, choices=CaseState.choices, default=CaseState.RECEIVED)
     # The state to go back to when a case on hold resumes.
@@ -305,7 +307,7 @@ class ServicePlan(models.Model):
     )
     technician = models.CharField(_("technician"), max_length=50, blank=True)
     agreed_items = models.ManyToManyField(
-        "catalog.ServiceItem", related_name="+", blank=True, verbose_name=_("agreed items")
+        "catalog.ServiceItem", through="PlanItem", related_name="+", blank=True, verbose_name=_("agreed items")
     )
     agreed_at = models.DateTimeField(_("agreed time"), null=True, blank=True)
     period_start = models.DateField(_("service period from"), null=True, blank=True)
@@ -513,3 +515,38 @@ class NumberSequence(models.Model):
 
 
 SURVEY_RATED = ("q1", "q2", "q3", "q4", "q6", "q7", "q8", "q9", "q10")
+
+
+# Explicit through tables for the links into the public schema: Django's delete collector cascades through an
+# auto-created one, and would look for it in the public schema; with DO_NOTHING it leaves the refusal to PostgreSQL.
+class DemandBox(models.Model):
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE)
+    formbox = models.ForeignKey("catalog.FormBox", on_delete=KEEP, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["demand", "formbox"], name="desk_demandbox_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.demand_id}: {self.formbox_id}"
+
+
+class CaseItem(models.Model):
+    servicecase = models.ForeignKey(ServiceCase, on_delete=models.CASCADE)
+    serviceitem = models.ForeignKey("catalog.ServiceItem", on_delete=KEEP, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["servicecase", "serviceitem"], name="desk_caseitem_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.servicecase_id}: {self.serviceitem_id}"
+
+
+class PlanItem(models.Model):
+    serviceplan = models.ForeignKey(ServicePlan, on_delete=models.CASCADE)
+    serviceitem = models.ForeignKey("catalog.ServiceItem", on_delete=KEEP, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["serviceplan", "serviceitem"], name="desk_planitem_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.serviceplan_id}: {self.serviceitem_id}"

@@ -1,0 +1,449 @@
+"""API of the station desk (clause 5.2): demands (Appendix A), service cases, their plans and timelines.
+
+Serializers check types only; every business rule is the services' (`core.desk.services`), whose refusals come back
+as 400 keyed by field. Table rows are keyed `table.position.field`, positions counted from 1 like the form's "no."
+column, both for type errors found here and for the services' own checks.
+"""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from api.base import StationAPIView
+from api.errors import service_call
+from api.pagination import paginate
+from core.catalog.models import FormBox, FormKind, ServiceItem
+from core.desk import selectors, services
+from core.desk.models import (
+    CaseEvent,
+    Demand,
+    InstrumentRow,
+    OperatorStaffingRow,
+    ProductRow,
+    ProductStandardRow,
+    ServiceCase,
+    ServicePlan,
+    SpecialEquipmentRow,
+)
+from core.directory.models import Enterprise, Institution
+from tenants.models import User
+
+
+def _valid(serializer: serializers.Serializer) -> dict:
+    """The serializer's data, or a 400 whose table-row errors are flattened to `table.position.field`."""
+    if serializer.is_valid():
+        return serializer.validated_data
+    errors = dict(serializer.errors)
+    tables = errors.pop("tables", None)
+    if isinstance(tables, dict):
+        for name, rows in tables.items():
+            # A nested list's errors are a list per row, or (newer DRF) a dict keyed by the 0-based row index.
+            by_index = dict(enumerate(rows)) if isinstance(rows, list) else rows
+            if isinstance(by_index, dict) and all(isinstance(i, int) for i in by_index):
+                for index, row_errors in by_index.items():
+                    for field, messages in (row_errors or {}).items():
+                        errors[f"{name}.{index + 1}.{field}"] = messages
+            else:
+                errors[name] = rows
+    elif tables is not None:
+        errors["tables"] = tables
+    raise ValidationError(errors)
+
+
+def _user(user: User | None) -> dict | None:
+    return None if user is None else {"id": user.pk, "name": user.display_name}
+
+
+# Input: types only ------------------------------------------------------------------------------------------------
+
+TEXT = {"required": False, "allow_blank": True}
+NULLABLE = {"required": False, "allow_null": True}
+
+
+class ProductStandardInput(serializers.Serializer):
+    product = serializers.CharField(**TEXT)
+    standard_name = serializers.CharField(**TEXT)
+    standard_number = serializers.CharField(**TEXT)
+    adoption = serializers.CharField(**TEXT)
+    published = serializers.BooleanField(**NULLABLE)
+
+
+class InstrumentInput(serializers.Serializer):
+    name = serializers.CharField(**TEXT)
+    measuring_range = serializers.CharField(**TEXT)
+    accuracy_class = serializers.CharField(**TEXT)
+    serial_number = serializers.CharField(**TEXT)
+    purpose = serializers.CharField(**TEXT)
+    traceability_method = serializers.CharField(**TEXT)
+    last_traceability_body = serializers.CharField(**TEXT)
+    last_traceability_on = serializers.DateField(**NULLABLE)
+    valid_until = serializers.DateField(**NULLABLE)
+
+
+class ProductInput(serializers.Serializer):
+    name = serializers.CharField(**TEXT)
+    standard = serializers.CharField(**TEXT)
+    remark = serializers.CharField(**TEXT)
+
+
+class SpecialEquipmentInput(serializers.Serializer):
+    category = serializers.CharField(**TEXT)
+    count = serializers.IntegerField(**NULLABLE)
+    valid_until = serializers.DateField(**NULLABLE)
+    remark = serializers.CharField(**TEXT)
+
+
+class OperatorStaffingInput(serializers.Serializer):
+    trade = serializers.CharField(**TEXT)
+    staffing = serializers.IntegerField(**NULLABLE)
+    needed = serializers.IntegerField(**NULLABLE)
+    certificates_held = serializers.CharField(**TEXT)
+
+
+class DemandTablesInput(serializers.Serializer):
+    product_standards = ProductStandardInput(many=True, required=False)
+    instruments = InstrumentInput(many=True, required=False)
+    products = ProductInput(many=True, required=False)
+    special_equipment = SpecialEquipmentInput(many=True, required=False)
+    operator_staffing = OperatorStaffingInput(many=True, required=False)
+
+
+class DemandInput(serializers.Serializer):
+    """The demand form (Appendix A). The enterprise block defaults to the directory entry's values; what is sent
+    here is kept as filled in."""
+
+    enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all())
+    channel = serializers.CharField(allow_blank=True)
+    filled_on = serializers.DateField(required=False)
+    boxes = serializers.PrimaryKeyRelatedField(
+        queryset=FormBox.objects.filter(form=FormKind.DEMAND), many=True, required=False
+    )
+    enterprise_name = serializers.CharField(**TEXT)
+    legal_representative = serializers.CharField(**TEXT)
+    uscc = serializers.CharField(**TEXT)
+    contact_person = serializers.CharField(**TEXT)
+    email = serializers.CharField(**TEXT)
+    phone = serializers.CharField(**TEXT)
+    address = serializers.CharField(**TEXT)
+    inspection_materials = serializers.ListField(child=serializers.CharField(), required=False)
+    exam_categories = serializers.ListField(child=serializers.CharField(), required=False)
+    training_mode = serializers.CharField(**TEXT)
+    other_needs = serializers.CharField(**TEXT)
+    opinions = serializers.CharField(**TEXT)
+    signatory = serializers.CharField(**TEXT)
+    signed_on = serializers.DateField(**NULLABLE)
+    tables = DemandTablesInput(required=False)
+
+
+class TransitionInput(serializers.Serializer):
+    to = serializers.CharField()
+    reason = serializers.CharField(**TEXT)
+    version = serializers.IntegerField()
+
+
+class PlanInput(serializers.Serializer):
+    """`agreed_items` are catalog clauses (`5.1.6.2`), as in the rest of the API; `staff` a member's user id."""
+
+    kind = serializers.CharField()
+    evaluation = serializers.CharField(allow_blank=True, default="")
+    appointment_at = serializers.DateTimeField(**NULLABLE)
+    staff = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), **NULLABLE)
+    institution = serializers.PrimaryKeyRelatedField(queryset=Institution.objects.all(), **NULLABLE)
+    technician = serializers.CharField(**TEXT)
+    agreed_items = serializers.SlugRelatedField(
+        slug_field="clause", many=True, queryset=ServiceItem.objects.all(), required=False
+    )
+    agreed_at = serializers.DateTimeField(**NULLABLE)
+    period_start = serializers.DateField(**NULLABLE)
+    period_end = serializers.DateField(**NULLABLE)
+    version = serializers.IntegerField()
+
+    def __init__(self, *args, station=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the station's active members can be booked as its staff (no station, as in the schema: nobody).
+        if station is not None:
+            self.fields["staff"].queryset = User.objects.filter(
+                memberships__station=station, memberships__is_active=True
+            )
+
+
+class EventInput(serializers.Serializer):
+    kind = serializers.CharField()
+    text = serializers.CharField(**TEXT)
+
+
+class CaseFilter(serializers.Serializer):
+    state = serializers.CharField(**TEXT)
+    category = serializers.CharField(**TEXT)
+    assignee = serializers.RegexField(r"^(me|\d+)$", required=False)
+    enterprise = serializers.IntegerField(required=False)
+    received_from = serializers.DateField(required=False)
+    received_to = serializers.DateField(required=False)
+
+
+# Output -----------------------------------------------------------------------------------------------------------
+
+ROW_OUTPUT = {
+    ProductStandardRow: ProductStandardInput,
+    InstrumentRow: InstrumentInput,
+    ProductRow: ProductInput,
+    SpecialEquipmentRow: SpecialEquipmentInput,
+    OperatorStaffingRow: OperatorStaffingInput,
+}
+
+
+def _row_serializer(model, fields_from):
+    meta = type("Meta", (), {"model": model, "fields": ["id", "position", *fields_from().fields]})
+    return type(f"{model.__name__}Serializer", (serializers.ModelSerializer,), {"Meta": meta})
+
+
+ROW_SERIALIZERS = {name: _row_serializer(model, ROW_OUTPUT[model]) for name, model in services.DEMAND_TABLES.items()}
+
+
+class CaseBriefSerializer(serializers.ModelSerializer):
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    category = serializers.CharField(source="category.clause", read_only=True)
+
+    class Meta:
+        model = ServiceCase
+        fields = ["id", "number", "state", "state_display", "category", "version"]
+
+
+DEMAND_FIELDS = [name for name in DemandInput().fields if name not in {"tables"}]
+
+
+class DemandSerializer(serializers.ModelSerializer):
+    channel_display = serializers.CharField(source="get_channel_display", read_only=True)
+    created_by = serializers.SerializerMethodField()
+    cases = CaseBriefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Demand
+        fields = ["id", "number", *DEMAND_FIELDS, "channel_display", "created_by", "created_at", "version", "cases"]
+
+    def get_created_by(self, demand) -> dict | None:
+        return _user(demand.created_by)
+
+
+class DemandDetailSerializer(DemandSerializer):
+    tables = serializers.SerializerMethodField()
+
+    class Meta(DemandSerializer.Meta):
+        fields = [*DemandSerializer.Meta.fields, "tables"]
+
+    def get_tables(self, demand) -> dict:
+        return {
+            name: serializer(getattr(demand, name).all(), many=True).data
+            for name, serializer in ROW_SERIALIZERS.items()
+        }
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    category = serializers.SerializerMethodField()
+    items = serializers.SlugRelatedField(slug_field="clause", many=True, read_only=True)
+    demand = serializers.SerializerMethodField()
+    assignee = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ServiceCase
+        fields = [
+            "id",
+            "number",
+            "demand",
+            "category",
+            "items",
+            "request",
+            "state",
+            "state_display",
+            "resume_state",
+            "assignee",
+            "received_at",
+            "target_days",
+            "due_at",
+            "closed_at",
+            "version",
+        ]
+
+    def get_category(self, case) -> dict:
+        return {"clause": case.category.clause, "name": case.category.name}
+
+    def get_demand(self, case) -> dict:
+        demand = case.demand
+        return {
+            "id": demand.pk,
+            "number": demand.number,
+            "enterprise": demand.enterprise_id,
+            "enterprise_name": demand.enterprise_name,
+        }
+
+    def get_assignee(self, case) -> dict | None:
+        return _user(case.assignee)
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    staff = serializers.SerializerMethodField()
+    institution = serializers.SerializerMethodField()
+    agreed_items = serializers.SlugRelatedField(slug_field="clause", many=True, read_only=True)
+    created_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ServicePlan
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "evaluation",
+            "appointment_at",
+            "staff",
+            "institution",
+            "technician",
+            "agreed_items",
+            "agreed_at",
+            "period_start",
+            "period_end",
+            "created_by",
+            "created_at",
+            "superseded_at",
+        ]
+
+    def get_staff(self, plan) -> dict | None:
+        return _user(plan.staff)
+
+    def get_institution(self, plan) -> dict | None:
+        return None if plan.institution is None else {"id": plan.institution_id, "name": plan.institution.name}
+
+    def get_created_by(self, plan) -> dict | None:
+        return _user(plan.created_by)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "kind", "kind_display", "text", "from_state", "to_state", "actor", "created_at"]
+
+    def get_actor(self, event) -> dict | None:
+        return _user(event.actor)
+
+
+class CaseDetailSerializer(CaseSerializer):
+    current_plan = serializers.SerializerMethodField()
+    plans = PlanSerializer(many=True, read_only=True)
+    events = EventSerializer(many=True, read_only=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "current_plan", "plans", "events"]
+
+    def get_current_plan(self, case) -> dict | None:
+        current = next((plan for plan in case.plans.all() if plan.superseded_at is None), None)
+        return None if current is None else PlanSerializer(current).data
+
+
+# Views ------------------------------------------------------------------------------------------------------------
+
+
+def _demand(pk: int) -> Demand:
+    demand = selectors.demand_get(pk=pk)
+    if demand is None:
+        raise Http404
+    return demand
+
+
+def _case(pk: int) -> ServiceCase:
+    case = selectors.case_get(pk=pk)
+    if case is None:
+        raise Http404
+    return case
+
+
+class DemandListView(StationAPIView):
+    """The station's demands, newest first; POST takes a demand form and opens its cases."""
+
+    @extend_schema(responses=DemandSerializer(many=True))
+    def get(self, request):
+        return paginate(self, request, selectors.demand_list(), DemandSerializer)
+
+    @extend_schema(request=DemandInput, responses={201: DemandDetailSerializer})
+    def post(self, request):
+        data = dict(_valid(DemandInput(data=request.data)))
+        tables = {name: [dict(row) for row in rows] for name, rows in data.pop("tables", {}).items()}
+        demand = service_call(services.demand_create, station=self.station, user=request.user, tables=tables, **data)
+        return Response(DemandDetailSerializer(_demand(demand.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class DemandDetailView(StationAPIView):
+    @extend_schema(responses=DemandDetailSerializer)
+    def get(self, request, pk: int):
+        return Response(DemandDetailSerializer(_demand(pk)).data)
+
+
+class CaseListView(StationAPIView):
+    """Cases, newest first. `assignee` is a user id or `me`; `category` a catalog clause (`5.1.6`)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter(name) for name in CaseFilter().fields], responses=CaseSerializer(many=True)
+    )
+    def get(self, request):
+        filters = dict(_valid(CaseFilter(data=request.query_params)))
+        assignee = filters.pop("assignee", None)
+        if assignee == "me":
+            filters["mine_for"] = request.user
+        elif assignee is not None:
+            filters["assignee"] = int(assignee)
+        return paginate(self, request, selectors.case_list(**filters), CaseSerializer)
+
+
+class CaseDetailView(StationAPIView):
+    @extend_schema(responses=CaseDetailSerializer)
+    def get(self, request, pk: int):
+        return Response(CaseDetailSerializer(_case(pk)).data)
+
+
+class CaseTransitionView(StationAPIView):
+    """Move the case to state `to`; `version` is the case's version as read (a stale one is refused)."""
+
+    @extend_schema(request=TransitionInput, responses=CaseDetailSerializer)
+    def post(self, request, pk: int):
+        case = _case(pk)
+        data = _valid(TransitionInput(data=request.data))
+        service_call(
+            services.case_transition,
+            case=case,
+            user=request.user,
+            to=data["to"],
+            reason=data.get("reason", ""),
+            expected_version=data["version"],
+        )
+        return Response(CaseDetailSerializer(_case(pk)).data)
+
+
+class CasePlanView(StationAPIView):
+    """Write the service plan, or re-plan (the current plan is superseded and kept). Answers the case."""
+
+    @extend_schema(request=PlanInput, responses={201: CaseDetailSerializer})
+    def post(self, request, pk: int):
+        case = _case(pk)
+        data = dict(_valid(PlanInput(data=request.data, station=self.station)))
+        version = data.pop("version")
+        fields = {key: value for key, value in data.items() if value is not None}
+        service_call(services.case_plan, case=case, user=request.user, expected_version=version, **fields)
+        return Response(CaseDetailSerializer(_case(pk)).data, status=status.HTTP_201_CREATED)
+
+
+class CaseEventView(StationAPIView):
+    """Add a follow-up entry to the timeline: a contact, a problem, its cause, feedback given, a note."""
+
+    @extend_schema(request=EventInput, responses={201: EventSerializer})
+    def post(self, request, pk: int):
+        case = _case(pk)
+        data = _valid(EventInput(data=request.data))
+        event = service_call(
+            services.case_event_add, case=case, user=request.user, kind=data["kind"], text=data.get("text", "")
+        )
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
