@@ -26,7 +26,7 @@ from core.desk.models import (
     SpecialEquipmentRow,
 )
 from core.directory.models import Enterprise
-from tenants.models import User
+from tenants.models import Membership, User
 
 # The four tables of Appendix A and the operator staffing rows: the name a form or the API uses, and the model.
 DEMAND_TABLES = {
@@ -330,6 +330,8 @@ def case_plan(
             errors.setdefault("institution", []).append(_("Choose the institution from the registry."))
         if not agreed_items:
             errors.setdefault("agreed_items", []).append(_("Say which items were agreed."))
+    if fields.get("staff") is not None and not _is_member(fields["staff"]):
+        errors.setdefault("staff", []).append(_("Only a member of this station can be booked."))
     start, end = fields.get("period_start"), fields.get("period_end")
     if start and end and end < start:
         errors.setdefault("period_end", []).append(_("The service period cannot end before it starts."))
@@ -350,11 +352,16 @@ def case_plan(
 
 
 def _path_to_planned(state: str) -> tuple[str, ...]:
-    if state in (CaseState.RECEIVED,):
-        return (CaseState.EVALUATING, CaseState.PLANNED)
-    if state == CaseState.EVALUATING:
-        return (CaseState.PLANNED,)
-    return (CaseState.EVALUATING, CaseState.PLANNED)
+    """A first plan, or a re-plan, goes through evaluation (clause 5.2.3.2) unless the case is being evaluated."""
+    return (CaseState.PLANNED,) if state == CaseState.EVALUATING else (CaseState.EVALUATING, CaseState.PLANNED)
+
+
+def _is_member(user: User | None) -> bool:
+    """Whether `user` works in the station whose schema is active: only they can be booked or assigned."""
+    return (
+        user is not None
+        and Membership.objects.filter(user=user, station__schema_name=connection.schema_name, is_active=True).exists()
+    )
 
 
 @transaction.atomic
@@ -378,6 +385,8 @@ def case_event_add(*, case: ServiceCase, user: User, kind: str, text: str) -> Ca
 def case_assign(*, case: ServiceCase, user: User, assignee: User, expected_version: int | None = None):
     case = _locked(case)
     _check_version(case, expected_version)
+    if not _is_member(assignee):
+        raise ValidationError({"assignee": [_("Only a member of this station can be booked.")]})
     case.assignee = assignee
     case.version += 1
     case.save(update_fields=["assignee", "version"])

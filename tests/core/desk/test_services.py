@@ -231,3 +231,16 @@ def test_records_point_at_directory_rows_the_database_keeps(city, alpha, enterpr
     with pytest.raises(IntegrityError), transaction.atomic():
         Enterprise.objects.filter(pk=enterprise.pk).delete()
         connection.check_constraints()
+
+
+def test_only_members_of_the_station_are_booked_or_assigned(city, alpha, enterprise):
+    case = take_demand(city, enterprise).cases.get()
+    with pytest.raises(ValidationError) as raised:
+        services.case_plan(
+            case=case, user=city.alpha_staff, kind=PlanKind.SELF, evaluation="x",
+            appointment_at=timezone.now(), staff=city.beta_staff,
+        )  # fmt: skip
+    assert "staff" in raised.value.message_dict
+    with pytest.raises(ValidationError, match="成员"):
+        services.case_assign(case=case, user=city.alpha_head, assignee=city.outsider)
+    assert services.case_assign(case=case, user=city.alpha_head, assignee=city.alpha_staff).assignee == city.alpha_staff
