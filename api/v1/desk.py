@@ -23,8 +23,10 @@ from core.desk.models import (
     OperatorStaffingRow,
     ProductRow,
     ProductStandardRow,
+    RecordAmendment,
     ServiceCase,
     ServicePlan,
+    ServiceRecord,
     SpecialEquipmentRow,
 )
 from core.directory.models import Enterprise, Institution
@@ -159,6 +161,29 @@ class PlanInput(serializers.Serializer):
     period_start = serializers.DateField(**NULLABLE)
     period_end = serializers.DateField(**NULLABLE)
     version = serializers.IntegerField()
+
+
+class RecordInput(serializers.Serializer):
+    """Appendix B. Every field is optional: what is not sent keeps its value (or, on the first write, the value the
+    desk already knows). `category` is a check box of form B; `version` the record's version as read."""
+
+    requested_at = serializers.DateTimeField(required=False)
+    staff = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
+    received_at = serializers.DateTimeField(required=False)
+    answered_at = serializers.DateTimeField(**NULLABLE)
+    on_site_at = serializers.DateTimeField(**NULLABLE)
+    ended_at = serializers.DateTimeField(**NULLABLE)
+    category = serializers.PrimaryKeyRelatedField(queryset=FormBox.objects.filter(form=FormKind.RECORD), required=False)
+    request = serializers.CharField(required=False, allow_blank=True)
+    institution = serializers.PrimaryKeyRelatedField(queryset=Institution.objects.all(), **NULLABLE)
+    technician = serializers.CharField(**TEXT)
+    items_and_expected_time = serializers.CharField(**TEXT)
+    resolution = serializers.CharField(**TEXT)
+    version = serializers.IntegerField(required=False)
+
+
+class AmendmentInput(RecordInput):
+    reason = serializers.CharField(allow_blank=True)
 
 
 class EventInput(serializers.Serializer):
@@ -324,13 +349,77 @@ class EventSerializer(serializers.ModelSerializer):
         return _user(event.actor)
 
 
+class AmendmentSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RecordAmendment
+        fields = ["id", "field", "old_value", "new_value", "reason", "actor", "created_at"]
+
+    def get_actor(self, amendment) -> dict | None:
+        return _user(amendment.actor)
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    """Appendix B; the durations are derived (seconds), never written."""
+
+    staff = serializers.SerializerMethodField()
+    category = serializers.SerializerMethodField()
+    institution = serializers.SerializerMethodField()
+    response_seconds = serializers.SerializerMethodField()
+    handling_seconds = serializers.SerializerMethodField()
+    total_seconds = serializers.SerializerMethodField()
+    amendments = AmendmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ServiceRecord
+        fields = [
+            "id",
+            "number",
+            *services.RECORD_FIELDS,
+            "response_seconds",
+            "handling_seconds",
+            "total_seconds",
+            "version",
+            "created_at",
+            "amendments",
+        ]
+
+    def get_staff(self, record) -> dict | None:
+        return _user(record.staff)
+
+    def get_category(self, record) -> dict:
+        return {"id": record.category_id, "label": record.category.label}
+
+    def get_institution(self, record) -> dict | None:
+        return None if record.institution is None else {"id": record.institution_id, "name": record.institution.name}
+
+    @staticmethod
+    def _seconds(span) -> int | None:
+        return None if span is None else int(span.total_seconds())
+
+    def get_response_seconds(self, record) -> int | None:
+        return self._seconds(record.response_time)
+
+    def get_handling_seconds(self, record) -> int | None:
+        return self._seconds(record.handling_time)
+
+    def get_total_seconds(self, record) -> int | None:
+        return self._seconds(record.total_time)
+
+
 class CaseDetailSerializer(CaseSerializer):
     current_plan = serializers.SerializerMethodField()
     plans = PlanSerializer(many=True, read_only=True)
     events = EventSerializer(many=True, read_only=True)
+    record = serializers.SerializerMethodField()
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "current_plan", "plans", "events"]
+        fields = [*CaseSerializer.Meta.fields, "current_plan", "plans", "events", "record"]
+
+    def get_record(self, case) -> dict | None:
+        record = getattr(case, "record", None)
+        return None if record is None else RecordSerializer(record).data
 
     def get_current_plan(self, case) -> dict | None:
         current = next((plan for plan in case.plans.all() if plan.superseded_at is None), None)
@@ -439,3 +528,43 @@ class CaseEventView(StationAPIView):
             services.case_event_add, case=case, user=request.user, kind=data["kind"], text=data.get("text", "")
         )
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class CaseRecordView(StationAPIView):
+    """The case's service record (Appendix B). POST writes it while the case is open (201 the first time); a closed
+    case's record is corrected through `record/amendments/`."""
+
+    @extend_schema(responses=RecordSerializer)
+    def get(self, request, pk: int):
+        record = getattr(_case(pk), "record", None)
+        if record is None:
+            raise Http404
+        return Response(RecordSerializer(record).data)
+
+    @extend_schema(request=RecordInput, responses={200: RecordSerializer, 201: RecordSerializer})
+    def post(self, request, pk: int):
+        case = _case(pk)
+        existed = getattr(case, "record", None) is not None
+        data = dict(_valid(RecordInput(data=request.data)))
+        version = data.pop("version", None)
+        record = service_call(services.record_save, case=case, user=request.user, expected_version=version, **data)
+        return Response(
+            RecordSerializer(selectors.record_get(pk=record.pk)).data,
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+        )
+
+
+class RecordAmendmentView(StationAPIView):
+    """Correct the record of a closed case: each changed field keeps its original value, with the reason."""
+
+    @extend_schema(request=AmendmentInput, responses={201: RecordSerializer})
+    def post(self, request, pk: int):
+        record = getattr(_case(pk), "record", None)
+        if record is None:
+            raise Http404
+        data = dict(_valid(AmendmentInput(data=request.data)))
+        version, reason = data.pop("version", None), data.pop("reason")
+        service_call(
+            services.record_amend, record=record, user=request.user, reason=reason, expected_version=version, **data
+        )
+        return Response(RecordSerializer(selectors.record_get(pk=record.pk)).data, status=status.HTTP_201_CREATED)

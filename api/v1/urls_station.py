@@ -15,5 +15,11 @@ urlpatterns = [
     path("desk/cases/<int:pk>/transition/", desk.CaseTransitionView.as_view(), name="api-desk-case-transition"),
     path("desk/cases/<int:pk>/plan/", desk.CasePlanView.as_view(), name="api-desk-case-plan"),
     path("desk/cases/<int:pk>/events/", desk.CaseEventView.as_view(), name="api-desk-case-events"),
+    path("desk/cases/<int:pk>/record/", desk.CaseRecordView.as_view(), name="api-desk-case-record"),
+    path(
+        "desk/cases/<int:pk>/record/amendments/",
+        desk.RecordAmendmentView.as_view(),
+        name="api-desk-case-record-amendments",
+    ),
     *schema_urls("stationnet.urls_station"),
 ]

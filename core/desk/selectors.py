@@ -5,7 +5,7 @@ import datetime
 
 from django.db.models import Prefetch, QuerySet
 
-from core.desk.models import CaseEvent, Demand, ServiceCase, ServicePlan
+from core.desk.models import CaseEvent, Demand, RecordAmendment, ServiceCase, ServicePlan, ServiceRecord
 from core.desk.services import DEMAND_TABLES
 from tenants.models import User
 
@@ -50,11 +50,22 @@ def case_get(*, pk: int) -> ServiceCase | None:
     plans = ServicePlan.objects.select_related("staff", "institution", "created_by").prefetch_related("agreed_items")
     return (
         _cases()
-        .select_related("demand__enterprise")
+        .select_related("demand__enterprise", "record__staff", "record__category", "record__institution")
         .prefetch_related(
+            Prefetch("record__amendments", queryset=RecordAmendment.objects.select_related("actor")),
             Prefetch("plans", queryset=plans.order_by("-created_at", "-id")),
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("created_at", "id")),
         )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def record_get(*, pk: int) -> ServiceRecord | None:
+    """One service record with its amendments."""
+    return (
+        ServiceRecord.objects.select_related("staff", "category", "institution")
+        .prefetch_related(Prefetch("amendments", queryset=RecordAmendment.objects.select_related("actor")))
         .filter(pk=pk)
         .first()
     )

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.catalog.models import FormBox, ServiceCategory, ServiceItem
+from core.catalog.models import FormBox, FormKind, ServiceCategory, ServiceItem
 from core.desk import workdays
 from core.desk.models import (
     CaseEvent,
@@ -21,12 +21,14 @@ from core.desk.models import (
     PlanKind,
     ProductRow,
     ProductStandardRow,
+    RecordAmendment,
     ServiceCase,
     ServicePlan,
+    ServiceRecord,
     SpecialEquipmentRow,
 )
 from core.directory.models import Enterprise
-from tenants.models import Membership, User
+from tenants.models import Membership, Station, User
 
 # The four tables of Appendix A and the operator staffing rows: the name a form or the API uses, and the model.
 DEMAND_TABLES = {
@@ -392,3 +394,191 @@ def case_assign(*, case: ServiceCase, user: User, assignee: User, expected_versi
     case.save(update_fields=["assignee", "version"])
     _event(case, kind=EventKind.NOTE, actor=user, text=_("Assigned to %(name)s") % {"name": assignee})
     return case
+
+
+# --- Service records (Appendix B) and amendments ------------------------------------------------------------------
+
+# The fields of Appendix B that staff write; the durations are derived from the times (see ServiceRecord).
+RECORD_FIELDS = (
+    "requested_at",
+    "staff",
+    "received_at",
+    "answered_at",
+    "on_site_at",
+    "ended_at",
+    "category",
+    "request",
+    "institution",
+    "technician",
+    "items_and_expected_time",
+    "resolution",
+)
+RECORD_TIMES = ("requested_at", "received_at", "answered_at", "on_site_at", "ended_at")
+
+
+def record_category_box(*, case: ServiceCase) -> FormBox:
+    """The category box of Appendix B that a case falls under: the one whose items share the case's category."""
+    box = FormBox.objects.filter(form=FormKind.RECORD, items__category=case.category_id).order_by("position").first()
+    return box or FormBox.objects.filter(form=FormKind.RECORD, items__clause=OTHER_SERVICES_ITEM).first()
+
+
+def record_initial(*, case: ServiceCase, user: User | None = None) -> dict:
+    """What the record of a case starts from, taken from what the desk already knows (the demand, the current
+    plan, the assignee or else the one writing it): staff correct it, they do not re-type it."""
+    plan = case.plans.filter(superseded_at__isnull=True).select_related("institution").first()
+    initial = {
+        "requested_at": case.demand.created_at,
+        "received_at": case.received_at,
+        "staff": case.assignee or user,
+        "category": record_category_box(case=case),
+        "request": case.request,
+    }
+    if plan is not None and plan.kind == PlanKind.INSTITUTION:
+        items = "、".join(item.name for item in plan.agreed_items.all())
+        when = timezone.localtime(plan.agreed_at).strftime("%Y-%m-%d %H:%M") if plan.agreed_at else ""
+        period = f"{plan.period_start} – {plan.period_end}" if plan.period_start and plan.period_end else ""
+        initial |= {
+            "institution": plan.institution,
+            "technician": plan.technician,
+            "items_and_expected_time": "；".join(part for part in (items, when, period) if part),
+        }
+    return initial
+
+
+def _record_errors(record: ServiceRecord) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    try:
+        record.full_clean(exclude=["case", "number"])
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    # Each time comes after the one before it on the form; the answer and on-site handling may be missing.
+    order = [name for name in RECORD_TIMES if getattr(record, name) is not None]
+    for earlier, later in zip(order, order[1:], strict=False):
+        if getattr(record, later) < getattr(record, earlier):
+            errors.setdefault(later, []).append(
+                _("This time cannot be before “%(earlier)s”.")
+                % {"earlier": ServiceRecord._meta.get_field(earlier).verbose_name}
+            )
+    if record.ended_at and record.ended_at > timezone.now():
+        errors.setdefault("ended_at", []).append(_("The service cannot end in the future."))
+    if record.staff_id and not _is_member(record.staff):
+        errors.setdefault("staff", []).append(_("Only a member of this station can be booked."))
+    return errors
+
+
+def _shown(record: ServiceRecord, name: str) -> str:
+    """A field's value as people read it, for the history."""
+    value = getattr(record, name)
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+@transaction.atomic
+def record_save(*, case: ServiceCase, user: User, expected_version: int | None = None, **fields) -> ServiceRecord:
+    """Write the service record of a case (clause 6.2, Appendix B) as the work happens (clause 7.2): the first call
+    numbers it, later calls change it, each change goes on the case's timeline with its old and new values. Once the
+    case is completed the record is corrected only through `record_amend`."""
+    case = _locked(case)
+    unknown = set(fields) - set(RECORD_FIELDS)
+    if unknown:
+        raise TypeError(f"not fields of the record: {sorted(unknown)}")
+    if case.state in CLOSED:
+        raise ValidationError(
+            {"state": [_("The case is closed: correct its record with an amendment.")]}, code="closed"
+        )
+    record = ServiceRecord.objects.select_for_update().filter(case=case).first()
+    if record is None:
+        if case.state in (CaseState.RECEIVED, CaseState.ON_HOLD):
+            raise ValidationError({"state": [_("Evaluate the case before writing its record.")]}, code="transition")
+        record = ServiceRecord(case=case, number="-", **(record_initial(case=case, user=user) | fields))
+        before = None
+    else:
+        if expected_version is not None and expected_version != record.version:
+            raise ValidationError(
+                {"version": [_("Someone else changed this record meanwhile. Reload it to see their change.")]},
+                code="stale",
+            )
+        before = {name: _shown(record, name) for name in RECORD_FIELDS}
+        for name, value in fields.items():
+            setattr(record, name, value)
+    errors = _record_errors(record)
+    if errors:
+        raise ValidationError(errors)
+    if before is None:
+        record.number = document_number(station=_station(), kind="jl")
+        record.save()
+        _event(case, kind=EventKind.RECORD, actor=user, text=_("Record %(number)s written") % {"number": record.number})
+        return record
+    changes = [
+        f"{ServiceRecord._meta.get_field(name).verbose_name}: {before[name] or '—'} → {_shown(record, name) or '—'}"
+        for name in RECORD_FIELDS
+        if _shown(record, name) != before[name]
+    ]
+    if changes:
+        record.version += 1
+        record.save()
+        _event(case, kind=EventKind.RECORD, actor=user, text="\n".join(changes))
+    return record
+
+
+@transaction.atomic
+def record_amend(
+    *, record: ServiceRecord, user: User, reason: str, expected_version: int | None = None, **fields
+) -> list[RecordAmendment]:
+    """Correct the record of a closed case (clause 7.2): each changed field keeps its original value in an
+    amendment, with who, when and why."""
+    record = ServiceRecord.objects.select_for_update().select_related("case").get(pk=record.pk)
+    unknown = set(fields) - set(RECORD_FIELDS)
+    if unknown:
+        raise TypeError(f"not fields of the record: {sorted(unknown)}")
+    if expected_version is not None and expected_version != record.version:
+        raise ValidationError(
+            {"version": [_("Someone else changed this record meanwhile. Reload it to see their change.")]},
+            code="stale",
+        )
+    if record.case.state not in CLOSED:
+        raise ValidationError({"state": [_("The case is still open: edit its record directly.")]}, code="open")
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why.")]}, code="required")
+    before = {name: _shown(record, name) for name in RECORD_FIELDS}
+    for name, value in fields.items():
+        setattr(record, name, value)
+    errors = _record_errors(record)
+    if errors:
+        raise ValidationError(errors)
+    changed = [name for name in RECORD_FIELDS if _shown(record, name) != before[name]]
+    if not changed:
+        raise ValidationError({"__all__": [_("Nothing was changed.")]}, code="unchanged")
+    amendments = [
+        RecordAmendment(
+            record=record,
+            field=name,
+            old_value=before[name],
+            new_value=_shown(record, name),
+            reason=reason.strip(),
+            actor=user,
+        )
+        for name in changed
+    ]
+    for amendment in amendments:
+        amendment.full_clean(exclude=["record", "actor"])
+    record.version += 1
+    record.save()
+    RecordAmendment.objects.bulk_create(amendments)
+    text = "\n".join(
+        f"{ServiceRecord._meta.get_field(a.field).verbose_name}: {a.old_value or '—'} → {a.new_value or '—'}"
+        for a in amendments
+    )
+    _event(record.case, kind=EventKind.AMENDMENT, actor=user, text=f"{text}\n{_('Reason')}: {reason.strip()}")
+    return amendments
+
+
+def _station() -> Station:
+    """The station whose schema is active (the numbering prefix)."""
+    return Station.objects.get(schema_name=connection.schema_name)
+
+
+# --- Satisfaction surveys (Appendix B) and their links --------------------------------------------------------------

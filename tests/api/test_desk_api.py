@@ -14,7 +14,7 @@ from core.catalog.models import FormBox
 from core.desk import services
 from core.desk.models import ServiceCase
 from core.directory import uscc
-from core.directory.models import Enterprise
+from core.directory.models import Enterprise, Institution
 from tests.conftest import host_client
 
 RNG = random.Random(41)  # noqa: S311  (test data)
@@ -336,6 +336,9 @@ def desk_requests(case_pk: int, demand_pk: int) -> list[tuple[str, str]]:
         ("post", f"/api/v1/desk/cases/{case_pk}/transition/"),
         ("post", f"/api/v1/desk/cases/{case_pk}/plan/"),
         ("post", f"/api/v1/desk/cases/{case_pk}/events/"),
+        ("get", f"/api/v1/desk/cases/{case_pk}/record/"),
+        ("post", f"/api/v1/desk/cases/{case_pk}/record/"),
+        ("post", f"/api/v1/desk/cases/{case_pk}/record/amendments/"),
     ]
 
 
@@ -370,3 +373,76 @@ def test_another_stations_case_is_not_found(city, alpha_host, beta_host, enterpr
             continue
         response = getattr(alpha, method)(path, {"to": "evaluating", "version": 1}, content_type="application/json")
         assert response.status_code == 404, (method, path)
+
+
+@pytest.mark.clause("6.2")
+def test_every_field_of_the_record_round_trips_and_a_closed_one_is_amended(city, staff, enterprise):
+    case = take_case(city, enterprise)
+    url = f"/api/v1/desk/cases/{case.pk}/"
+    assert staff.get(url + "record/").status_code == 404
+    early = staff.post(url + "record/", {}, content_type="application/json")
+    assert early.status_code == 400 and chinese(early.json()["state"])
+    with schema_context(city.alpha.schema_name):
+        institution = Institution.objects.create(name="铁岭市计量测试所（接口记录）", kind="metrology")
+        services.case_plan(
+            case=case,
+            user=city.alpha_staff,
+            kind="institution",
+            evaluation="送检",
+            institution=institution,
+            agreed_items=list(case.items.all()),
+        )
+    requested = (timezone.now() - datetime.timedelta(days=2)).replace(microsecond=0)
+    hour = datetime.timedelta(hours=1)
+    sent = {
+        "requested_at": requested.isoformat(),
+        "staff": city.alpha_head.pk,
+        "received_at": (requested + hour).isoformat(),
+        "answered_at": (requested + 2 * hour).isoformat(),
+        "on_site_at": (requested + 5 * hour).isoformat(),
+        "ended_at": (requested + 9 * hour).isoformat(),
+        "category": FormBox.objects.get(form="B", label="产品检验检测服务").pk,
+        "request": "阀门出厂检验",
+        "institution": institution.pk,
+        "technician": "周工",
+        "items_and_expected_time": "壳体强度试验，3 个工作日",
+        "resolution": "送检合格，出具报告",
+    }
+    created = staff.post(url + "record/", sent, content_type="application/json")
+    assert created.status_code == 201, created.json()
+    record = staff.get(url + "record/").json()
+    assert record["number"].startswith("ALPHA-JL-")
+    assert record["staff"]["id"] == city.alpha_head.pk and record["institution"]["id"] == institution.pk
+    assert record["category"]["id"] == sent["category"]
+    for name in ("request", "technician", "items_and_expected_time", "resolution"):
+        assert record[name] == sent[name], name
+    for name in ("requested_at", "received_at", "answered_at", "on_site_at", "ended_at"):
+        assert datetime.datetime.fromisoformat(record[name]) == datetime.datetime.fromisoformat(sent[name]), name
+    assert (record["response_seconds"], record["handling_seconds"], record["total_seconds"]) == (7200, 14400, 32400)
+
+    stale = staff.post(url + "record/", {"resolution": "x", "version": 0}, content_type="application/json")
+    assert stale.status_code == 400 and chinese(stale.json()["version"])
+    bad = staff.post(
+        url + "record/", {"ended_at": (requested - hour).isoformat(), "version": 1}, content_type="application/json"
+    )
+    assert bad.status_code == 400 and chinese(bad.json()["ended_at"])
+
+    version = staff.get(url).json()["version"]
+    for state in ("in_service", "following_up", "completed"):
+        moved = staff.post(url + "transition/", {"to": state, "version": version}, content_type="application/json")
+        assert moved.status_code == 200, moved.json()
+        version = moved.json()["version"]
+    closed = staff.post(url + "record/", {"resolution": "改写"}, content_type="application/json")
+    assert closed.status_code == 400 and chinese(closed.json()["state"])
+    no_reason = staff.post(url + "record/amendments/", {"technician": "吴工"}, content_type="application/json")
+    assert no_reason.status_code == 400 and "reason" in no_reason.json()
+    amended = staff.post(
+        url + "record/amendments/", {"technician": "吴工", "reason": "技术人员写错"}, content_type="application/json"
+    )
+    assert amended.status_code == 201, amended.json()
+    body = amended.json()
+    assert body["technician"] == "吴工" and body["version"] == 2
+    assert [(a["field"], a["old_value"], a["new_value"]) for a in body["amendments"]] == [
+        ("technician", "周工", "吴工")
+    ]
+    assert staff.get(url).json()["record"]["amendments"][0]["reason"] == "技术人员写错"

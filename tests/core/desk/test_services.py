@@ -2,7 +2,6 @@
 append-only timeline, version checks and gap-free numbering."""
 
 import datetime
-import random
 import threading
 
 import pytest
@@ -11,40 +10,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from core.catalog.models import FormBox, ServiceItem
+from core.catalog.models import ServiceItem
 from core.desk import services
-from core.desk.models import CaseEvent, CaseState, Demand, EventKind, PlanKind, ServiceRecord
-from core.directory import uscc
+from core.desk.models import CaseEvent, CaseState, Demand, EventKind, PlanKind
 from core.directory.models import Enterprise, Institution
-
-RNG = random.Random(23)  # noqa: S311  (test data)
-
-
-@pytest.fixture
-def alpha(city):
-    with schema_context(city.alpha.schema_name):
-        yield city.alpha
-
-
-@pytest.fixture
-def enterprise(city):
-    return Enterprise.objects.create(
-        name="铁岭市银州区前台测试机械有限公司", uscc=uscc.generate(RNG), district="yinzhou", contact_person="王经理"
-    )
-
-
-def boxes(*labels: str) -> list[FormBox]:
-    return [FormBox.objects.get(form="A", label=label) for label in labels]
-
-
-def take_demand(city, enterprise, **extra) -> Demand:
-    values = {
-        "boxes": boxes("计量检定、校准", "计量器具溯源途径"),
-        "tables": {"instruments": [{"name": "压力表", "measuring_range": "0-1.6MPa", "accuracy_class": "1.6级"}]},
-    } | extra
-    return services.demand_create(
-        station=city.alpha, user=city.alpha_staff, enterprise=enterprise, channel="visit", **values
-    )
+from tests.core.desk.builders import RNG, boxes, take_demand
 
 
 @pytest.mark.clause("5.2.1.4")
@@ -101,15 +71,13 @@ def test_self_served_path_to_evaluated(city, alpha, enterprise):
     with pytest.raises(ValidationError, match="服务记录"):
         services.case_transition(case=case, to=CaseState.COMPLETED, user=city.alpha_staff)
     now = timezone.now()
-    ServiceRecord.objects.create(
-        number="R-1",
+    services.record_save(
         case=case,
+        user=city.alpha_staff,
         requested_at=now - datetime.timedelta(days=3),
-        staff=city.alpha_staff,
         received_at=now - datetime.timedelta(days=3),
         answered_at=now - datetime.timedelta(days=2),
         ended_at=now,
-        category=FormBox.objects.get(form="B", label="计量服务"),
         request="压力表检定",
     )
     case = services.case_transition(case=case, to=CaseState.COMPLETED, user=city.alpha_staff)
