@@ -10,6 +10,12 @@ ENV PATH=/opt/venv/bin:$PATH \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=stationnet.settings
 
+# Debian's headless Chromium prints the standard's forms to PDF (core.desk.printing), with the Noto CJK fonts for
+# their Chinese text.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends chromium fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 stationnet \
     && useradd --system --uid 10001 --gid 10001 --create-home --home-dir /home/stationnet \
        --shell /usr/sbin/nologin stationnet \

@@ -192,6 +192,8 @@ class EventInput(serializers.Serializer):
 
 
 class CaseFilter(serializers.Serializer):
+    view = serializers.ChoiceField(choices=["inbox", "mine", "due"], required=False)
+    q = serializers.CharField(**TEXT)
     state = serializers.CharField(**TEXT)
     category = serializers.CharField(**TEXT)
     assignee = serializers.RegexField(r"^(me|\d+)$", required=False)
@@ -465,13 +467,16 @@ class DemandDetailView(StationAPIView):
 
 
 class CaseListView(StationAPIView):
-    """Cases, newest first. `assignee` is a user id or `me`; `category` a catalog clause (`5.1.6`)."""
+    """Cases, newest first. `assignee` is a user id or `me`; `category` a catalog clause (`5.1.6`); `view` one of the
+    workspace's lists: `inbox` (new cases), `mine` (my open cases), `due` (open cases near or past their deadline,
+    soonest first); `q` a number or part of the enterprise's name."""
 
     @extend_schema(
         parameters=[OpenApiParameter(name) for name in CaseFilter().fields], responses=CaseSerializer(many=True)
     )
     def get(self, request):
         filters = dict(_valid(CaseFilter(data=request.query_params)))
+        filters |= selectors.case_view_filters(view=filters.pop("view", ""), user=request.user)
         assignee = filters.pop("assignee", None)
         if assignee == "me":
             filters["mine_for"] = request.user

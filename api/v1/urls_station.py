@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from api.v1 import activity, desk, tenants
+from api.v1 import activity, desk, desk_surveys, tenants
 from api.v1.docs import schema_urls
 
 urlpatterns = [
@@ -21,5 +21,6 @@ urlpatterns = [
         desk.RecordAmendmentView.as_view(),
         name="api-desk-case-record-amendments",
     ),
+    path("desk/cases/<int:pk>/survey/", desk_surveys.CaseSurveyView.as_view(), name="api-desk-case-survey"),
     *schema_urls("stationnet.urls_station"),
 ]

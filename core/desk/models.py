@@ -441,6 +441,10 @@ class RecordAmendment(models.Model):
     def __str__(self) -> str:
         return f"{self.record} {self.field}"
 
+    @property
+    def field_label(self) -> str:
+        return ServiceRecord._meta.get_field(self.field).verbose_name
+
 
 class Rating(models.TextChoices):
     VERY_SATISFIED = "very_satisfied", _("Very satisfied")

@@ -3,10 +3,14 @@ fixed number of queries, whatever its length."""
 
 import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from core.desk.models import CaseEvent, Demand, RecordAmendment, ServiceCase, ServicePlan, ServiceRecord
-from core.desk.services import DEMAND_TABLES
+from core.catalog.models import FormBox, FormKind
+from core.desk import workdays
+from core.desk.models import CaseEvent, CaseState, Demand, RecordAmendment, ServiceCase, ServicePlan, ServiceRecord
+from core.desk.services import CLOSED, DEMAND_TABLES, RECORD_FIELDS, record_initial
 from tenants.models import User
 
 
@@ -23,10 +27,23 @@ def case_list(
     received_from: datetime.date | None = None,
     received_to: datetime.date | None = None,
     mine_for: User | None = None,
+    q: str = "",
+    open_only: bool = False,
+    due_before: datetime.datetime | None = None,
 ) -> QuerySet[ServiceCase]:
     """Cases, newest first. `category` is a catalog clause (`5.1.6`); `assignee` a user or user id; `mine_for` the
-    cases assigned to that user; `received_from`/`received_to` local dates, both included."""
+    cases assigned to that user; `received_from`/`received_to` local dates, both included; `q` a case or demand
+    number, or part of the enterprise's name; `open_only` leaves out closed and held cases; `due_before` keeps the
+    open cases due by then (soonest first)."""
     cases = _cases()
+    if q:
+        cases = cases.filter(
+            Q(number__startswith=q.upper()) | Q(demand__enterprise_name__contains=q) | Q(demand__uscc=q.upper())
+        )
+    if open_only or due_before is not None:
+        cases = cases.exclude(state__in=(*CLOSED, CaseState.ON_HOLD))
+    if due_before is not None:
+        cases = cases.filter(due_at__lte=due_before).order_by("due_at", "id")
     if state:
         cases = cases.filter(state=state)
     if category:
@@ -43,6 +60,18 @@ def case_list(
     if received_to is not None:
         cases = cases.filter(received_at__date__lte=received_to)
     return cases
+
+
+def case_view_filters(*, view: str, user: User) -> dict:
+    """The filters of the workspace's lists: `inbox` (new cases), `mine` (the user's open cases), `due` (open cases
+    due within the warning period of working days, or past due)."""
+    if view == "inbox":
+        return {"state": CaseState.RECEIVED}
+    if view == "mine":
+        return {"mine_for": user, "open_only": True}
+    if view == "due":
+        return {"due_before": workdays.add_working_days(timezone.now(), settings.DESK_DEADLINE_WARNING_WORKING_DAYS)}
+    return {}
 
 
 def case_get(*, pk: int) -> ServiceCase | None:
@@ -81,3 +110,39 @@ def demand_list() -> QuerySet[Demand]:
 def demand_get(*, pk: int) -> Demand | None:
     """The whole demand: every field of Appendix A, its table rows and its cases."""
     return demand_list().prefetch_related(*DEMAND_TABLES).filter(pk=pk).first()
+
+
+def case_print_context(*, pk: int) -> dict | None:
+    """What the printed forms of a case show: Appendix A of its demand and Appendix B of the case. None if the
+    station has no such case.
+
+    Keys: `case`; `demand` (whole, as `demand_get`); `record` and `survey` (None until written); `record_facts`, the
+    record's fields by name (the record's own values, or before it is written what it would start from: see
+    `services.record_initial`); `demand_boxes` and `record_boxes`, every check box of form A / B in printed order as
+    (box, ticked) pairs."""
+    case = (
+        ServiceCase.objects.select_related(
+            "demand", "category", "assignee", "record__staff", "record__category", "record__institution", "survey"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None:
+        return None
+    demand = demand_get(pk=case.demand_id)
+    record = getattr(case, "record", None)
+    facts = {name: getattr(record, name) for name in RECORD_FIELDS} if record is not None else record_initial(case=case)
+    ticked = {box.pk for box in demand.boxes.all()}
+    category = facts.get("category")
+    boxes = list(FormBox.objects.filter(form__in=(FormKind.DEMAND, FormKind.RECORD)).order_by("position", "id"))
+    return {
+        "case": case,
+        "demand": demand,
+        "record": record,
+        "record_facts": facts,
+        "survey": getattr(case, "survey", None),
+        "demand_boxes": [(box, box.pk in ticked) for box in boxes if box.form == FormKind.DEMAND],
+        "record_boxes": [
+            (box, category is not None and box.pk == category.pk) for box in boxes if box.form == FormKind.RECORD
+        ],
+    }

@@ -2,18 +2,26 @@
 
 import datetime
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
 
 from core.catalog.models import FormBox, FormKind, ServiceCategory, ServiceItem
 from core.desk import workdays
 from core.desk.models import (
     CaseEvent,
     CaseState,
+    Channel,
     Demand,
     EventKind,
     InstrumentRow,
@@ -26,9 +34,14 @@ from core.desk.models import (
     ServicePlan,
     ServiceRecord,
     SpecialEquipmentRow,
+    Survey,
+    SurveyChannel,
+    SurveyInvitation,
 )
+from core.directory import services as directory_services
 from core.directory.models import Enterprise
-from tenants.models import Membership, Station, User
+from tenants.hosts import station_url
+from tenants.models import MemberRole, Membership, Station, StationStatus, User
 
 # The four tables of Appendix A and the operator staffing rows: the name a form or the API uses, and the model.
 DEMAND_TABLES = {
@@ -235,6 +248,49 @@ def demand_create(
     return demand
 
 
+# The enterprise block of Appendix A, and the directory field each comes from.
+ENTERPRISE_BLOCK = {
+    "enterprise_name": "name",
+    "uscc": "uscc",
+    "legal_representative": "legal_representative",
+    "contact_person": "contact_person",
+    "email": "email",
+    "phone": "phone",
+    "address": "address",
+}
+
+
+@transaction.atomic
+def demand_enterprise_get_or_add(*, station, user: User | None, district: str = "", **block) -> Enterprise:
+    """The directory entry an Appendix A enterprise block names: found by its USCC, or added to the shared
+    directory on the spot (source: this station). `block` holds the block's fields by their form names; errors
+    come back under those names."""
+    code = (block.get("uscc") or "").strip().upper()
+    found = Enterprise.objects.filter(uscc=code).first() if code else None
+    if found is not None:
+        return found
+    values = {field: (block.get(name) or "").strip() for name, field in ENTERPRISE_BLOCK.items()}
+    values["district"] = district or getattr(station, "district", "")
+    try:
+        return directory_services.enterprise_create(user=user, station=station, **values)
+    except ValidationError as error:
+        by_form_name = {field: name for name, field in ENTERPRISE_BLOCK.items()}
+        raise ValidationError(
+            {by_form_name.get(field, field): messages for field, messages in error.message_dict.items()}
+        ) from error
+
+
+def demand_submit_online(*, station: Station, district: str = "", **form) -> Demand:
+    """The enterprise's own demand form from the public portal (channel online): the enterprise is found or added in
+    the shared directory and the demand lands in the station's inbox, both in one transaction."""
+    if station.status != StationStatus.PUBLISHED:
+        raise ValidationError({"station": [_("This station does not take demands at present.")]})
+    with transaction.atomic(), schema_context(station.schema_name):
+        block = {name: form.pop(name, "") for name in ENTERPRISE_BLOCK}
+        enterprise = demand_enterprise_get_or_add(station=station, user=None, district=district, **block)
+        return demand_create(station=station, user=None, enterprise=enterprise, channel=Channel.ONLINE, **block, **form)
+
+
 def _check_version(case: ServiceCase, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != case.version:
         raise ValidationError(
@@ -283,6 +339,8 @@ def case_transition(
         raise ValidationError({"reason": [_("Say why.")]}, code="required")
     if to == CaseState.PLANNED and not case.plans.filter(superseded_at__isnull=True).exists():
         raise ValidationError({"state": [_("Write the service plan first.")]}, code="no_plan")
+    if to == CaseState.EVALUATED and not Survey.objects.filter(case=case).exists():
+        raise ValidationError({"state": [_("A case is evaluated by its satisfaction survey.")]}, code="no_survey")
     if to == CaseState.COMPLETED:
         record = getattr(case, "record", None)
         if record is None or record.ended_at is None:
@@ -296,9 +354,13 @@ def case_transition(
         case.closed_at = case.closed_at or now
     case.save()
     _event(case, kind=EventKind.STATE, actor=user, text=reason.strip(), from_state=from_state, to_state=to)
+    if to == CaseState.COMPLETED:
+        survey_invite(case=case, user=user)  # clause 5.2.4: the enterprise is asked to rate the service
     if to == CaseState.ON_HOLD or from_state == CaseState.ON_HOLD:
         case.due_at = workdays.deadline_with_pauses(case.received_at, case.target_days, _pauses(case))
-        case.save(update_fields=["due_at"])
+        # A new deadline gets its own reminders.
+        case.reminded_at = case.escalated_at = None
+        case.save(update_fields=["due_at", "reminded_at", "escalated_at"])
     return case
 
 
@@ -466,7 +528,7 @@ def _record_errors(record: ServiceRecord) -> dict[str, list[str]]:
     return errors
 
 
-def _shown(record: ServiceRecord, name: str) -> str:
+def record_field_display(record: ServiceRecord, name: str) -> str:
     """A field's value as people read it, for the history."""
     value = getattr(record, name)
     if value is None:
@@ -501,7 +563,7 @@ def record_save(*, case: ServiceCase, user: User, expected_version: int | None =
                 {"version": [_("Someone else changed this record meanwhile. Reload it to see their change.")]},
                 code="stale",
             )
-        before = {name: _shown(record, name) for name in RECORD_FIELDS}
+        before = {name: record_field_display(record, name) for name in RECORD_FIELDS}
         for name, value in fields.items():
             setattr(record, name, value)
     errors = _record_errors(record)
@@ -513,9 +575,9 @@ def record_save(*, case: ServiceCase, user: User, expected_version: int | None =
         _event(case, kind=EventKind.RECORD, actor=user, text=_("Record %(number)s written") % {"number": record.number})
         return record
     changes = [
-        f"{ServiceRecord._meta.get_field(name).verbose_name}: {before[name] or '—'} → {_shown(record, name) or '—'}"
+        f"{ServiceRecord._meta.get_field(name).verbose_name}: {before[name] or '—'} → {record_field_display(record, name) or '—'}"
         for name in RECORD_FIELDS
-        if _shown(record, name) != before[name]
+        if record_field_display(record, name) != before[name]
     ]
     if changes:
         record.version += 1
@@ -543,13 +605,13 @@ def record_amend(
         raise ValidationError({"state": [_("The case is still open: edit its record directly.")]}, code="open")
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why.")]}, code="required")
-    before = {name: _shown(record, name) for name in RECORD_FIELDS}
+    before = {name: record_field_display(record, name) for name in RECORD_FIELDS}
     for name, value in fields.items():
         setattr(record, name, value)
     errors = _record_errors(record)
     if errors:
         raise ValidationError(errors)
-    changed = [name for name in RECORD_FIELDS if _shown(record, name) != before[name]]
+    changed = [name for name in RECORD_FIELDS if record_field_display(record, name) != before[name]]
     if not changed:
         raise ValidationError({"__all__": [_("Nothing was changed.")]}, code="unchanged")
     amendments = [
@@ -557,7 +619,7 @@ def record_amend(
             record=record,
             field=name,
             old_value=before[name],
-            new_value=_shown(record, name),
+            new_value=record_field_display(record, name),
             reason=reason.strip(),
             actor=user,
         )
@@ -582,3 +644,273 @@ def _station() -> Station:
 
 
 # --- Satisfaction surveys (Appendix B) and their links --------------------------------------------------------------
+# Imports of this section, kept beside it while the sections above are being edited; they move to the top later.
+
+SURVEY_LINK_SALT = "core.desk.survey-link"
+SURVEY_ANSWERS = ("q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "opinions", "signatory")
+# Cases whose deadline no longer runs: closed, or on hold (the clock stops, see case_transition).
+DEADLINE_STOPPED = (*CLOSED, CaseState.ON_HOLD)
+
+
+class SurveyLinkExpired(ValidationError):
+    """A survey link this station signed, used after `DESK_SURVEY_LINK_DAYS` days."""
+
+
+def _survey_signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=SURVEY_LINK_SALT)
+
+
+def survey_link_token(*, case: ServiceCase) -> str:
+    """The token of the enterprise's survey link (clause 5.2.4): it names the station's schema and the case, signed
+    and timestamped. It lets its holder rate that one case, once, for `DESK_SURVEY_LINK_DAYS` days; nothing else."""
+    return _survey_signer().sign(f"{connection.schema_name}.{case.pk}")
+
+
+def survey_link_verify(*, token: str) -> ServiceCase:
+    """The case a survey link names, in the active station's schema.
+
+    A token not signed here (tampered with, made up), one of another station and one naming no case all raise
+    `ServiceCase.DoesNotExist` alike: the visitor learns nothing (404). Only a genuine link of this station's that
+    is too old raises `SurveyLinkExpired`, with its own message."""
+    signer = _survey_signer()
+    try:
+        value = signer.unsign(token)
+    except signing.BadSignature:
+        raise ServiceCase.DoesNotExist("not a survey link of this station") from None
+    schema, _dot, pk = value.rpartition(".")
+    if schema != connection.schema_name or not pk.isdigit():
+        raise ServiceCase.DoesNotExist("not a survey link of this station")
+    case = ServiceCase.objects.select_related("demand", "category").get(pk=int(pk))
+    try:
+        signer.unsign(token, max_age=datetime.timedelta(days=settings.DESK_SURVEY_LINK_DAYS))
+    except signing.SignatureExpired:
+        raise SurveyLinkExpired(_("This survey link has expired."), code="expired") from None
+    return case
+
+
+def _queue(task, schema: str, kwargs: dict) -> None:
+    task.apply_async(kwargs=kwargs, headers={"_schema_name": schema})
+
+
+def _after_commit(task, **kwargs) -> None:
+    """Queue a desk task once the current transaction commits, to run in the schema active now (tenant-schemas-celery
+    reads it from the message header; it is named here because the schema may change before the commit). The
+    callback is a `partial`, so a test can see which task it queues, and with what."""
+    transaction.on_commit(partial(_queue, task, connection.schema_name, kwargs))
+
+
+def _mail(*, template: str, context: dict, to: list[str]) -> None:
+    """Send one e-mail of `desk/email/<template>_{subject,body}.txt`, in the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"desk/email/{template}_subject.txt", context).split())
+        body = render_to_string(f"desk/email/{template}_body.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+
+
+def _survey_mail_context(case: ServiceCase) -> dict:
+    """What the invitation and the reminder say: a freshly signed link on the station's host, the station, the case."""
+    station = _station()
+    path = reverse("survey:form", urlconf=settings.ROOT_URLCONF, kwargs={"token": survey_link_token(case=case)})
+    return {
+        "station": station,
+        "case": case,
+        "demand": case.demand,
+        "link": station_url(station.code, path),
+        "days": settings.DESK_SURVEY_LINK_DAYS,
+    }
+
+
+@transaction.atomic
+def survey_invite(*, case: ServiceCase, user: User | None) -> SurveyInvitation:
+    """Ask the enterprise to rate a case that has just been completed (clause 5.2.4). The link goes, once the
+    completion is committed, to the e-mail address of the demand as it was filled in. Without an address the
+    invitation is kept unsent and the timeline says so: staff key in the signed paper form instead."""
+    from core.desk.tasks import survey_invitation_send_task
+
+    invitation = SurveyInvitation.objects.filter(case=case).first()
+    if invitation is not None:
+        return invitation
+    invitation = SurveyInvitation(case=case, email=case.demand.email)
+    invitation.full_clean()
+    invitation.save()
+    if invitation.email:
+        _after_commit(survey_invitation_send_task, invitation_id=invitation.pk)
+    else:
+        _event(
+            case,
+            kind=EventKind.SURVEY,
+            actor=user,
+            text=_("No e-mail address for the enterprise: the survey link was not sent. Key in the signed paper form."),
+        )
+    return invitation
+
+
+def survey_invitation_send(*, invitation_id: int) -> bool:
+    """E-mail the enterprise its survey link (the task queued by `survey_invite`). Returns False when there is nothing
+    to send. At most once per invitation: the send and the `sent_at` stamp happen under the invitation's row lock, and
+    a stamped invitation, or a case rated meanwhile (on paper), is skipped, so a retried task does not send twice."""
+    with transaction.atomic():
+        invitation = SurveyInvitation.objects.select_for_update().filter(pk=invitation_id).first()
+        if invitation is None or invitation.sent_at is not None or not invitation.email:
+            return False
+        case = ServiceCase.objects.select_related("demand").get(pk=invitation.case_id)
+        if case.state != CaseState.COMPLETED:
+            return False
+        _mail(template="survey_invitation", context=_survey_mail_context(case), to=[invitation.email])
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["sent_at"])
+        with translation.override(settings.LANGUAGE_CODE):
+            text = _("Survey link e-mailed to %(email)s") % {"email": invitation.email}
+        _event(case, kind=EventKind.SURVEY, actor=None, text=text)
+    return True
+
+
+def survey_remind_due() -> int:
+    """In the active station: remind the enterprise, once, of every survey still unanswered
+    `DESK_SURVEY_REMINDER_WORKING_DAYS` working days after its link was sent. Each invitation is marked in this
+    transaction (rows another run holds are skipped, so two runs never remind twice); the e-mail goes after commit.
+    Returns how many were reminded."""
+    from core.desk.tasks import survey_reminder_send_task
+
+    days = settings.DESK_SURVEY_REMINDER_WORKING_DAYS
+    now = timezone.now()
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        pending = (
+            SurveyInvitation.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("case")
+            .filter(
+                sent_at__lte=now - datetime.timedelta(days=days),  # n working days are at least n calendar days
+                reminded_at__isnull=True,
+                case__state=CaseState.COMPLETED,  # not rated yet (a survey makes it evaluated)
+            )
+            .exclude(email="")
+            .order_by("sent_at", "pk")
+        )
+        due = [invitation for invitation in pending if workdays.add_working_days(invitation.sent_at, days) < now]
+        for invitation in due:
+            invitation.reminded_at = now
+            invitation.save(update_fields=["reminded_at"])
+            text = _("Survey reminder e-mailed to %(email)s") % {"email": invitation.email}
+            _event(invitation.case, kind=EventKind.SURVEY, actor=None, text=text)
+            _after_commit(survey_reminder_send_task, invitation_id=invitation.pk)
+    return len(due)
+
+
+def survey_reminder_send(*, invitation_id: int) -> bool:
+    """E-mail the reminder `survey_remind_due` decided on, unless the survey was answered meanwhile."""
+    invitation = SurveyInvitation.objects.select_related("case__demand").filter(pk=invitation_id).first()
+    if invitation is None or not invitation.email or invitation.case.state != CaseState.COMPLETED:
+        return False
+    _mail(template="survey_reminder", context=_survey_mail_context(invitation.case), to=[invitation.email])
+    return True
+
+
+@transaction.atomic
+def survey_submit(*, case: ServiceCase, channel: str, user: User | None = None, **answers) -> Survey:
+    """Take the satisfaction survey of a completed case (clause 5.2.4, Appendix B): answered by the enterprise through
+    its link (`channel` "link", no user), or keyed in by staff from the signed paper form ("paper", `user` the staff
+    member). One per case, never changed: the case becomes evaluated."""
+    unknown = set(answers) - set(SURVEY_ANSWERS)
+    if unknown:
+        raise TypeError(f"not answers of the survey: {sorted(unknown)}")
+    case = _locked(case)
+    if Survey.objects.filter(case=case).exists():
+        raise ValidationError(
+            {"survey": [_("This service has been rated already. A submitted survey cannot be changed.")]},
+            code="answered",
+        )
+    if case.state != CaseState.COMPLETED:
+        raise ValidationError({"state": [_("Only a completed case can be rated.")]}, code="transition")
+    paper = channel == SurveyChannel.PAPER
+    if paper and not _is_member(user):
+        raise PermissionDenied(_("Only the station's staff key in a paper survey."))
+    survey = Survey(case=case, channel=channel, keyed_in_by=user if paper else None, **answers)
+    survey.full_clean(exclude=["case"])
+    survey.save()
+    actor = user if paper else None
+    text = _("Satisfaction survey (%(channel)s): overall “%(overall)s”; problem solved: %(solved)s") % {
+        "channel": survey.get_channel_display(),
+        "overall": survey.get_q10_display(),
+        "solved": _("Yes") if survey.q5 else _("No"),
+    }
+    _event(case, kind=EventKind.SURVEY, actor=actor, text=text)
+    case_transition(case=case, to=CaseState.EVALUATED, user=actor)
+    return survey
+
+
+# --- Deadline reminders ---------------------------------------------------------------------------------------------
+
+
+def _station_heads() -> list[User]:
+    """The active station head(s) of the station whose schema is active."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__station__schema_name=connection.schema_name,
+            memberships__role=MemberRole.HEAD,
+            memberships__is_active=True,
+        ).order_by("pk")
+    )
+
+
+def case_deadline_remind() -> dict[str, int]:
+    """In the active station: remind people of the open cases' deadlines, each once.
+
+    A case whose deadline falls within `DESK_DEADLINE_WARNING_WORKING_DAYS` working days is reminded to its assignee
+    (to the station head when nobody is assigned); a case past its deadline is escalated to the station head and the
+    assignee. Cases on hold or closed are left alone. Each case is marked (`reminded_at`, `escalated_at`, a REMINDER
+    entry on the timeline) in this transaction, rows another run holds are skipped, and the e-mails go after commit:
+    two runs never remind twice. Returns how many cases were warned and escalated."""
+    from core.desk.tasks import case_deadline_mail_task
+
+    now = timezone.now()
+    window_end = workdays.add_working_days(now, settings.DESK_DEADLINE_WARNING_WORKING_DAYS)
+    counts = {"warned": 0, "escalated": 0}
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        cases = (
+            ServiceCase.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("assignee")
+            .exclude(state__in=DEADLINE_STOPPED)
+            .filter(Q(due_at__lt=now, escalated_at__isnull=True) | Q(due_at__lte=window_end, reminded_at__isnull=True))
+            .order_by("due_at", "pk")
+        )
+        heads = None
+        for case in cases:
+            heads = _station_heads() if heads is None else heads
+            assignee = case.assignee if case.assignee is not None and case.assignee.is_active else None
+            due = timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M")
+            if case.due_at < now:
+                kind, recipients = "overdue", [*heads, *([assignee] if assignee else [])]
+                case.escalated_at = now
+                case.reminded_at = case.reminded_at or now
+                text = _("Deadline %(due)s has passed: the station head was told (%(names)s)")
+            else:
+                kind, recipients = "warning", [assignee] if assignee else heads
+                case.reminded_at = now
+                text = _("Deadline %(due)s is near: reminded %(names)s")
+            counts["escalated" if kind == "overdue" else "warned"] += 1
+            case.save(update_fields=["reminded_at", "escalated_at"])
+            names = "、".join(dict.fromkeys(person.display_name for person in recipients)) or "—"
+            _event(case, kind=EventKind.REMINDER, actor=None, text=text % {"due": due, "names": names})
+            addresses = list(dict.fromkeys(person.email for person in recipients if person.email))
+            if addresses:
+                _after_commit(case_deadline_mail_task, case_id=case.pk, kind=kind, recipients=addresses)
+    return counts
+
+
+def case_deadline_mail(*, case_id: int, kind: str, recipients: list[str]) -> bool:
+    """E-mail the deadline reminder (`kind` "warning" or "overdue") `case_deadline_remind` decided on, unless the
+    case was closed or put on hold meanwhile."""
+    case = ServiceCase.objects.select_related("demand", "category", "assignee").filter(pk=case_id).first()
+    if case is None or case.state in DEADLINE_STOPPED or not recipients:
+        return False
+    station = _station()
+    context = {
+        "station": station,
+        "case": case,
+        "demand": case.demand,
+        "due": case.due_at,
+        "link": station_url(station.code, reverse("desk:case", urlconf=settings.ROOT_URLCONF, kwargs={"pk": case.pk})),
+    }
+    _mail(template=f"deadline_{kind}", context=context, to=recipients)
+    return True

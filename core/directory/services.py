@@ -43,8 +43,9 @@ def _check_may_edit(*, user: User, station: Station | None, entry) -> None:
 
 
 @transaction.atomic
-def enterprise_create(*, user: User, station: Station | None, **values) -> Enterprise:
-    enterprise = Enterprise(source_station=station, created_by_id=user.pk)
+def enterprise_create(*, user: User | None, station: Station | None, **values) -> Enterprise:
+    """Add an enterprise; `user` is None when the enterprise itself submits a demand online."""
+    enterprise = Enterprise(source_station=station, created_by_id=user.pk if user else None)
     _assign(enterprise, ENTERPRISE_FIELDS, values)
     enterprise.full_clean()
     enterprise.save()

@@ -141,6 +141,15 @@ USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 # The standard names no time limit; the desk's default target for a case, in working days on the Chinese calendar.
 DESK_TARGET_WORKING_DAYS = 10
+# The desk's reminders (clause 5.2.4 and the case deadlines): a case is reminded when its deadline falls within this
+# many working days; an unanswered satisfaction survey is reminded once after this many working days; the survey
+# link the enterprise gets is valid for this many (calendar) days.
+DESK_DEADLINE_WARNING_WORKING_DAYS = 2
+DESK_SURVEY_REMINDER_WORKING_DAYS = 3
+DESK_SURVEY_LINK_DAYS = 30
+# Printing Appendix A and B to PDF runs Debian's chromium (see core.desk.printing): its path, and how long it may take.
+STATIONNET_CHROMIUM = env.text("STATIONNET_CHROMIUM", "") or None
+STATIONNET_PDF_TIMEOUT = env.integer("STATIONNET_PDF_TIMEOUT", 60)
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -204,6 +213,16 @@ CELERY_BEAT_SCHEDULE = {
     "qualification-expiry": {
         "task": "core.directory.tasks.qualification_expiry_notify_task",
         "schedule": crontab(hour=7, minute=30),  # every morning, Asia/Shanghai
+    },
+    # Every station's open cases near or past their deadline: the assignee, then the station head, are e-mailed.
+    "desk-deadline-reminders": {
+        "task": "core.desk.tasks.case_deadline_remind_all_task",
+        "schedule": crontab(minute="*/30", hour="8-17"),  # every half hour, 08:00-17:30 Asia/Shanghai
+    },
+    # Satisfaction surveys left unanswered: one reminder to the enterprise.
+    "desk-survey-reminders": {
+        "task": "core.desk.tasks.survey_remind_due_all_task",
+        "schedule": crontab(hour=9, minute=0),
     },
 }
 

@@ -3,10 +3,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from portal.views import PortalHomeView
+from portal.views import OnlineDemandThanksView, OnlineDemandView, PortalHomeView
 
 urlpatterns = [
     path("", PortalHomeView.as_view(), name="home"),
+    path("demand/", OnlineDemandView.as_view(), name="demand"),
+    path("demand/thanks/", OnlineDemandThanksView.as_view(), name="demand_thanks"),
     path("console/", include("console.urls")),
     path("accounts/", include("tenants.urls")),
     path("directory/", include("core.directory.urls")),

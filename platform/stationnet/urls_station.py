@@ -1,4 +1,5 @@
-"""URLs of a station host (<code>.<base domain>): everything here is for the station's members only."""
+"""URLs of a station host (<code>.<base domain>): everything here is for the station's members only, except the
+enterprise's survey link (`/survey/<token>/`, see `tenants.middleware.OPEN_STATION_PATHS`)."""
 
 from django.urls import include, path
 
@@ -8,7 +9,9 @@ urlpatterns = [
     path("", StationHomeView.as_view(), name="home"),
     path("accounts/", include("tenants.urls")),
     path("directory/", include("core.directory.urls")),
+    path("desk/", include("core.desk.urls")),
     path("jobs/", include("core.jobs.urls")),
+    path("survey/", include("core.desk.survey_urls")),
     path("api/v1/", include("api.v1.urls_station")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -16,6 +16,7 @@ from core.desk.models import ServiceCase
 from core.directory import uscc
 from core.directory.models import Enterprise, Institution
 from tests.conftest import host_client
+from tests.core.desk.builders import full_demand
 
 RNG = random.Random(41)  # noqa: S311  (test data)
 CJK = range(0x4E00, 0xA000)
@@ -39,62 +40,6 @@ def staff(city, alpha_host):
 
 def box_ids(*labels: str) -> list[int]:
     return [FormBox.objects.get(form="A", label=label).pk for label in labels]
-
-
-def full_demand(enterprise) -> dict:
-    return {
-        "enterprise": enterprise.pk,
-        "channel": "visit",
-        "filled_on": "2026-03-02",
-        "boxes": box_ids("计量检定、校准", "产品检验检测"),
-        "enterprise_name": "接口测试阀门（填表时的名称）",
-        "legal_representative": "赵法人",
-        "uscc": enterprise.uscc,
-        "contact_person": "钱联系",
-        "email": "contact@example.test",
-        "phone": "024-72345678",
-        "address": "铁岭市银州区测试路8号",
-        "inspection_materials": ["notification", "last_report"],
-        "exam_categories": ["boiler", "welding"],
-        "training_mode": "institution",
-        "other_needs": "想了解出口认证",
-        "opinions": "希望上门服务",
-        "signatory": "孙负责",
-        "signed_on": "2026-03-03",
-        "tables": {
-            "product_standards": [
-                {
-                    "product": "闸阀",
-                    "standard_name": "通用阀门 法兰连接铁制闸阀",
-                    "standard_number": "GB/T 12232-2005",
-                    "adoption": "无",
-                    "published": True,
-                },
-                {"product": "球阀", "standard_name": "", "standard_number": "", "adoption": "", "published": None},
-            ],
-            "instruments": [
-                {
-                    "name": "压力表",
-                    "measuring_range": "0-1.6MPa",
-                    "accuracy_class": "1.6级",
-                    "serial_number": "P-001",
-                    "purpose": "出厂试压",
-                    "traceability_method": "检定",
-                    "last_traceability_body": "铁岭市计量所",
-                    "last_traceability_on": "2025-04-01",
-                    "valid_until": "2026-03-31",
-                }
-            ],
-            "products": [{"name": "闸阀", "standard": "GB/T 12232-2005", "remark": "主导产品"}],
-            "special_equipment": [
-                {"category": "锅炉", "count": 1, "valid_until": "2026-09-30", "remark": ""},
-                {"category": "压力容器", "count": 3, "valid_until": None, "remark": "储气罐"},
-            ],
-            "operator_staffing": [
-                {"trade": "司炉工", "staffing": 2, "needed": 1, "certificates_held": "G1×1"},
-            ],
-        },
-    }
 
 
 def take_case(city, enterprise, labels=("计量检定、校准",)) -> ServiceCase:
@@ -446,3 +391,21 @@ def test_every_field_of_the_record_round_trips_and_a_closed_one_is_amended(city,
         ("technician", "周工", "吴工")
     ]
     assert staff.get(url).json()["record"]["amendments"][0]["reason"] == "技术人员写错"
+
+
+def test_case_list_views_inbox_mine_and_due(city, staff, enterprise):
+    fresh = take_case(city, enterprise)
+    with schema_context(city.alpha.schema_name):
+        services.case_assign(case=fresh, user=city.alpha_head, assignee=city.alpha_staff)
+        late = take_case(city, enterprise)
+        ServiceCase.objects.filter(pk=late.pk).update(due_at=timezone.now() - datetime.timedelta(hours=1))
+
+    def numbers(query: str) -> list[str]:
+        response = staff.get(f"/api/v1/desk/cases/?{query}")
+        assert response.status_code == 200, response.json()
+        return [case["number"] for case in response.json()["results"]]
+
+    assert {fresh.number, late.number} <= set(numbers("view=inbox"))
+    assert fresh.number in numbers("view=mine") and late.number not in numbers("view=mine")
+    assert numbers("view=due")[0] == late.number
+    assert staff.get("/api/v1/desk/cases/?view=nope").status_code == 400

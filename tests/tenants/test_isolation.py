@@ -39,10 +39,29 @@ def concrete_paths(urlconf: str) -> list[str]:
 
 
 STATION_PATHS = [p for p in concrete_paths("stationnet.urls_station") if not p.startswith(OPEN_STATION_PATHS)]
+# The one deliberate exception: the enterprise answers its satisfaction survey (clause 5.2.4) without an account,
+# through a signed link. These routes are open to everyone, and reveal nothing without a valid token of the station
+# (tests below and tests/core/desk/test_surveys.py).
+SURVEY_PATHS = [p for p in concrete_paths("stationnet.urls_station") if p.startswith("/survey/")]
 
 
 def test_the_walk_finds_the_station_endpoints():
     assert {"/", "/api/v1/station/", "/api/v1/activity/", "/api/v1/schema/", "/api/v1/docs/"} <= set(STATION_PATHS)
+
+
+def test_the_only_open_station_pages_are_sign_in_invitations_language_and_the_survey_link():
+    open_paths = set(concrete_paths("stationnet.urls_station")) - set(STATION_PATHS)
+    assert {path.split("/")[1] for path in open_paths} == {"accounts", "i18n", "survey"}
+    assert {"/survey/x/", "/survey/x/thanks/"} == set(SURVEY_PATHS)
+
+
+@pytest.mark.parametrize("path", SURVEY_PATHS)
+@pytest.mark.parametrize("who", [None, "outsider", "beta_staff", "alpha_staff"])
+def test_the_open_survey_pages_reveal_nothing_without_a_valid_token(city, alpha_host, path, who):
+    client = host_client(alpha_host, getattr(city, who) if who else None)
+    assert client.get(path).status_code == 404
+    assert client.post(path, {"q1": "satisfied"}).status_code == 404
+    assert client.get("/survey/").status_code == 404
 
 
 @pytest.mark.parametrize("path", STATION_PATHS)

@@ -68,3 +68,60 @@ def case_completed(city, enterprise) -> ServiceCase:
         resolution="上门检定压力表 3 块，均合格",
     )
     return services.case_transition(case=case, to=CaseState.COMPLETED, user=city.alpha_staff)
+
+
+def full_demand(enterprise) -> dict:
+    """Every field of Appendix A filled in, as the API takes it."""
+    return {
+        "enterprise": enterprise.pk,
+        "channel": "visit",
+        "filled_on": "2026-03-02",
+        "boxes": [box.pk for box in boxes("计量检定、校准", "产品检验检测")],
+        "enterprise_name": "接口测试阀门（填表时的名称）",
+        "legal_representative": "赵法人",
+        "uscc": enterprise.uscc,
+        "contact_person": "钱联系",
+        "email": "contact@example.test",
+        "phone": "024-72345678",
+        "address": "铁岭市银州区测试路8号",
+        "inspection_materials": ["notification", "last_report"],
+        "exam_categories": ["boiler", "welding"],
+        "training_mode": "institution",
+        "other_needs": "想了解出口认证",
+        "opinions": "希望上门服务",
+        "signatory": "孙负责",
+        "signed_on": "2026-03-03",
+        "tables": {
+            "product_standards": [
+                {
+                    "product": "闸阀",
+                    "standard_name": "通用阀门 法兰连接铁制闸阀",
+                    "standard_number": "GB/T 12232-2005",
+                    "adoption": "无",
+                    "published": True,
+                },
+                {"product": "球阀", "standard_name": "", "standard_number": "", "adoption": "", "published": None},
+            ],
+            "instruments": [
+                {
+                    "name": "压力表",
+                    "measuring_range": "0-1.6MPa",
+                    "accuracy_class": "1.6级",
+                    "serial_number": "P-001",
+                    "purpose": "出厂试压",
+                    "traceability_method": "检定",
+                    "last_traceability_body": "铁岭市计量所",
+                    "last_traceability_on": "2025-04-01",
+                    "valid_until": "2026-03-31",
+                }
+            ],
+            "products": [{"name": "闸阀", "standard": "GB/T 12232-2005", "remark": "主导产品"}],
+            "special_equipment": [
+                {"category": "锅炉", "count": 1, "valid_until": "2026-09-30", "remark": ""},
+                {"category": "压力容器", "count": 3, "valid_until": None, "remark": "储气罐"},
+            ],
+            "operator_staffing": [
+                {"trade": "司炉工", "staffing": 2, "needed": 1, "certificates_held": "G1×1"},
+            ],
+        },
+    }

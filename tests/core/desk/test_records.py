@@ -66,7 +66,7 @@ def test_every_change_of_an_open_record_goes_on_the_timeline_with_old_and_new_va
     events = list(case.events.filter(kind=EventKind.RECORD).order_by("id"))
     assert len(events) == 2 and record.number in events[0].text
     assert "初步检查 → 更换压力表后复检合格" in events[1].text and events[1].actor == city.alpha_head
-    with pytest.raises(ValidationError, match="重新打开") as raised:
+    with pytest.raises(ValidationError, match="刷新") as raised:
         services.record_save(case=case, user=city.alpha_staff, expected_version=1, resolution="x")
     assert "version" in raised.value.message_dict
 

@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 
 from core.catalog.models import ServiceItem
 from core.desk import services
-from core.desk.models import CaseEvent, CaseState, Demand, EventKind, PlanKind
+from core.desk.models import CaseEvent, CaseState, Demand, EventKind, PlanKind, ServiceCase
 from core.directory.models import Enterprise, Institution
 from tests.core.desk.builders import RNG, boxes, take_demand
 
@@ -81,7 +81,11 @@ def test_self_served_path_to_evaluated(city, alpha, enterprise):
         request="压力表检定",
     )
     case = services.case_transition(case=case, to=CaseState.COMPLETED, user=city.alpha_staff)
-    case = services.case_transition(case=case, to=CaseState.EVALUATED, user=city.alpha_staff)
+    with pytest.raises(ValidationError, match="满意度评价"):
+        services.case_transition(case=case, to=CaseState.EVALUATED, user=city.alpha_staff)
+    answers = {f"q{n}": "satisfied" for n in (1, 2, 3, 4, 6, 7, 8, 9, 10)}
+    services.survey_submit(case=case, channel="paper", user=city.alpha_staff, q5=True, **answers)
+    case.refresh_from_db()
     assert case.closed_at is not None
     states = [e.to_state for e in case.events.filter(kind=EventKind.STATE)]
     assert states == ["received", "evaluating", "planned", "in_service", "following_up", "completed", "evaluated"]
@@ -119,6 +123,14 @@ def test_an_institution_plan_needs_the_institution_and_the_agreed_items(city, al
     with pytest.raises(ValidationError) as raised:
         services.case_plan(case=case, user=city.alpha_staff, kind=PlanKind.INSTITUTION, evaluation="x")
     assert {"institution", "agreed_items"} <= set(raised.value.message_dict)
+
+
+def test_a_new_deadline_after_a_hold_gets_its_own_reminders(city, alpha, enterprise):
+    case = take_demand(city, enterprise).cases.get()
+    ServiceCase.objects.filter(pk=case.pk).update(reminded_at=timezone.now(), escalated_at=timezone.now())
+    case = services.case_transition(case=case, to=CaseState.ON_HOLD, user=city.alpha_staff, reason="等企业备料")
+    case = services.case_transition(case=case, to=CaseState.RECEIVED, user=city.alpha_staff)
+    assert case.reminded_at is None and case.escalated_at is None
 
 
 def test_on_hold_resumes_where_it_was_and_needs_a_reason(city, alpha, enterprise):

@@ -1,0 +1,69 @@
+"""Celery tasks of the station desk: the e-mails of satisfaction surveys (clause 5.2.4) and of case deadlines, and the
+beat tasks that look for what is due in every station.
+
+An e-mail task is queued after the commit of the transaction that decided on it, in that station's schema
+(tenant-schemas-celery switches the worker to it), and retried with back-off on SMTP or network errors. A beat task
+runs in the public schema and calls the station's service in each station's schema in turn; a station that fails does
+not stop the others.
+"""
+
+import logging
+from collections.abc import Callable
+from smtplib import SMTPException
+
+from celery import shared_task
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from core.desk import services
+from tenants.models import Station
+
+logger = logging.getLogger(__name__)
+
+MAIL_RETRY = {
+    "autoretry_for": (SMTPException, OSError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 3600,
+    "retry_jitter": True,
+    "max_retries": 12,
+}
+
+
+@shared_task(**MAIL_RETRY)
+def survey_invitation_send_task(*, invitation_id: int) -> bool:
+    return services.survey_invitation_send(invitation_id=invitation_id)
+
+
+@shared_task(**MAIL_RETRY)
+def survey_reminder_send_task(*, invitation_id: int) -> bool:
+    return services.survey_reminder_send(invitation_id=invitation_id)
+
+
+@shared_task(**MAIL_RETRY)
+def case_deadline_mail_task(*, case_id: int, kind: str, recipients: list[str]) -> bool:
+    return services.case_deadline_mail(case_id=case_id, kind=kind, recipients=recipients)
+
+
+def each_station(run: Callable[[], object]) -> dict[str, object]:
+    """Call `run` in every station's schema; the result by station code. Every station is visited (the desk works
+    whatever the station's status); the stations that failed are named in one error at the end."""
+    results, failed = {}, []
+    for station in Station.objects.exclude(schema_name=get_public_schema_name()).order_by("code"):
+        try:
+            with schema_context(station.schema_name):
+                results[station.code] = run()
+        except Exception:
+            logger.exception("%s failed in station %s", run.__name__, station.code)
+            failed.append(station.code)
+    if failed:
+        raise RuntimeError(f"{run.__name__} failed in stations {', '.join(failed)}")
+    return results
+
+
+@shared_task
+def case_deadline_remind_all_task() -> dict[str, object]:
+    return each_station(services.case_deadline_remind)
+
+
+@shared_task
+def survey_remind_due_all_task() -> dict[str, object]:
+    return each_station(services.survey_remind_due)
