@@ -1,7 +1,7 @@
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-from stationnet.pagination import COUNT_CAP, capped_count
+from stationnet.pagination import COUNT_CAP, capped_count, counted_page
 
 
 class CappedLimitOffsetPagination(LimitOffsetPagination):
@@ -12,6 +12,21 @@ class CappedLimitOffsetPagination(LimitOffsetPagination):
     def get_count(self, queryset) -> int:
         count, self.count_capped = capped_count(queryset)
         return count
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """A query that counts its own rows gives its page and its count in one query (`counted_page`)."""
+        self.request = request
+        self.limit = self.get_limit(request)
+        if self.limit is None:
+            return None
+        self.offset = self.get_offset(request)
+        rows, counted = counted_page(queryset, self.offset, self.limit)
+        if counted is None:
+            return super().paginate_queryset(queryset, request, view=view)
+        self.count, self.count_capped = counted
+        if self.count > self.limit and self.template is not None:
+            self.display_page_controls = True
+        return rows
 
     def get_paginated_response(self, data):
         return Response(

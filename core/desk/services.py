@@ -644,7 +644,6 @@ def _station() -> Station:
 
 
 # --- Satisfaction surveys (Appendix B) and their links --------------------------------------------------------------
-# Imports of this section, kept beside it while the sections above are being edited; they move to the top later.
 
 SURVEY_LINK_SALT = "core.desk.survey-link"
 SURVEY_ANSWERS = ("q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "opinions", "signatory")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.directory.models import Bigrams, Enterprise, Institution, Qualification
 from core.directory.uscc import ALPHABET
-from stationnet.pagination import COUNT_CAP
+from stationnet.pagination import COUNT_CAP, with_row_count
 from tenants.models import BureauRole, Station, User
 
 USCC_PREFIX = re.compile(rf"^[{ALPHABET}]{{2,18}}$")
@@ -45,9 +45,12 @@ def _by_name(queryset: QuerySet, q: str, *, cap: int | None) -> QuerySet:
     if len(q) >= FUZZY_MIN_LENGTH and not matches.exists():
         matches = queryset.filter(name__trigram_word_similar=q)
         distance = TrigramWordDistance(q, "name")
-    if cap is not None:
-        matches = queryset.model.objects.filter(pk__in=matches.order_by()[: cap + 1].values("pk"))
-    return matches.annotate(distance=distance).order_by("distance", "name", "id")
+    if cap is None:
+        return matches.annotate(distance=distance).order_by("distance", "name", "id")
+    # The first cap + 1 matches found, ranked; each row also carries how many there are, so a page and its count
+    # come in one query (stationnet.pagination.with_row_count).
+    matches = queryset.model.objects.filter(pk__in=matches.order_by()[: cap + 1].values("pk"))
+    return with_row_count(matches.annotate(distance=distance)).order_by("distance", "name", "id")
 
 
 def enterprise_search(
