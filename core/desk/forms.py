@@ -13,7 +13,6 @@ from core.desk.models import (
     CaseState,
     Channel,
     Demand,
-    EventKind,
     ExamCategory,
     InspectionMaterial,
     PlanKind,
@@ -23,7 +22,7 @@ from core.desk.models import (
     Survey,
     TrainingMode,
 )
-from core.desk.services import DEMAND_TABLES, ENTERPRISE_BLOCK, RECORD_FIELDS
+from core.desk.services import DEMAND_TABLES, ENTERPRISE_BLOCK, FOLLOW_UP_KINDS, RECORD_FIELDS
 from core.directory.models import Institution
 from core.districts import District
 from tenants.models import User
@@ -256,15 +255,7 @@ class TransitionForm(forms.Form):
 
 
 class EventForm(forms.Form):
-    KINDS = [
-        EventKind.CONTACT_ENTERPRISE,
-        EventKind.CONTACT_INSTITUTION,
-        EventKind.PROBLEM,
-        EventKind.CAUSE,
-        EventKind.FEEDBACK,
-        EventKind.NOTE,
-    ]
-    kind = forms.ChoiceField(choices=[(k.value, k.label) for k in KINDS], label=_("Kind"))
+    kind = forms.ChoiceField(choices=[(k.value, k.label) for k in FOLLOW_UP_KINDS], label=_("Kind"))
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("What happened"))
 
 

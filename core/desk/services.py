@@ -291,12 +291,15 @@ def demand_submit_online(*, station: Station, district: str = "", **form) -> Dem
         return demand_create(station=station, user=None, enterprise=enterprise, channel=Channel.ONLINE, **block, **form)
 
 
-def _check_version(case: ServiceCase, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != case.version:
-        raise ValidationError(
-            {"version": [_("Someone else changed this case meanwhile. Reload it to see their change.")]},
-            code="stale",
-        )
+def _check_version(document: ServiceCase | ServiceRecord, expected_version: int | None) -> None:
+    """Refuse a change made to a case or record as it was before someone else's change (no silent overwrite)."""
+    if expected_version is None or expected_version == document.version:
+        return
+    if isinstance(document, ServiceRecord):
+        message = _("Someone else changed this record meanwhile. Reload it to see their change.")
+    else:
+        message = _("Someone else changed this case meanwhile. Reload it to see their change.")
+    raise ValidationError({"version": [message]}, code="stale")
 
 
 def _locked(case: ServiceCase) -> ServiceCase:
@@ -317,6 +320,13 @@ def _pauses(case: ServiceCase) -> list[tuple[datetime.datetime, datetime.datetim
     return pauses
 
 
+def case_next_states(*, case: ServiceCase) -> tuple[str, ...]:
+    """The states `case` may move to: the state machine's, or, on hold, only back to where it was."""
+    if case.state == CaseState.ON_HOLD:
+        return (case.resume_state,) if case.resume_state else ()
+    return TRANSITIONS[case.state]
+
+
 @transaction.atomic
 def case_transition(
     *, case: ServiceCase, to: str, user: User | None, reason: str = "", expected_version: int | None = None
@@ -324,8 +334,7 @@ def case_transition(
     """Move a case to state `to`, if the state machine allows it; refused with a clear message otherwise."""
     case = _locked(case)
     _check_version(case, expected_version)
-    allowed = (case.resume_state,) if case.state == CaseState.ON_HOLD else TRANSITIONS[case.state]
-    if to not in allowed:
+    if to not in case_next_states(case=case):
         raise ValidationError(
             {
                 "state": [
@@ -428,17 +437,21 @@ def _is_member(user: User | None) -> bool:
     )
 
 
+# What staff write on a case's timeline themselves (clause 5.2.3); every other kind is written by the system.
+FOLLOW_UP_KINDS = (
+    EventKind.CONTACT_ENTERPRISE,
+    EventKind.CONTACT_INSTITUTION,
+    EventKind.PROBLEM,
+    EventKind.CAUSE,
+    EventKind.FEEDBACK,
+    EventKind.NOTE,
+)
+
+
 @transaction.atomic
 def case_event_add(*, case: ServiceCase, user: User, kind: str, text: str) -> CaseEvent:
     """A follow-up entry (clause 5.2.3): a contact, a problem found, its cause, the feedback given, a note."""
-    if kind not in (
-        EventKind.CONTACT_ENTERPRISE,
-        EventKind.CONTACT_INSTITUTION,
-        EventKind.PROBLEM,
-        EventKind.CAUSE,
-        EventKind.FEEDBACK,
-        EventKind.NOTE,
-    ):
+    if kind not in FOLLOW_UP_KINDS:
         raise ValidationError({"kind": [_("This kind of entry is written by the system.")]})
     if not text.strip():
         raise ValidationError({"text": [_("This field cannot be blank.")]})
@@ -507,6 +520,17 @@ def record_initial(*, case: ServiceCase, user: User | None = None) -> dict:
     return initial
 
 
+def _only_record_fields(fields: dict) -> None:
+    unknown = set(fields) - set(RECORD_FIELDS)
+    if unknown:
+        raise TypeError(f"not fields of the record: {sorted(unknown)}")
+
+
+def _change_line(name: str, old: str, new: str) -> str:
+    """One changed field of a record, as the timeline shows it."""
+    return f"{ServiceRecord._meta.get_field(name).verbose_name}: {old or '—'} → {new or '—'}"
+
+
 def _record_errors(record: ServiceRecord) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     try:
@@ -544,9 +568,7 @@ def record_save(*, case: ServiceCase, user: User, expected_version: int | None =
     numbers it, later calls change it, each change goes on the case's timeline with its old and new values. Once the
     case is completed the record is corrected only through `record_amend`."""
     case = _locked(case)
-    unknown = set(fields) - set(RECORD_FIELDS)
-    if unknown:
-        raise TypeError(f"not fields of the record: {sorted(unknown)}")
+    _only_record_fields(fields)
     if case.state in CLOSED:
         raise ValidationError(
             {"state": [_("The case is closed: correct its record with an amendment.")]}, code="closed"
@@ -558,11 +580,7 @@ def record_save(*, case: ServiceCase, user: User, expected_version: int | None =
         record = ServiceRecord(case=case, number="-", **(record_initial(case=case, user=user) | fields))
         before = None
     else:
-        if expected_version is not None and expected_version != record.version:
-            raise ValidationError(
-                {"version": [_("Someone else changed this record meanwhile. Reload it to see their change.")]},
-                code="stale",
-            )
+        _check_version(record, expected_version)
         before = {name: record_field_display(record, name) for name in RECORD_FIELDS}
         for name, value in fields.items():
             setattr(record, name, value)
@@ -575,7 +593,7 @@ def record_save(*, case: ServiceCase, user: User, expected_version: int | None =
         _event(case, kind=EventKind.RECORD, actor=user, text=_("Record %(number)s written") % {"number": record.number})
         return record
     changes = [
-        f"{ServiceRecord._meta.get_field(name).verbose_name}: {before[name] or '—'} → {record_field_display(record, name) or '—'}"
+        _change_line(name, before[name], record_field_display(record, name))
         for name in RECORD_FIELDS
         if record_field_display(record, name) != before[name]
     ]
@@ -593,14 +611,8 @@ def record_amend(
     """Correct the record of a closed case (clause 7.2): each changed field keeps its original value in an
     amendment, with who, when and why."""
     record = ServiceRecord.objects.select_for_update().select_related("case").get(pk=record.pk)
-    unknown = set(fields) - set(RECORD_FIELDS)
-    if unknown:
-        raise TypeError(f"not fields of the record: {sorted(unknown)}")
-    if expected_version is not None and expected_version != record.version:
-        raise ValidationError(
-            {"version": [_("Someone else changed this record meanwhile. Reload it to see their change.")]},
-            code="stale",
-        )
+    _only_record_fields(fields)
+    _check_version(record, expected_version)
     if record.case.state not in CLOSED:
         raise ValidationError({"state": [_("The case is still open: edit its record directly.")]}, code="open")
     if not reason.strip():
@@ -630,10 +642,7 @@ def record_amend(
     record.version += 1
     record.save()
     RecordAmendment.objects.bulk_create(amendments)
-    text = "\n".join(
-        f"{ServiceRecord._meta.get_field(a.field).verbose_name}: {a.old_value or '—'} → {a.new_value or '—'}"
-        for a in amendments
-    )
+    text = "\n".join(_change_line(a.field, a.old_value, a.new_value) for a in amendments)
     _event(record.case, kind=EventKind.AMENDMENT, actor=user, text=f"{text}\n{_('Reason')}: {reason.strip()}")
     return amendments
 

@@ -222,7 +222,7 @@ class CasePage(StationPage):
             forms["amend"].initial["version"] = record.version
         if bound is not None:
             forms[bound[0]] = bound[1]
-        allowed = (case.resume_state,) if case.state == CaseState.ON_HOLD else services.TRANSITIONS.get(case.state, ())
+        allowed = services.case_next_states(case=case)
         survey = getattr(case, "survey", None)
         return super().get_context_data(
             **kwargs,
@@ -238,7 +238,7 @@ class CasePage(StationPage):
             survey_rows=_survey_rows(survey) if survey else [],
             current_plan=current,
             forms=forms,
-            transitions=[CaseState(state) for state in allowed if state],
+            transitions=[CaseState(state) for state in allowed],
             needs_reason=[state.value for state in services.NEEDS_REASON],
             closed=case.state in services.CLOSED,
             transition_error=bound[1] if bound and bound[0] == "transition" else None,
