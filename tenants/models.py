@@ -66,6 +66,10 @@ class Station(TenantMixin):
     service_phone = models.CharField(_("service phone"), max_length=30, validators=[PHONE_VALIDATOR])
     complaint_phone = models.CharField(_("complaint phone"), max_length=30, validators=[PHONE_VALIDATOR])
     status = models.CharField(_("status"), max_length=12, choices=StationStatus.choices, default=StationStatus.DRAFT)
+    # The catalog items (clause 5.1) the station serves itself: what other stations search by when they refer a case.
+    items = models.ManyToManyField(
+        "catalog.ServiceItem", related_name="stations", blank=True, verbose_name=_("service items")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
 

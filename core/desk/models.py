@@ -40,6 +40,7 @@ class Channel(models.TextChoices):
     INSTANT_MESSAGING = "im", _("Instant messaging")
     WALK_IN = "walk_in", _("Walk-in")
     ONLINE = "online", _("Online")
+    REFERRAL = "referral", _("Referred by another station")
 
 
 class InspectionMaterial(models.TextChoices):
@@ -288,6 +289,7 @@ class ServiceCase(models.Model):
 class PlanKind(models.TextChoices):
     SELF = "self", _("Served by the station")
     INSTITUTION = "institution", _("Referred to an institution")
+    STATION = "station", _("Referred to another station")
 
 
 class ServicePlan(models.Model):
@@ -306,6 +308,10 @@ class ServicePlan(models.Model):
         "directory.Institution", on_delete=KEEP, null=True, blank=True, related_name="+", verbose_name=_("institution")
     )
     technician = models.CharField(_("technician"), max_length=50, blank=True)
+    # Referred to another station (written by `core.referrals.services.referral_create`, with the referral)
+    station = models.ForeignKey(
+        "tenants.Station", on_delete=KEEP, null=True, blank=True, related_name="+", verbose_name=_("station")
+    )
     agreed_items = models.ManyToManyField(
         "catalog.ServiceItem", through="PlanItem", related_name="+", blank=True, verbose_name=_("agreed items")
     )
@@ -342,6 +348,7 @@ class EventKind(models.TextChoices):
     AMENDMENT = "amendment", _("Amendment")
     SURVEY = "survey", _("Satisfaction survey")
     REMINDER = "reminder", _("Deadline reminder")
+    REFERRAL = "referral", _("Referral")
 
 
 class CaseEvent(models.Model):

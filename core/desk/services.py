@@ -2,7 +2,6 @@
 
 import datetime
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.core import signing
@@ -42,6 +41,7 @@ from core.directory import services as directory_services
 from core.directory.models import Enterprise
 from tenants.hosts import station_url
 from tenants.models import MemberRole, Membership, Station, StationStatus, User
+from tenants.tasks import queue_after_commit
 
 # The four tables of Appendix A and the operator staffing rows: the name a form or the API uses, and the model.
 DEMAND_TABLES = {
@@ -185,9 +185,11 @@ def demand_create(
     boxes=(),
     tables: dict[str, list[dict]] | None = None,
     target_days: int | None = None,
+    drafts: list[CaseDraft] | None = None,
     **fields,
 ) -> Demand:
-    """Take a demand form (Appendix A): number it, keep its rows, and open one case per need.
+    """Take a demand form (Appendix A): number it, keep its rows, and open one case per need (or the cases `drafts`
+    names: a referral from another station opens the one case it asks for).
 
     `fields` are the form's other fields (the enterprise block as filled in, the checklists, other needs, opinions,
     signatory). Every problem is raised at once: field errors by name, a table row's as `table.position.field`.
@@ -216,7 +218,8 @@ def demand_create(
         errors.update(error.message_dict)
     rows, row_errors = _full_clean_rows(tables or {})
     boxes = list(boxes)
-    drafts = demand_case_drafts(boxes=boxes, exam_categories=demand.exam_categories, other_needs=demand.other_needs)
+    if drafts is None:
+        drafts = demand_case_drafts(boxes=boxes, exam_categories=demand.exam_categories, other_needs=demand.other_needs)
     if not drafts and "boxes" not in errors:
         errors["boxes"] = [_("Tick at least one service, or describe the need under other services.")]
     if errors or row_errors:
@@ -291,14 +294,17 @@ def demand_submit_online(*, station: Station, district: str = "", **form) -> Dem
         return demand_create(station=station, user=None, enterprise=enterprise, channel=Channel.ONLINE, **block, **form)
 
 
-def _check_version(document: ServiceCase | ServiceRecord, expected_version: int | None) -> None:
-    """Refuse a change made to a case or record as it was before someone else's change (no silent overwrite)."""
+def version_check(document, expected_version: int | None) -> None:
+    """Refuse a change made to a case, a record or a referral as it was before someone else's change (no silent
+    overwrite)."""
     if expected_version is None or expected_version == document.version:
         return
     if isinstance(document, ServiceRecord):
         message = _("Someone else changed this record meanwhile. Reload it to see their change.")
-    else:
+    elif isinstance(document, ServiceCase):
         message = _("Someone else changed this case meanwhile. Reload it to see their change.")
+    else:
+        message = _("Someone else changed this meanwhile. Reload the page to see their change.")
     raise ValidationError({"version": [message]}, code="stale")
 
 
@@ -332,8 +338,10 @@ def case_transition(
     *, case: ServiceCase, to: str, user: User | None, reason: str = "", expected_version: int | None = None
 ) -> ServiceCase:
     """Move a case to state `to`, if the state machine allows it; refused with a clear message otherwise."""
+    from core.referrals import services as referral_services
+
     case = _locked(case)
-    _check_version(case, expected_version)
+    version_check(case, expected_version)
     if to not in case_next_states(case=case):
         raise ValidationError(
             {
@@ -363,6 +371,8 @@ def case_transition(
         case.closed_at = case.closed_at or now
     case.save()
     _event(case, kind=EventKind.STATE, actor=user, text=reason.strip(), from_state=from_state, to_state=to)
+    # A referred case tells its referral: the receiver's progress goes back to the sender (core.referrals).
+    referral_services.referral_case_moved(case=case, from_state=from_state, to_state=to, reason=reason, user=user)
     if to == CaseState.COMPLETED:
         survey_invite(case=case, user=user)  # clause 5.2.4: the enterprise is asked to rate the service
     if to == CaseState.ON_HOLD or from_state == CaseState.ON_HOLD:
@@ -384,12 +394,17 @@ def case_plan(
     agreed_items=(),
     **fields,
 ) -> ServicePlan:
-    """Write the service plan (clause 5.2.2). A re-plan (clause 5.2.3.2) supersedes the current plan, which stays
-    in the history, and takes the case back through evaluation to planned."""
+    """Write the service plan (clause 5.2.2): served by the station itself, or by an institution of the registry (a
+    referral the station records on the institution's behalf is opened with it). A re-plan (clause 5.2.3.2)
+    supersedes the current plan, which stays in the history, and takes the case back through evaluation to planned.
+    Referring the case to another station is `core.referrals.services.referral_create`."""
+    from core.referrals import services as referral_services
+
     case = _locked(case)
-    _check_version(case, expected_version)
-    if case.state in CLOSED or case.state == CaseState.ON_HOLD:
-        raise ValidationError({"state": [_("A closed or held case cannot be planned.")]}, code="transition")
+    version_check(case, expected_version)
+    _check_plannable(case)
+    if kind == PlanKind.STATION:
+        raise ValidationError({"kind": [_("Refer the case to another station with the referral form.")]})
     plan = ServicePlan(case=case, kind=kind, evaluation=evaluation, created_by=user, **fields)
     errors = {}
     try:
@@ -403,22 +418,46 @@ def case_plan(
             errors.setdefault("institution", []).append(_("Choose the institution from the registry."))
         if not agreed_items:
             errors.setdefault("agreed_items", []).append(_("Say which items were agreed."))
-    if fields.get("staff") is not None and not _is_member(fields["staff"]):
+    if fields.get("staff") is not None and not is_member(fields["staff"]):
         errors.setdefault("staff", []).append(_("Only a member of this station can be booked."))
     start, end = fields.get("period_start"), fields.get("period_end")
     if start and end and end < start:
         errors.setdefault("period_end", []).append(_("The service period cannot end before it starts."))
     if errors:
         raise ValidationError(errors)
-    now = timezone.now()
-    replanned = case.plans.filter(superseded_at__isnull=True).update(superseded_at=now)
+    # Another station serving the case keeps it until its referral ends; an institution's referral ends here.
+    referral_services.referral_replan(case=case, user=user)
+    plan = _plan_write(case=case, plan=plan, user=user, agreed_items=agreed_items)
+    if kind == PlanKind.INSTITUTION:
+        referral_services.referral_institution_open(case=case, plan=plan, user=user)
+    return plan
+
+
+def case_plan_station(*, case: ServiceCase, user: User, station: Station, evaluation: str) -> ServicePlan:
+    """The plan of a case referred to another station: written by `referral_create`, in its transaction, with the
+    case locked and the referral checked."""
+    _check_plannable(case)
+    plan = ServicePlan(case=case, kind=PlanKind.STATION, evaluation=evaluation, station=station, created_by=user)
+    plan.full_clean(exclude=["case", "created_by"], validate_constraints=False)
+    return _plan_write(case=case, plan=plan, user=user, agreed_items=())
+
+
+def _check_plannable(case: ServiceCase) -> None:
+    if case.state in CLOSED or case.state == CaseState.ON_HOLD:
+        raise ValidationError({"state": [_("A closed or held case cannot be planned.")]}, code="transition")
+
+
+def _plan_write(*, case: ServiceCase, plan: ServicePlan, user: User, agreed_items) -> ServicePlan:
+    """Supersede the current plan with `plan`, put it on the timeline and take the case to planned."""
+    replanned = case.plans.filter(superseded_at__isnull=True).update(superseded_at=timezone.now())
     plan.save()
     plan.agreed_items.set(agreed_items)
-    text = plan.get_kind_display() + (f" · {plan.institution}" if plan.institution_id else "")
+    partner = plan.institution if plan.institution_id else plan.station if plan.station_id else None
+    text = plan.get_kind_display() + (f" · {partner}" if partner else "")
     _event(case, kind=EventKind.PLAN, actor=user, text=(_("Re-planned: ") if replanned else "") + text)
     for state in _path_to_planned(case.state):
         case = case_transition(case=case, to=state, user=user)
-    if kind == PlanKind.SELF and plan.staff_id and case.assignee_id != plan.staff_id:
+    if plan.kind == PlanKind.SELF and plan.staff_id and case.assignee_id != plan.staff_id:
         case.assignee_id = plan.staff_id
         case.save(update_fields=["assignee"])
     return plan
@@ -429,7 +468,7 @@ def _path_to_planned(state: str) -> tuple[str, ...]:
     return (CaseState.PLANNED,) if state == CaseState.EVALUATING else (CaseState.EVALUATING, CaseState.PLANNED)
 
 
-def _is_member(user: User | None) -> bool:
+def is_member(user: User | None) -> bool:
     """Whether `user` works in the station whose schema is active: only they can be booked or assigned."""
     return (
         user is not None
@@ -461,8 +500,8 @@ def case_event_add(*, case: ServiceCase, user: User, kind: str, text: str) -> Ca
 @transaction.atomic
 def case_assign(*, case: ServiceCase, user: User, assignee: User, expected_version: int | None = None):
     case = _locked(case)
-    _check_version(case, expected_version)
-    if not _is_member(assignee):
+    version_check(case, expected_version)
+    if not is_member(assignee):
         raise ValidationError({"assignee": [_("Only a member of this station can be booked.")]})
     case.assignee = assignee
     case.version += 1
@@ -547,7 +586,7 @@ def _record_errors(record: ServiceRecord) -> dict[str, list[str]]:
             )
     if record.ended_at and record.ended_at > timezone.now():
         errors.setdefault("ended_at", []).append(_("The service cannot end in the future."))
-    if record.staff_id and not _is_member(record.staff):
+    if record.staff_id and not is_member(record.staff):
         errors.setdefault("staff", []).append(_("Only a member of this station can be booked."))
     return errors
 
@@ -580,7 +619,7 @@ def record_save(*, case: ServiceCase, user: User, expected_version: int | None =
         record = ServiceRecord(case=case, number="-", **(record_initial(case=case, user=user) | fields))
         before = None
     else:
-        _check_version(record, expected_version)
+        version_check(record, expected_version)
         before = {name: record_field_display(record, name) for name in RECORD_FIELDS}
         for name, value in fields.items():
             setattr(record, name, value)
@@ -612,7 +651,7 @@ def record_amend(
     amendment, with who, when and why."""
     record = ServiceRecord.objects.select_for_update().select_related("case").get(pk=record.pk)
     _only_record_fields(fields)
-    _check_version(record, expected_version)
+    version_check(record, expected_version)
     if record.case.state not in CLOSED:
         raise ValidationError({"state": [_("The case is still open: edit its record directly.")]}, code="open")
     if not reason.strip():
@@ -696,18 +735,7 @@ def survey_link_verify(*, token: str) -> ServiceCase:
     return case
 
 
-def _queue(task, schema: str, kwargs: dict) -> None:
-    task.apply_async(kwargs=kwargs, headers={"_schema_name": schema})
-
-
-def _after_commit(task, **kwargs) -> None:
-    """Queue a desk task once the current transaction commits, to run in the schema active now (tenant-schemas-celery
-    reads it from the message header; it is named here because the schema may change before the commit). The
-    callback is a `partial`, so a test can see which task it queues, and with what."""
-    transaction.on_commit(partial(_queue, task, connection.schema_name, kwargs))
-
-
-def _mail(*, template: str, context: dict, to: list[str]) -> None:
+def mail(*, template: str, context: dict, to: list[str]) -> None:
     """Send one e-mail of `desk/email/<template>_{subject,body}.txt`, in the site's language."""
     with translation.override(settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"desk/email/{template}_subject.txt", context).split())
@@ -742,7 +770,7 @@ def survey_invite(*, case: ServiceCase, user: User | None) -> SurveyInvitation:
     invitation.full_clean()
     invitation.save()
     if invitation.email:
-        _after_commit(survey_invitation_send_task, invitation_id=invitation.pk)
+        queue_after_commit(survey_invitation_send_task, invitation_id=invitation.pk)
     else:
         _event(
             case,
@@ -764,7 +792,7 @@ def survey_invitation_send(*, invitation_id: int) -> bool:
         case = ServiceCase.objects.select_related("demand").get(pk=invitation.case_id)
         if case.state != CaseState.COMPLETED:
             return False
-        _mail(template="survey_invitation", context=_survey_mail_context(case), to=[invitation.email])
+        mail(template="survey_invitation", context=_survey_mail_context(case), to=[invitation.email])
         invitation.sent_at = timezone.now()
         invitation.save(update_fields=["sent_at"])
         with translation.override(settings.LANGUAGE_CODE):
@@ -800,7 +828,7 @@ def survey_remind_due() -> int:
             invitation.save(update_fields=["reminded_at"])
             text = _("Survey reminder e-mailed to %(email)s") % {"email": invitation.email}
             _event(invitation.case, kind=EventKind.SURVEY, actor=None, text=text)
-            _after_commit(survey_reminder_send_task, invitation_id=invitation.pk)
+            queue_after_commit(survey_reminder_send_task, invitation_id=invitation.pk)
     return len(due)
 
 
@@ -809,7 +837,7 @@ def survey_reminder_send(*, invitation_id: int) -> bool:
     invitation = SurveyInvitation.objects.select_related("case__demand").filter(pk=invitation_id).first()
     if invitation is None or not invitation.email or invitation.case.state != CaseState.COMPLETED:
         return False
-    _mail(template="survey_reminder", context=_survey_mail_context(invitation.case), to=[invitation.email])
+    mail(template="survey_reminder", context=_survey_mail_context(invitation.case), to=[invitation.email])
     return True
 
 
@@ -830,7 +858,7 @@ def survey_submit(*, case: ServiceCase, channel: str, user: User | None = None, 
     if case.state != CaseState.COMPLETED:
         raise ValidationError({"state": [_("Only a completed case can be rated.")]}, code="transition")
     paper = channel == SurveyChannel.PAPER
-    if paper and not _is_member(user):
+    if paper and not is_member(user):
         raise PermissionDenied(_("Only the station's staff key in a paper survey."))
     survey = Survey(case=case, channel=channel, keyed_in_by=user if paper else None, **answers)
     survey.full_clean(exclude=["case"])
@@ -902,7 +930,7 @@ def case_deadline_remind() -> dict[str, int]:
             _event(case, kind=EventKind.REMINDER, actor=None, text=text % {"due": due, "names": names})
             addresses = list(dict.fromkeys(person.email for person in recipients if person.email))
             if addresses:
-                _after_commit(case_deadline_mail_task, case_id=case.pk, kind=kind, recipients=addresses)
+                queue_after_commit(case_deadline_mail_task, case_id=case.pk, kind=kind, recipients=addresses)
     return counts
 
 
@@ -920,5 +948,5 @@ def case_deadline_mail(*, case_id: int, kind: str, recipients: list[str]) -> boo
         "due": case.due_at,
         "link": station_url(station.code, reverse("desk:case", urlconf=settings.ROOT_URLCONF, kwargs={"pk": case.pk})),
     }
-    _mail(template=f"deadline_{kind}", context=context, to=recipients)
+    mail(template=f"deadline_{kind}", context=context, to=recipients)
     return True

@@ -7,17 +7,12 @@ runs in the public schema and calls the station's service in each station's sche
 not stop the others.
 """
 
-import logging
-from collections.abc import Callable
 from smtplib import SMTPException
 
 from celery import shared_task
-from django_tenants.utils import get_public_schema_name, schema_context
 
 from core.desk import services
-from tenants.models import Station
-
-logger = logging.getLogger(__name__)
+from tenants.tasks import each_station
 
 MAIL_RETRY = {
     "autoretry_for": (SMTPException, OSError),
@@ -41,22 +36,6 @@ def survey_reminder_send_task(*, invitation_id: int) -> bool:
 @shared_task(**MAIL_RETRY)
 def case_deadline_mail_task(*, case_id: int, kind: str, recipients: list[str]) -> bool:
     return services.case_deadline_mail(case_id=case_id, kind=kind, recipients=recipients)
-
-
-def each_station(run: Callable[[], object]) -> dict[str, object]:
-    """Call `run` in every station's schema; the result by station code. Every station is visited (the desk works
-    whatever the station's status); the stations that failed are named in one error at the end."""
-    results, failed = {}, []
-    for station in Station.objects.exclude(schema_name=get_public_schema_name()).order_by("code"):
-        try:
-            with schema_context(station.schema_name):
-                results[station.code] = run()
-        except Exception:
-            logger.exception("%s failed in station %s", run.__name__, station.code)
-            failed.append(station.code)
-    if failed:
-        raise RuntimeError(f"{run.__name__} failed in stations {', '.join(failed)}")
-    return results
 
 
 @shared_task

@@ -4,6 +4,7 @@ Every setting an operator may change is an environment variable; ``docs/operatio
 malformed one stops start-up with one line naming it (see ``stationnet.env``).
 """
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -63,12 +64,16 @@ SHARED_APPS = [
     "core.catalog",
     "core.directory",
     "core.jobs",
+    "core.messaging",
+    "core.network",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "core.activity",
     "core.jobs",
+    "core.messaging",
     "core.desk",
+    "core.referrals",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -147,6 +152,11 @@ DESK_TARGET_WORKING_DAYS = 10
 DESK_DEADLINE_WARNING_WORKING_DAYS = 2
 DESK_SURVEY_REMINDER_WORKING_DAYS = 3
 DESK_SURVEY_LINK_DAYS = 30
+# Referrals between stations: a station has this many working days to accept or decline one, until the bureau sets its
+# own figure in the console (core.network.ReferralPolicy).
+REFERRAL_ACCEPT_WORKING_DAYS = 2
+# Messages between schemas (core.messaging) still undelivered this long after their last attempt are queued again.
+MESSAGING_REQUEUE_AFTER = datetime.timedelta(seconds=env.integer("STATIONNET_MESSAGE_REQUEUE_SECONDS", 60))
 # Printing Appendix A and B to PDF runs Debian's chromium (see core.desk.printing): its path, and how long it may take.
 STATIONNET_CHROMIUM = env.text("STATIONNET_CHROMIUM", "") or None
 STATIONNET_PDF_TIMEOUT = env.integer("STATIONNET_PDF_TIMEOUT", 60)
@@ -218,6 +228,21 @@ CELERY_BEAT_SCHEDULE = {
     "desk-deadline-reminders": {
         "task": "core.desk.tasks.case_deadline_remind_all_task",
         "schedule": crontab(minute="*/30", hour="8-17"),  # every half hour, 08:00-17:30 Asia/Shanghai
+    },
+    # Messages between schemas (referrals, the bureau's read models) still undelivered: queued again.
+    "messaging-requeue": {
+        "task": "core.messaging.tasks.outbox_requeue_stale_all_task",
+        "schedule": 60.0,
+    },
+    # Referrals between stations not accepted in time: both station heads and the bureau are told.
+    "referrals-overdue": {
+        "task": "core.referrals.tasks.referral_overdue_flag_all_task",
+        "schedule": crontab(minute="*/30"),
+    },
+    # Each station's load (open cases, referrals waiting), for stations choosing where to refer.
+    "referrals-station-load": {
+        "task": "core.referrals.tasks.station_load_publish_all_task",
+        "schedule": crontab(minute="*/10"),
     },
     # Satisfaction surveys left unanswered: one reminder to the enterprise.
     "desk-survey-reminders": {

@@ -24,6 +24,7 @@ from django_tenants.utils import schema_context
 from core.desk import services, workdays
 from core.desk.models import CaseEvent, CaseState, EventKind, ServiceCase, Survey, SurveyInvitation
 from core.desk.tasks import case_deadline_remind_all_task, survey_invitation_send_task
+from tenants import tasks as tenants_tasks
 from tests.conftest import host_client
 from tests.core.desk.builders import case_completed, case_in_service, new_enterprise
 
@@ -49,7 +50,7 @@ def run_queued(callbacks) -> list:
     """Run here the desk tasks that the captured on-commit callbacks queue, as the worker would."""
     results = []
     for callback in callbacks:
-        if isinstance(callback, functools.partial) and callback.func is services._queue:
+        if isinstance(callback, functools.partial) and callback.func is tenants_tasks.queue:
             task, schema, kwargs = callback.args
             results.append(task.apply(kwargs=kwargs, headers={"_schema_name": schema}).get())
     return results
@@ -59,7 +60,7 @@ def queued(callbacks) -> list[tuple[str, str, dict]]:
     return [
         (callback.args[0].name, callback.args[1], callback.args[2])
         for callback in callbacks
-        if isinstance(callback, functools.partial) and callback.func is services._queue
+        if isinstance(callback, functools.partial) and callback.func is tenants_tasks.queue
     ]
 
 

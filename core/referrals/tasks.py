@@ -1,0 +1,23 @@
+"""Celery tasks of referrals: the overdue flags and the station's published load (beat, every station), and the
+overdue e-mail (queued after the commit that flagged it, retried on SMTP or network errors)."""
+
+from celery import shared_task
+
+from core.desk.tasks import MAIL_RETRY
+from core.referrals import services
+from tenants.tasks import each_station
+
+
+@shared_task(**MAIL_RETRY)
+def referral_overdue_mail_task(*, referral_id: int, recipients: list[str]) -> bool:
+    return services.referral_overdue_mail(referral_id=referral_id, recipients=recipients)
+
+
+@shared_task
+def referral_overdue_flag_all_task() -> dict[str, object]:
+    return each_station(services.referral_overdue_flag)
+
+
+@shared_task
+def station_load_publish_all_task() -> dict[str, object]:
+    return each_station(services.station_load_publish)
