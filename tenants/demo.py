@@ -4,10 +4,17 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from core.catalog.selectors import service_item_list
 from core.directory.demo import directory_demo_load
 from core.districts import District
 from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
-from tenants.services import membership_create, station_change_status, station_create, user_create
+from tenants.services import (
+    membership_create,
+    station_change_status,
+    station_create,
+    station_items_set,
+    user_create,
+)
 
 DEMO_PASSWORD = "Demo-2026"  # noqa: S105  (printed on the demo banner on purpose; demo data only)
 
@@ -22,6 +29,9 @@ class DemoStation:
     complaint_phone: str
     head: tuple[str, str]  # username, full name
     staff: tuple[str, str]
+    # The catalog categories (clause 5.1) whose items the station serves itself: every station trains and helps with
+    # standards; the rest differs, so that referring between them makes sense.
+    serves: tuple[str, ...] = ("5.1.1", "5.1.5")
 
 
 DEMO_BUREAU = (("bureau", "刘局", BureauRole.ADMIN), ("bureau-viewer", "周科员", BureauRole.VIEWER))
@@ -35,6 +45,7 @@ DEMO_STATIONS = (
         "024-72100002",
         ("yinzhou-head", "王建国"),
         ("yinzhou-staff", "李晓梅"),
+        ("5.1.1", "5.1.5", "5.1.6", "5.1.7", "5.1.9"),  # metrology, product testing and certification
     ),
     DemoStation(
         "kaiyuan",
@@ -45,6 +56,7 @@ DEMO_STATIONS = (
         "024-73100002",
         ("kaiyuan-head", "张志强"),
         ("kaiyuan-staff", "赵丽娜"),
+        ("5.1.1", "5.1.4", "5.1.5", "5.1.8"),  # special equipment, quality management
     ),
     DemoStation(
         "diaobingshan",
@@ -55,6 +67,7 @@ DEMO_STATIONS = (
         "024-76100002",
         ("diaobingshan-head", "陈卫东"),
         ("diaobingshan-staff", "孙雪"),
+        ("5.1.1", "5.1.2", "5.1.3", "5.1.5", "5.1.10", "5.1.11"),  # registration, diagnosis, intellectual property
     ),
 )
 
@@ -94,6 +107,12 @@ def demo_city_load() -> list[Station]:
             membership_create(user=_user(*spec.staff), station=station, role=MemberRole.STAFF)
             for status in (StationStatus.EVALUATING, StationStatus.PUBLISHED):
                 station = station_change_status(station=station, status=status)
+        if not station.items.exists():  # a head's own choice is never overwritten
+            station_items_set(
+                station=station,
+                user=station.memberships.get(role=MemberRole.HEAD).user,
+                items=service_item_list().filter(category__clause__in=spec.serves),
+            )
         stations.append(station)
     directory_demo_load()
     return stations

@@ -4,7 +4,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -17,8 +17,10 @@ from django_tenants.utils import schema_context
 
 from core.activity.models import ActivityVerb
 from core.activity.services import activity_record
+from core.catalog.models import ServiceItem
 from tenants.hosts import station_host, station_url
 from tenants.models import MemberRole, Membership, Station, StationStatus, User
+from tenants.selectors import membership_get
 
 logger = logging.getLogger(__name__)
 
@@ -193,3 +195,30 @@ def member_signed_in(*, membership: Membership) -> None:
     """Note a member's sign-in in the station's activity log."""
     with schema_context(membership.station.schema_name):
         activity_record(verb=ActivityVerb.MEMBER_SIGNED_IN, actor=membership.user)
+
+
+@transaction.atomic
+def station_items_set(*, station: Station, user: User, items) -> list[ServiceItem]:
+    """Set the catalog items (clause 5.1) the station serves itself: what other stations search by when they refer a
+    case. Only the station's head sets them, and only from the current catalog (never a retired item); the choice
+    replaces the previous one. `items` are ServiceItems or their ids."""
+    membership = membership_get(user=user, station=station)
+    if membership is None or membership.role != MemberRole.HEAD:
+        raise PermissionDenied("only the station's head sets the items it serves")
+    station = Station.objects.select_for_update().get(pk=station.pk)
+    wanted = {getattr(item, "pk", item) for item in items}
+    chosen = list(ServiceItem.objects.filter(pk__in=wanted).order_by("category__position", "position", "id"))
+    if len(chosen) != len(wanted):
+        raise ValidationError({"items": _("Choose items of the service catalog.")}, code="unknown_item")
+    retired = [item for item in chosen if not item.is_active]
+    if retired:
+        raise ValidationError(
+            {
+                "items": _("No longer in the service catalog: %(items)s.")
+                % {"items": "、".join(str(item) for item in retired)}
+            },
+            code="retired_item",
+        )
+    station.items.set(chosen)
+    logger.info("station %s serves %d catalog items", station.code, len(chosen))
+    return chosen

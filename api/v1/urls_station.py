@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from api.v1 import activity, desk, desk_surveys, tenants
+from api.v1 import activity, desk, desk_surveys, referrals, tenants
 from api.v1.docs import schema_urls
 
 urlpatterns = [
@@ -22,5 +22,20 @@ urlpatterns = [
         name="api-desk-case-record-amendments",
     ),
     path("desk/cases/<int:pk>/survey/", desk_surveys.CaseSurveyView.as_view(), name="api-desk-case-survey"),
+    path("desk/cases/<int:pk>/referrals/", referrals.CaseReferralListView.as_view(), name="api-desk-case-referrals"),
+    path(
+        "desk/cases/<int:pk>/share-options/",
+        referrals.CaseShareOptionsView.as_view(),
+        name="api-desk-case-share-options",
+    ),
+    path("referrals/", referrals.ReferralListView.as_view(), name="api-referrals"),
+    path("referrals/inbox/", referrals.ReferralInboxView.as_view(), name="api-referral-inbox"),
+    path("referrals/stations/", referrals.ReferralStationListView.as_view(), name="api-referral-stations"),
+    path("referrals/<int:pk>/", referrals.ReferralDetailView.as_view(), name="api-referral"),
+    path(
+        "referrals/<int:pk>/transition/",
+        referrals.ReferralTransitionView.as_view(),
+        name="api-referral-transition",
+    ),
     *schema_urls("stationnet.urls_station"),
 ]

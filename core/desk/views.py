@@ -24,6 +24,7 @@ from core.desk.forms import (
     formset_rows,
 )
 from core.desk.models import CaseState, ExamCategory, InspectionMaterial, ServiceRecord, Survey
+from core.referrals import selectors as referral_selectors
 from stationnet.pagination import CappedPaginator
 from tenants.models import User
 from tenants.pages import StationPage
@@ -224,6 +225,8 @@ class CasePage(StationPage):
             forms[bound[0]] = bound[1]
         allowed = services.case_next_states(case=case)
         survey = getattr(case, "survey", None)
+        referrals = list(referral_selectors.case_referrals(case=case))
+        referred = any(r.direction == "out" and r.state in referral_selectors.OPEN for r in referrals)
         return super().get_context_data(
             **kwargs,
             case=case,
@@ -242,6 +245,8 @@ class CasePage(StationPage):
             needs_reason=[state.value for state in services.NEEDS_REASON],
             closed=case.state in services.CLOSED,
             transition_error=bound[1] if bound and bound[0] == "transition" else None,
+            referrals=referrals,
+            can_refer=not referred and case.state not in (*services.CLOSED, CaseState.ON_HOLD),
             now=timezone.now(),
         )
 

@@ -5,9 +5,10 @@ message never overwrites a newer one."""
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from core.network.models import ReferralFlow, ReferralPolicy, StationLoad
-from tenants.models import Station, User
+from tenants.models import BureauRole, Station, User
 
 FLOW_TIMES = ("requested_at", "accept_due_at", "answered_at", "accepted_at", "closed_at", "overdue_at")
 
@@ -21,7 +22,10 @@ def _station_of(source: str) -> Station:
 
 @transaction.atomic
 def referral_policy_set(*, user: User, accept_working_days: int) -> ReferralPolicy:
-    """The bureau sets how many working days a station has to accept or decline a referral (new referrals only)."""
+    """The bureau sets how many working days a station has to accept or decline a referral (new referrals only).
+    Bureau administrators only."""
+    if user.bureau_role != BureauRole.ADMIN:
+        raise PermissionDenied(_("Only a bureau administrator changes the referral deadline."))
     policy = ReferralPolicy.objects.select_for_update().first() or ReferralPolicy()
     policy.accept_working_days = accept_working_days
     policy.updated_by = user

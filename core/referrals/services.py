@@ -78,7 +78,8 @@ TABLE_PARTS = tuple(desk.DEMAND_TABLES)
 SHARE_PARTS: dict[str, str] = {
     "contact": gettext_lazy("Contact details: legal representative, contact person, phone, e-mail, address"),
     "boxes": gettext_lazy("The boxes ticked in the demand form for this need"),
-    **{name: model._meta.verbose_name_plural for name, model in desk.DEMAND_TABLES.items()},
+    # The singular name: the rows' models have no plural of their own, and Django's default ("…s") reads badly in zh.
+    **{name: model._meta.verbose_name for name, model in desk.DEMAND_TABLES.items()},
     "materials": gettext_lazy("Special equipment inspection materials"),
     "exams": gettext_lazy("Operator exams and training"),
     "opinions": gettext_lazy("Opinions and suggestions"),
@@ -459,6 +460,7 @@ def referral_create(
     if previous is not None and previous.state not in REROUTABLE:
         previous = None
     tried = _declined_stations(previous)
+    station = Station.objects.filter(pk=station.pk).first() if station is not None else None  # as it is now
     if station is None:
         errors["station"] = [_("Choose the station to refer it to.")]
     elif station.pk == here.pk:
@@ -768,7 +770,7 @@ def _crossed_withdrawal(referral: Referral, event: ReferralEvent) -> bool:
         return True
     if referral.direction == Direction.INCOMING and event.to_state == S.WITHDRAWN:
         referral.state = S.WITHDRAWN
-        referral.closed_at = _parse(event.occurred_at) if isinstance(event.occurred_at, str) else event.occurred_at
+        referral.closed_at = event.occurred_at
         referral.state_reason = event.text
         referral.version += 1
         referral.save()

@@ -6,4 +6,6 @@ app_name = "console"
 
 urlpatterns = [
     path("", views.ConsoleHomeView.as_view(), name="home"),
+    path("referrals/", views.ReferralFlowsPage.as_view(), name="referrals"),
+    path("referrals/policy/", views.ReferralPolicyPage.as_view(), name="referral_policy"),
 ]

@@ -1,11 +1,138 @@
 """The bureau console on the public host (市场监督管理局): every station, for bureau roles only."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from console.charts import bar_chart
+from console.forms import PeriodForm, ReferralPolicyForm, default_period
+from core.desk.forms import errors_onto
+from core.network.selectors import referral_flows_overdue, referral_matrix, referral_policy_get
+from core.network.services import referral_policy_set
+from tenants.models import BureauRole
 from tenants.pages import BureauPage
-from tenants.selectors import station_list
+from tenants.selectors import station_list, user_has_bureau_role
+
+OVERDUE_SHOWN = 200
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 class ConsoleHomeView(BureauPage):
     template_name = "console/home.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**kwargs, stations=station_list())
+        return super().get_context_data(**kwargs, tab="stations", stations=station_list())
+
+
+def _percent(cell) -> str:
+    return "—" if cell is None or cell.acceptance_rate is None else f"{cell.acceptance_rate:.0%}"
+
+
+class ReferralFlowsPage(BureauPage):
+    """City-wide referral flows in a period: the station × station matrix (count, acceptance rate, median hours to
+    accept, outcomes), referrals to institutions, a chart, and the referrals now overdue for acceptance."""
+
+    template_name = "console/referrals.html"
+
+    def period_form(self) -> PeriodForm:
+        names = PeriodForm.base_fields.keys()
+        if any(name in self.request.GET for name in names):
+            return PeriodForm(self.request.GET)
+        start, end = default_period()
+        return PeriodForm({"requested_from": start.isoformat(), "requested_to": end.isoformat()})
+
+    def get(self, request, *args, **kwargs):
+        form = self.period_form()
+        if form.is_valid():
+            period = form.cleaned_data
+        else:  # the errors are shown on the form; the figures are the default period's
+            start, end = default_period()
+            period = {"requested_from": start, "requested_to": end}
+        context = self.get_context_data(**kwargs, tab="referrals", form=form, period=period, **self.flows(**period))
+        return self.render_to_response(context, status=200 if form.is_valid() else 400)
+
+    @staticmethod
+    def flows(*, requested_from, requested_to) -> dict:
+        matrix = referral_matrix(requested_from=requested_from, requested_to=requested_to)
+        stations = matrix.stations
+        overdue = list(referral_flows_overdue()[: OVERDUE_SHOWN + 1])
+        receiving = [s for s in stations if s.pk in matrix.received]
+        return {
+            "matrix": matrix,
+            "rows": [(sender, list(zip(stations, cells, strict=True)), sent) for sender, cells, sent in matrix.rows()],
+            "columns": [(s, matrix.received.get(s.pk)) for s in stations],
+            "institutions": [(s, matrix.to_institutions[s.pk]) for s in stations if s.pk in matrix.to_institutions],
+            "overdue": overdue[:OVERDUE_SHOWN],
+            "overdue_more": len(overdue) > OVERDUE_SHOWN,
+            "volume_chart": bar_chart(
+                title=_("Referrals sent and received per station"),
+                series=[_("Sent"), _("Received")],
+                groups=[
+                    (
+                        s.name,
+                        [
+                            (cell.total if cell else 0, str(cell.total if cell else 0))
+                            for cell in (matrix.sent.get(s.pk), matrix.received.get(s.pk))
+                        ],
+                    )
+                    for s in stations
+                ],
+            ),
+            "acceptance_chart": bar_chart(
+                title=_("Acceptance rate per receiving station"),
+                series=[_("Accepted of those answered")],
+                groups=[
+                    (
+                        s.name,
+                        [
+                            (
+                                None if cell.acceptance_rate is None else cell.acceptance_rate * 100,
+                                f"{_percent(cell)} ({cell.accepted}/{cell.answered})",
+                            )
+                        ],
+                    )
+                    for s in receiving
+                    for cell in [matrix.received[s.pk]]
+                ],
+                maximum=100,
+            ),
+        }
+
+
+class ReferralPolicyPage(BureauPage):
+    """The working days a station has to accept or decline a referral: every bureau role reads it, the bureau's
+    administrators change it."""
+
+    template_name = "console/referral_policy.html"
+    write_roles = (BureauRole.ADMIN,)
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method not in SAFE_METHODS:
+            self.bureau_roles = self.write_roles
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, form=None, **kwargs):
+        policy = referral_policy_get()
+        may_edit = user_has_bureau_role(user=self.request.user, roles=self.write_roles)
+        if may_edit and form is None:
+            form = ReferralPolicyForm(initial={"accept_working_days": policy.accept_working_days})
+        return super().get_context_data(
+            **kwargs, tab="policy", policy=policy, may_edit=may_edit, form=form if may_edit else None
+        )
+
+    def post(self, request, *args, **kwargs):
+        form = ReferralPolicyForm(request.POST)
+        if form.is_valid():
+            try:
+                policy = referral_policy_set(user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                errors_onto(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Referrals must now be accepted or declined within %(days)s working days.")
+                    % {"days": policy.accept_working_days},
+                )
+                return redirect("console:referral_policy")
+        return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -274,7 +274,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"DistrictEnum": "core.districts.District"},
+    "ENUM_NAME_OVERRIDES": {"DistrictEnum": "core.districts.District", "CaseStateEnum": "core.desk.models.CaseState"},
 }
 
 LOGGING = {

@@ -3,12 +3,14 @@ enterprise's survey link (`/survey/<token>/`, see `tenants.middleware.OPEN_STATI
 
 from django.urls import include, path
 
-from tenants.views import StationHomeView
+from tenants.views import StationHomeView, StationItemsPage
 
 urlpatterns = [
     path("", StationHomeView.as_view(), name="home"),
+    path("station/items/", StationItemsPage.as_view(), name="station_items"),
     path("accounts/", include("tenants.urls")),
     path("directory/", include("core.directory.urls")),
+    path("desk/referrals/", include("core.referrals.urls")),
     path("desk/", include("core.desk.urls")),
     path("jobs/", include("core.jobs.urls")),
     path("survey/", include("core.desk.survey_urls")),

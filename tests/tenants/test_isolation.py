@@ -5,11 +5,11 @@ added."""
 import re
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from core.activity.services import activity_record
 from tenants.middleware import OPEN_STATION_PATHS
-from tenants.models import Membership
+from tenants.models import MemberRole, Membership
 from tests.conftest import host_client
 
 pytestmark = pytest.mark.django_db
@@ -85,8 +85,14 @@ def test_anonymous_visitors_are_sent_to_sign_in_or_refused(alpha_host, path):
 @pytest.mark.parametrize("who", ["alpha_head", "alpha_staff"])
 def test_members_get_past_the_gate(city, alpha_host, path, who):
     # Past the gate a member may still meet 404 (a sample id), 405 (a POST-only endpoint) or a redirect inside the
-    # station, never 401/403.
+    # station, never 401/403 — except on a page for other roles (`station_roles`, e.g. the head's): 403 from that
+    # page's own role check.
     response = host_client(alpha_host, getattr(city, who)).get(path)
+    view = getattr(resolve(path, urlconf="stationnet.urls_station").func, "view_class", None)
+    role = MemberRole.HEAD if who == "alpha_head" else MemberRole.STAFF
+    if role not in getattr(view, "station_roles", (role,)):
+        assert response.status_code == 403
+        return
     assert response.status_code not in {401, 403}
     assert response.status_code in {200, 302, 404, 405}
     if response.status_code == 302:
