@@ -13,7 +13,7 @@ from django.test import Client
 
 from core.districts import District
 from tenants.hosts import station_host
-from tenants.models import BureauRole, MemberRole, Station, User
+from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
 from tenants.services import membership_create, station_create, user_create
 from tests.factories import PASSWORD, UserFactory
 
@@ -92,6 +92,17 @@ def host_client(host: str, user: User | None = None) -> Client:
     if user is not None:
         client.force_login(user)
     return client
+
+
+@pytest.fixture
+def published(city):
+    """alpha and beta published, for this test only (only published stations take referrals and online demands)."""
+    Station.objects.filter(pk__in=[city.alpha.pk, city.beta.pk]).update(status=StationStatus.PUBLISHED)
+    city.alpha.refresh_from_db()
+    city.beta.refresh_from_db()
+    yield
+    city.alpha.refresh_from_db()
+    city.beta.refresh_from_db()
 
 
 @pytest.fixture

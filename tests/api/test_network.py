@@ -15,28 +15,16 @@ from drf_spectacular.generators import SchemaGenerator
 
 from core.desk import services as desk
 from core.desk import workdays
-from core.desk.models import PlanKind
 from core.directory.models import Institution
 from core.referrals import services
 from core.referrals.models import Direction, Referral
-from tenants.models import Station, StationStatus
 from tests.conftest import host_client
 from tests.core.desk.builders import boxes, new_enterprise, take_demand
-from tests.core.referrals.builders import deliver_all, refer
+from tests.core.referrals.builders import deliver_all, institution_referral, refer
 
 pytestmark = pytest.mark.django_db
 
 PATHS = ["/api/v1/referrals/matrix/", "/api/v1/referrals/overdue/", "/api/v1/referrals/policy/"]
-
-
-@pytest.fixture
-def published(city):
-    Station.objects.filter(pk__in=[city.alpha.pk, city.beta.pk]).update(status=StationStatus.PUBLISHED)
-    city.alpha.refresh_from_db()
-    city.beta.refresh_from_db()
-    yield
-    city.alpha.refresh_from_db()
-    city.beta.refresh_from_db()
 
 
 @pytest.fixture
@@ -88,16 +76,7 @@ def beta_refers(city, enterprise) -> Referral:
 
 def alpha_plans_an_institution(city, enterprise, institution) -> Referral:
     with schema_context(city.alpha.schema_name):
-        case = take_demand(city, enterprise).cases.get()
-        desk.case_plan(
-            case=case,
-            user=city.alpha_staff,
-            kind=PlanKind.INSTITUTION,
-            evaluation="送计量所检定",
-            institution=institution,
-            agreed_items=list(case.items.all()),
-        )
-        return Referral.objects.get(case=case)
+        return institution_referral(city, take_demand(city, enterprise).cases.get(), institution)
 
 
 @pytest.fixture

@@ -69,17 +69,6 @@ DETAIL_FIELDS = {
 
 
 @pytest.fixture
-def published(city):
-    """Only published stations take referrals."""
-    Station.objects.filter(pk__in=[city.alpha.pk, city.beta.pk]).update(status=StationStatus.PUBLISHED)
-    city.alpha.refresh_from_db()
-    city.beta.refresh_from_db()
-    yield
-    city.alpha.refresh_from_db()
-    city.beta.refresh_from_db()
-
-
-@pytest.fixture
 def enterprise(city):
     return new_enterprise(**CONTACT)
 

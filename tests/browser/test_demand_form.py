@@ -3,41 +3,18 @@ public portal. The web server runs in its own process and commits, so these test
 status as they found it."""
 
 import random
-from concurrent.futures import ThreadPoolExecutor
 
-import psycopg2
 import pytest
-from django.db import connections
 from django_tenants.utils import schema_context
 
 from core.desk.models import Channel, Demand
 from core.directory import uscc
 from core.directory.models import Enterprise
 from tenants.models import Station, StationStatus
+from tests.committed import on_own_connection, set_status
 from tests.factories import PASSWORD
-from tests.processes import database_url
 
 pytestmark = [pytest.mark.browser]
-
-
-def set_status(station_id: int, status: str) -> None:
-    with psycopg2.connect(database_url()) as db, db.cursor() as cursor:
-        cursor.execute("UPDATE tenants_station SET status = %s WHERE id = %s", [status, station_id])
-    db.close()
-
-
-def on_own_connection(function, *args):
-    """Run ORM reads in a thread of their own: Playwright's event loop runs in this one, and Django refuses database
-    work next to it. The thread's connection sees what the web server committed."""
-
-    def run():
-        try:
-            return function(*args)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 def beta_demand(code: str) -> Demand | None:

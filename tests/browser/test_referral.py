@@ -14,11 +14,9 @@ same session find the schemas as they expect them (no referral, no pending messa
 
 import random
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import psycopg2
 import pytest
-from django.db import connections
 from django.utils import translation
 from django_tenants.utils import get_public_schema_name, schema_context
 from psycopg2 import sql
@@ -28,32 +26,13 @@ from core.directory import uscc
 from core.directory.models import Enterprise
 from core.referrals.models import Direction, Referral, ReferralState
 from tenants.models import Station, StationStatus
+from tests.committed import on_own_connection, set_status
 from tests.core.desk.builders import take_demand
 from tests.core.referrals.builders import deliver_all
 from tests.factories import PASSWORD
 from tests.processes import database_url
 
 pytestmark = [pytest.mark.browser]
-
-
-def set_status(station_id: int, status: str) -> None:
-    with psycopg2.connect(database_url()) as db, db.cursor() as cursor:
-        cursor.execute("UPDATE tenants_station SET status = %s WHERE id = %s", [status, station_id])
-    db.close()
-
-
-def on_own_connection(function, *args):
-    """Run ORM work in a thread of its own: Playwright's event loop runs in this one, and Django refuses database
-    work next to it. The thread's connection commits, and sees what the web server committed."""
-
-    def run():
-        try:
-            return function(*args)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 # --- Removing what the test committed -------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ import datetime
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from core.desk import services as desk
+from core.desk.models import CaseState, PlanKind, ServiceCase
 from core.messaging.services import outbox_deliver_pending
 from core.referrals import services
 from core.referrals.models import Direction, Referral
@@ -52,3 +54,44 @@ def referred_case(city, enterprise):
 def copy_in(schema: str, referral: Referral) -> Referral:
     with schema_context(schema):
         return Referral.objects.select_related("case").get(uid=referral.uid)
+
+
+def serve(city, case: ServiceCase) -> ServiceCase:
+    """Beta plans its case (of an accepted referral) itself and starts serving it; beta's schema must be current."""
+    desk.case_plan(
+        case=case,
+        user=city.beta_staff,
+        kind=PlanKind.SELF,
+        evaluation="本站可办",
+        appointment_at=timezone.now(),
+        staff=city.beta_staff,
+    )
+    return desk.case_transition(case=case, to=CaseState.IN_SERVICE, user=city.beta_staff)
+
+
+def finish(city, case: ServiceCase, resolution: str = "检定压力表 2 块，合格") -> ServiceCase:
+    """Beta follows its case up, writes the record (the resolution is the referral's outcome) and completes it."""
+    case = desk.case_transition(case=case, to=CaseState.FOLLOWING_UP, user=city.beta_staff)
+    now = timezone.now()
+    desk.record_save(
+        case=case,
+        user=city.beta_staff,
+        requested_at=now - datetime.timedelta(hours=3),
+        received_at=now - datetime.timedelta(hours=2),
+        ended_at=now - datetime.timedelta(hours=1),
+        resolution=resolution,
+    )
+    return desk.case_transition(case=case, to=CaseState.COMPLETED, user=city.beta_staff)
+
+
+def institution_referral(city, case: ServiceCase, institution, evaluation: str = "送计量所检定") -> Referral:
+    """Plan alpha's case as referred to `institution` (alpha's schema current): the referral it opens."""
+    desk.case_plan(
+        case=case,
+        user=city.alpha_staff,
+        kind=PlanKind.INSTITUTION,
+        evaluation=evaluation,
+        institution=institution,
+        agreed_items=list(case.items.all()),
+    )
+    return Referral.objects.filter(case=case, institution=institution).first()

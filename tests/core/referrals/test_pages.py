@@ -8,17 +8,15 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from core.desk import services as desk
-from core.desk.models import CaseState, PlanKind, ServiceCase
+from core.desk.models import CaseState, ServiceCase
 from core.directory.models import Institution
 from core.referrals import services
 from core.referrals.models import ConsentChannel, Direction, Referral, ReferralState
 from tenants.hosts import station_host
-from tenants.models import MemberRole, StationStatus
-from tenants.services import station_change_status, station_create
+from tenants.models import MemberRole
 from tests.conftest import host_client
 from tests.core.desk.builders import take_demand
-from tests.core.referrals.builders import copy_in, deliver_all, refer, referred_case
+from tests.core.referrals.builders import copy_in, deliver_all, institution_referral, refer, referred_case
 
 S = ReferralState
 # What the enterprise fixture (and so its demand) holds besides its name: the contact block.
@@ -219,23 +217,6 @@ def test_the_receiver_accepts_through_the_page_and_the_sender_sees_it(city, publ
         assert ServiceCase.objects.get(pk=case.pk).state == CaseState.IN_SERVICE
 
 
-@pytest.fixture
-def gamma(city, published):
-    """A third published station (its schema is created in the test's transaction, and rolled back with it)."""
-    station = station_create(
-        code="gamma",
-        name="调兵山页面测试站",
-        district="diaobingshan",
-        address="铁岭市调兵山测试路1号",
-        service_phone="024-70000011",
-        complaint_phone="024-70000012",
-        head_full_name="调兵山站长",
-        head_email="gamma-head@example.test",
-    )
-    station_change_status(station=station, status=StationStatus.EVALUATING)
-    return station_change_status(station=station, status=StationStatus.PUBLISHED)
-
-
 @pytest.mark.clause("5.2.2")
 @pytest.mark.clause("5.2.3.2")
 def test_a_decline_needs_a_reason_and_the_sender_re_routes_it(city, published, gamma, staff, beta_staff, enterprise):
@@ -294,16 +275,7 @@ def test_the_sender_withdraws_a_waiting_referral(city, published, staff, beta_st
 def test_an_institutions_referral_is_recorded_from_its_page(city, staff, enterprise):
     institution = Institution.objects.create(name="铁岭市计量测试所（转介页面测试）", kind="metrology")
     with schema_context(city.alpha.schema_name):
-        case = take_demand(city, enterprise).cases.get()
-        desk.case_plan(
-            case=case,
-            user=city.alpha_staff,
-            kind=PlanKind.INSTITUTION,
-            evaluation="需送检",
-            institution=institution,
-            agreed_items=list(case.items.all()),
-        )
-        referral = Referral.objects.get(case=case, institution=institution)
+        referral = institution_referral(city, take_demand(city, enterprise).cases.get(), institution, "需送检")
     url = f"/desk/referrals/{referral.pk}/"
     page = staff.get(url)
     assert page.status_code == 200 and 'id="record-form"' in text(page) and institution.name in text(page)

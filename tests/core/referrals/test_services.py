@@ -21,9 +21,17 @@ from core.network.models import ReferralFlow
 from core.referrals import services
 from core.referrals.models import Direction, Referral, ReferralEvent, ReferralState
 from tenants.models import StationStatus
-from tenants.services import station_change_status, station_create
+from tenants.services import station_change_status
 from tests.core.desk.builders import take_demand
-from tests.core.referrals.builders import copy_in, deliver_all, refer, referred_case
+from tests.core.referrals.builders import (
+    copy_in,
+    deliver_all,
+    finish,
+    institution_referral,
+    refer,
+    referred_case,
+    serve,
+)
 
 S = ReferralState
 
@@ -31,33 +39,6 @@ S = ReferralState
 def _accept(city, incoming: Referral) -> Referral:
     with schema_context(city.beta.schema_name):
         return services.referral_transition(referral=incoming, user=city.beta_staff, to=S.ACCEPTED)
-
-
-def _serve(city, case: ServiceCase) -> ServiceCase:
-    """Beta plans its case itself and starts serving it."""
-    desk.case_plan(
-        case=case,
-        user=city.beta_staff,
-        kind=PlanKind.SELF,
-        evaluation="本站可办",
-        appointment_at=timezone.now(),
-        staff=city.beta_staff,
-    )
-    return desk.case_transition(case=case, to=CaseState.IN_SERVICE, user=city.beta_staff)
-
-
-def _finish(city, case: ServiceCase, resolution: str = "检定压力表 2 块，合格") -> ServiceCase:
-    case = desk.case_transition(case=case, to=CaseState.FOLLOWING_UP, user=city.beta_staff)
-    now = timezone.now()
-    desk.record_save(
-        case=case,
-        user=city.beta_staff,
-        requested_at=now - datetime.timedelta(hours=3),
-        received_at=now - datetime.timedelta(hours=2),
-        ended_at=now - datetime.timedelta(hours=1),
-        resolution=resolution,
-    )
-    return desk.case_transition(case=case, to=CaseState.COMPLETED, user=city.beta_staff)
 
 
 def _case_state(schema: str, pk: int) -> str:
@@ -282,7 +263,7 @@ def test_the_receivers_case_drives_the_referral_and_every_step_flows_back(city, 
     case, outgoing, incoming = referred_case(city, enterprise)
     theirs = _accept(city, incoming).case
     with schema_context(city.beta.schema_name):
-        theirs = _serve(city, theirs)
+        theirs = serve(city, theirs)
         assert Referral.objects.get(pk=incoming.pk).state == S.IN_SERVICE
         theirs = desk.case_transition(case=theirs, to=CaseState.ON_HOLD, user=city.beta_staff, reason="等企业送样")
         assert Referral.objects.get(pk=incoming.pk).state == S.ON_HOLD
@@ -291,7 +272,7 @@ def test_the_receivers_case_drives_the_referral_and_every_step_flows_back(city, 
     with schema_context(city.beta.schema_name):
         theirs = desk.case_transition(case=theirs, to=CaseState.IN_SERVICE, user=city.beta_staff)
         assert Referral.objects.get(pk=incoming.pk).state == S.IN_SERVICE
-        _finish(city, theirs)
+        finish(city, theirs)
         assert Referral.objects.get(pk=incoming.pk).state == S.COMPLETED
     deliver_all(city)
     mine = copy_in(city.alpha.schema_name, outgoing)
@@ -314,9 +295,9 @@ def test_the_receiver_cannot_complete_without_an_outcome_for_the_sender(city, pu
     _case, _outgoing, incoming = referred_case(city, enterprise)
     theirs = _accept(city, incoming).case
     with schema_context(city.beta.schema_name):
-        theirs = _serve(city, theirs)
+        theirs = serve(city, theirs)
         with pytest.raises(ValidationError) as raised:
-            _finish(city, theirs, resolution="")
+            finish(city, theirs, resolution="")
         assert "state" in raised.value.message_dict
         assert ServiceCase.objects.get(pk=theirs.pk).state == CaseState.FOLLOWING_UP
         assert Referral.objects.get(pk=incoming.pk).state == S.IN_SERVICE
@@ -380,22 +361,6 @@ def test_a_withdrawal_crossing_an_acceptance_wins_on_both_sides(city, published,
 # --- Re-routing ---------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def gamma(city, published):
-    station = station_create(
-        code="gamma",
-        name="调兵山测试站",
-        district="diaobingshan",
-        address="铁岭市调兵山测试路1号",
-        service_phone="024-70000011",
-        complaint_phone="024-70000012",
-        head_full_name="调兵山站长",
-        head_email="gamma-head@example.test",
-    )
-    station_change_status(station=station, status=StationStatus.EVALUATING)
-    return station_change_status(station=station, status=StationStatus.PUBLISHED)
-
-
 @pytest.mark.clause("5.2.3.2")
 def test_a_declined_referral_is_re_routed_to_a_third_station_keeping_the_chain(city, published, enterprise, gamma):
     case, first, incoming = referred_case(city, enterprise)
@@ -428,21 +393,10 @@ def institution():
     return Institution.objects.create(name="铁岭市计量测试所（转介测试）", kind="metrology")
 
 
-def _institution_plan(city, case, institution):
-    return desk.case_plan(
-        case=case,
-        user=city.alpha_staff,
-        kind=PlanKind.INSTITUTION,
-        evaluation="送计量所检定",
-        institution=institution,
-        agreed_items=list(case.items.all()),
-    )
-
-
 @pytest.mark.clause("5.2.2")
 def test_an_institution_referral_has_the_same_states_recorded_on_its_behalf(city, alpha, enterprise, institution):
     case = take_demand(city, enterprise).cases.get()
-    _institution_plan(city, case, institution)
+    institution_referral(city, case, institution)
     referral = Referral.objects.get(case=case)
     assert (referral.institution_id, referral.state, referral.partner_id) == (institution.pk, S.REQUESTED, None)
     for to in (S.ACCEPTED, S.IN_SERVICE, S.ON_HOLD, S.IN_SERVICE):
@@ -462,8 +416,8 @@ def test_an_institution_referral_has_the_same_states_recorded_on_its_behalf(city
 
 def test_re_planning_closes_the_institutions_open_referral(city, alpha, enterprise, institution):
     case = take_demand(city, enterprise).cases.get()
-    _institution_plan(city, case, institution)
-    _institution_plan(city, case, institution)
+    institution_referral(city, case, institution)
+    institution_referral(city, case, institution)
     states = list(Referral.objects.filter(case=case).order_by("id").values_list("state", flat=True))
     assert states == [S.WITHDRAWN, S.REQUESTED]
 
