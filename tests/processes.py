@@ -92,12 +92,19 @@ def serving(folder: Path) -> Iterator[int]:
 class Worker:
     mail_dir: Path
     log: Path
+    # The worker's main process; its process group holds its pool's children too (a fault test kills the group).
+    process: subprocess.Popen | None = None
 
 
 @contextlib.contextmanager
-def working(folder: Path) -> Iterator[Worker]:
+def working(folder: Path, *, concurrency: int | None = None) -> Iterator[Worker]:
+    """A Celery worker: one process (solo pool) by default, or a prefork pool of `concurrency` children."""
     worker = Worker(mail_dir=folder / "mail", log=folder / "worker.log")
-    command = ["celery", "-A", "stationnet", "worker", "--pool", "solo", "--loglevel", "INFO"]
+    pool = ["--pool", "solo"] if concurrency is None else ["--pool", "prefork", "--concurrency", str(concurrency)]
+    command = ["celery", "-A", "stationnet", "worker", *pool, "--loglevel", "INFO"]
     backend = "django.core.mail.backends.filebased.EmailBackend"
-    with running(command, worker.log, DJANGO_EMAIL_BACKEND=backend, DJANGO_EMAIL_FILE_PATH=str(worker.mail_dir)):
+    with running(
+        command, worker.log, DJANGO_EMAIL_BACKEND=backend, DJANGO_EMAIL_FILE_PATH=str(worker.mail_dir)
+    ) as process:
+        worker.process = process
         yield worker

@@ -25,6 +25,8 @@ class OutboxMessage(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     attempted_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # How often the sweep queued it again: each time, the next sweep waits twice as long for it.
+    requeues = models.PositiveIntegerField(_("queued again"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 

@@ -19,7 +19,7 @@ import datetime
 import logging
 from collections.abc import Callable
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -113,14 +113,18 @@ def _deliver_one(message: OutboxMessage) -> None:
 def message_apply(*, source: str, key: str, kind: str, stream: str, seq: int, payload: dict) -> bool:
     """Apply a message in the active schema, once: True if it was applied now, False if it had been already."""
     with connection.cursor() as cursor:
-        # A concurrent delivery of the same key waits here until the first commits, then finds it.
+        # A concurrent delivery of the same key waits here until the first commits, then finds it. No conflict target:
+        # with `ON CONFLICT (key)` the (source, stream, seq) index is no arbiter, and two deliveries that reach the
+        # insert together end in a unique violation there instead of a wait.
         cursor.execute(
             "INSERT INTO messaging_inboxmessage (key, source, kind, stream, seq, applied_at) "
-            "VALUES (%s, %s, %s, %s, %s, now()) ON CONFLICT (key) DO NOTHING RETURNING id",
+            "VALUES (%s, %s, %s, %s, %s, now()) ON CONFLICT DO NOTHING RETURNING id",
             [key, source, kind, stream, seq],
         )
         if cursor.fetchone() is None:
-            return False
+            if InboxMessage.objects.filter(key=key).exists():
+                return False
+            raise IntegrityError(f"{stream} #{seq} from {source} was applied already, under another key than {key}")
     if seq > 1 and not InboxMessage.objects.filter(source=source, stream=stream, seq=seq - 1).exists():
         raise MessageOutOfOrder(f"{stream} #{seq} from {source} arrived before #{seq - 1}")
     _HANDLERS[kind](payload=payload, source=source)
@@ -128,22 +132,29 @@ def message_apply(*, source: str, key: str, kind: str, stream: str, seq: int, pa
 
 
 def outbox_requeue_stale(*, older_than: datetime.timedelta = datetime.timedelta(minutes=1)) -> int:
-    """Queue again, in the active schema, each stream with a message still undelivered `older_than` after it was
-    sent and after its last attempt. One task per stream (for its last pending message: the earlier ones go first).
-    Returns how many tasks were queued."""
+    """Queue again, in the active schema, each stream with a message still undelivered `older_than` after it was sent
+    and after its last attempt. One task per stream (for its last such message: the earlier ones go first). The sweep
+    cannot tell a task lost with a killed worker from one still waiting behind a backlog, so each time it queues a
+    message again it waits twice as long before the next time (up to 64 × `older_than`): a long backlog gets a few
+    spare tasks, not one per sweep. Returns how many tasks were queued."""
     from core.messaging.tasks import message_deliver_task
 
     now = timezone.now()
     cutoff = now - older_than
-    stale = OutboxMessage.objects.filter(delivered_at__isnull=True, created_at__lt=cutoff).filter(
-        Q(attempted_at__isnull=True) | Q(attempted_at__lt=cutoff)
+    stale = (
+        OutboxMessage.objects.filter(delivered_at__isnull=True, created_at__lt=cutoff)
+        .filter(Q(attempted_at__isnull=True) | Q(attempted_at__lt=cutoff))
+        .values_list("pk", "stream", "attempted_at", "requeues")
     )
-    last_per_stream = list(stale.values("stream").annotate(last=Max("id")).values_list("last", flat=True))
+    last_per_stream: dict[str, int] = {}
+    for pk, stream, attempted_at, requeues in stale:
+        if attempted_at is None or attempted_at < now - older_than * 2 ** min(requeues, 6):
+            last_per_stream[stream] = max(pk, last_per_stream.get(stream, 0))
     if not last_per_stream:
         return 0
     # Mark them attempted, so the next sweep leaves them to this one.
-    OutboxMessage.objects.filter(pk__in=last_per_stream).update(attempted_at=now)
-    for message_id in last_per_stream:
+    OutboxMessage.objects.filter(pk__in=last_per_stream.values()).update(attempted_at=now, requeues=F("requeues") + 1)
+    for message_id in last_per_stream.values():
         queue(message_deliver_task, connection.schema_name, {"message_id": message_id})
     logger.info("re-queued %d stale message stream(s) in %s", len(last_per_stream), connection.schema_name)
     return len(last_per_stream)

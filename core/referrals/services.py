@@ -391,7 +391,8 @@ def _after_move(referral: Referral, event: ReferralEvent) -> None:
     _tell_partner(referral, event)
     if referral.direction == Direction.OUTGOING:
         _sender_case_follow(referral, event)
-        _tell_bureau(referral)
+        if event.kind == ReferralEventKind.STATE:  # progress changes nothing the bureau counts
+            _tell_bureau(referral)
 
 
 def _open_case(referral: Referral, *, user: User, assignee: User) -> ServiceCase:
@@ -751,7 +752,8 @@ def referral_event_apply(*, payload: dict, source: str) -> None:
     referral.save()
     if referral.direction == Direction.OUTGOING:
         _sender_case_follow(referral, event)
-        _tell_bureau(referral)
+        if event.kind == ReferralEventKind.STATE:  # progress changes nothing the bureau counts
+            _tell_bureau(referral)
 
 
 def _crossed_withdrawal(referral: Referral, event: ReferralEvent) -> bool:

@@ -208,6 +208,9 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "control_folder": str(_broker_dir / "control"),
+        # The transport sleeps this long whenever it finds no task it may take (the default, a second, holds a worker
+        # to about one task per second per pool process).
+        "polling_interval": 0.05,
     }
 # A run of the test suite uses a queue of its own, so that a demo worker on the same broker never takes its tasks.
 CELERY_TASK_DEFAULT_QUEUE = env.text("STATIONNET_CELERY_QUEUE", "celery")

@@ -536,8 +536,15 @@ def test_the_sweep_queues_again_what_is_still_pending(city, published, enterpris
         case = take_demand(city, enterprise).cases.get()
         referral = refer(city, case)
         OutboxMessage.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=5))
-        assert messaging.outbox_requeue_stale(older_than=datetime.timedelta(minutes=1)) == 2  # the referral, the flow
-        assert messaging.outbox_requeue_stale(older_than=datetime.timedelta(minutes=1)) == 0  # just queued
+        minute = datetime.timedelta(minutes=1)
+        assert messaging.outbox_requeue_stale(older_than=minute) == 2  # the referral's stream, the bureau's
+        assert messaging.outbox_requeue_stale(older_than=minute) == 0  # just queued
+        # Queued once again already: the next time waits two minutes, not one (a backlog is not a loss every minute).
+        OutboxMessage.objects.update(attempted_at=timezone.now() - datetime.timedelta(seconds=90))
+        assert messaging.outbox_requeue_stale(older_than=minute) == 0
+        OutboxMessage.objects.update(attempted_at=timezone.now() - datetime.timedelta(seconds=130))
+        assert messaging.outbox_requeue_stale(older_than=minute) == 2
+        assert set(OutboxMessage.objects.values_list("requeues", flat=True)) == {2}
     assert referral.state == S.REQUESTED
 
 
