@@ -66,7 +66,10 @@ class ReferralFlow(models.Model):
     class Meta:
         verbose_name = _("referral flow")
         ordering = ["-requested_at", "-id"]
-        indexes = [models.Index(name="network_flow_pair", fields=["from_station", "to_station", "requested_at"])]
+        indexes = [
+            models.Index(name="network_flow_pair", fields=["from_station", "to_station", "requested_at"]),
+            models.Index(name="network_flow_requested", fields=["requested_at"]),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -4,8 +4,8 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Aggregate, Count, FloatField, Q
-from django.db.models.expressions import RawSQL
+from django.db import connection
+from django.utils import timezone
 
 from core.network.models import ReferralFlow, ReferralPolicy
 from tenants.models import Station
@@ -14,12 +14,6 @@ from tenants.models import Station
 def referral_policy_get() -> ReferralPolicy:
     """The bureau's policy, or the default (`REFERRAL_ACCEPT_WORKING_DAYS`) until the bureau sets one."""
     return ReferralPolicy.objects.first() or ReferralPolicy(accept_working_days=settings.REFERRAL_ACCEPT_WORKING_DAYS)
-
-
-class Median(Aggregate):
-    function = "percentile_cont"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
 
 
 OPEN_STATES = ("requested", "accepted", "in_service", "on_hold")
@@ -68,36 +62,48 @@ class FlowMatrix:
         ]
 
 
-STATS = {
-    "total": Count("id"),
-    "answered": Count("id", filter=Q(answered_at__isnull=False)),
-    "accepted": Count("id", filter=Q(accepted_at__isnull=False)),
-    "declined": Count("id", filter=Q(state="declined")),
-    "withdrawn": Count("id", filter=Q(state="withdrawn")),
-    "open": Count("id", filter=Q(state__in=OPEN_STATES)),
-    "completed": Count("id", filter=Q(state="completed")),
-    "failed": Count("id", filter=Q(state="failed")),
-    "overdue": Count("id", filter=Q(overdue_at__isnull=False)),
-    "median_accept_seconds": Median(
-        RawSQL("EXTRACT(EPOCH FROM (network_referralflow.accepted_at - network_referralflow.requested_at))", []),
-        filter=Q(accepted_at__isnull=False),
-    ),
+# The figures of a group of flows, in SQL: one scan of the table computes them for every grouping at once.
+STATS_SQL = {
+    "total": "count(*)",
+    "answered": "count(*) FILTER (WHERE answered_at IS NOT NULL)",
+    "accepted": "count(*) FILTER (WHERE accepted_at IS NOT NULL)",
+    "declined": "count(*) FILTER (WHERE state = 'declined')",
+    "withdrawn": "count(*) FILTER (WHERE state = 'withdrawn')",
+    "open": "count(*) FILTER (WHERE state IN ({}))".format(", ".join(f"'{state}'" for state in OPEN_STATES)),
+    "completed": "count(*) FILTER (WHERE state = 'completed')",
+    "failed": "count(*) FILTER (WHERE state = 'failed')",
+    "overdue": "count(*) FILTER (WHERE overdue_at IS NOT NULL)",
+    "median_accept_seconds": "percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM accepted_at - requested_at)) "
+    "FILTER (WHERE accepted_at IS NOT NULL)",
 }
+STATS_COLUMNS = ", ".join(f"{expression} AS {name}" for name, expression in STATS_SQL.items())
 
 
-def _cell(row: dict) -> FlowCell:
-    seconds = row.pop("median_accept_seconds")
-    values = {name: row[name] for name in STATS if name != "median_accept_seconds"}
+def _cell(values: dict) -> FlowCell:
+    seconds = values.pop("median_accept_seconds")
     return FlowCell(**values, median_accept_hours=None if seconds is None else round(seconds / 3600, 1))
 
 
-def referral_flows(*, requested_from: datetime.date | None = None, requested_to: datetime.date | None = None):
-    flows = ReferralFlow.objects.all()
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _period(requested_from: datetime.date | None, requested_to: datetime.date | None) -> tuple[list[str], list]:
+    """The period as a range of `requested_at` (local days, the end day included), which its index answers."""
+    where, params = [], []
     if requested_from:
-        flows = flows.filter(requested_at__date__gte=requested_from)
+        where.append("requested_at >= %s")
+        params.append(_day_start(requested_from))
     if requested_to:
-        flows = flows.filter(requested_at__date__lte=requested_to)
-    return flows
+        where.append("requested_at < %s")
+        params.append(_day_start(requested_to + datetime.timedelta(days=1)))
+    return where, params
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def referral_matrix(
@@ -105,20 +111,38 @@ def referral_matrix(
 ) -> FlowMatrix:
     """The station × station matrix of referrals requested in the period (the bureau's read model): counts, answers,
     acceptance rate, median hours to accept and outcomes per pair, with row, column and city totals, and each
-    station's referrals to institutions. Four grouped queries, whatever the number of stations."""
-    flows = referral_flows(requested_from=requested_from, requested_to=requested_to)
-    between = flows.filter(to_station__isnull=False)
-    cells = {
-        (row.pop("from_station"), row.pop("to_station")): _cell(row)
-        for row in between.values("from_station", "to_station").annotate(**STATS).order_by()
-    }
-    sent = {row.pop("from_station"): _cell(row) for row in between.values("from_station").annotate(**STATS).order_by()}
-    received = {row.pop("to_station"): _cell(row) for row in between.values("to_station").annotate(**STATS).order_by()}
+    station's referrals to institutions. One scan for the pairs and all their totals (GROUPING SETS), one for the
+    institutions, whatever the number of stations."""
+    where, params = _period(requested_from, requested_to)
+    names = list(STATS_SQL)
+    # Only constant SQL is put together here; the period's values are parameters.
+    between = " AND ".join(["to_station_id IS NOT NULL", *where])
+    pairs = _rows(
+        f"SELECT from_station_id, to_station_id, GROUPING(from_station_id), GROUPING(to_station_id), {STATS_COLUMNS} "  # noqa: S608
+        f"FROM network_referralflow WHERE {between} "
+        "GROUP BY GROUPING SETS ((from_station_id, to_station_id), (from_station_id), (to_station_id), ())",
+        params,
+    )
+    cells, sent, received, total = {}, {}, {}, FlowCell()
+    for sender, receiver, no_sender, no_receiver, *values in pairs:
+        cell = _cell(dict(zip(names, values, strict=True)))
+        if not no_sender and not no_receiver:
+            cells[(sender, receiver)] = cell
+        elif not no_sender:
+            sent[sender] = cell
+        elif not no_receiver:
+            received[receiver] = cell
+        else:
+            total = cell
+    institutions = " AND ".join(["institution_id IS NOT NULL", *where])
     to_institutions = {
-        row.pop("from_station"): _cell(row)
-        for row in flows.filter(institution__isnull=False).values("from_station").annotate(**STATS).order_by()
+        sender: _cell(dict(zip(names, values, strict=True)))
+        for sender, *values in _rows(
+            f"SELECT from_station_id, {STATS_COLUMNS} FROM network_referralflow "  # noqa: S608
+            f"WHERE {institutions} GROUP BY from_station_id",
+            params,
+        )
     }
-    total = _cell(between.aggregate(**STATS))
     ids = set(sent) | set(received) | set(to_institutions)
     stations = list(Station.objects.filter(pk__in=ids).order_by("code"))
     return FlowMatrix(
