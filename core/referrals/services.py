@@ -20,6 +20,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -41,6 +42,7 @@ from core.referrals.models import (
     ReferralEventKind,
     ReferralState,
 )
+from tenants.hosts import station_url
 from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
 from tenants.tasks import queue_after_commit
 
@@ -723,6 +725,12 @@ def referral_receive(*, payload: dict, source: str) -> Referral:
         accept_due_at=_parse(payload["accept_due_at"]),
     )
     _event_copy(referral, payload["event"])
+    # The station head hears of it at once (the deadline to answer runs from now), once the copy is committed.
+    from core.referrals.tasks import referral_arrived_mail_task
+
+    addresses = [head.email for head in _heads(_here()) if head.email]
+    if addresses:
+        queue_after_commit(referral_arrived_mail_task, referral_id=referral.pk, recipients=addresses)
     return referral
 
 
@@ -854,6 +862,18 @@ def referral_overdue_mail(*, referral_id: int, recipients: list[str]) -> bool:
         return False
     context = {"station": _here(), "referral": referral, "partner": referral.partner or referral.institution}
     desk.mail(template="referral_overdue", context=context, to=recipients)
+    return True
+
+
+def referral_arrived_mail(*, referral_id: int, recipients: list[str]) -> bool:
+    """E-mail the receiving station's head that a referral arrived, unless it was answered or withdrawn meanwhile."""
+    referral = Referral.objects.select_related("partner").filter(pk=referral_id).first()
+    if referral is None or referral.state != S.REQUESTED or not recipients:
+        return False
+    station = _here()
+    path = reverse("referrals:referral", urlconf=settings.ROOT_URLCONF, kwargs={"pk": referral.pk})
+    context = {"station": station, "referral": referral, "link": station_url(station.code, path)}
+    desk.mail(template="referral_arrived", context=context, to=recipients)
     return True
 
 

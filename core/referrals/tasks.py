@@ -1,5 +1,6 @@
 """Celery tasks of referrals: the overdue flags and the station's published load (beat, every station), and the
-overdue e-mail (queued after the commit that flagged it, retried on SMTP or network errors)."""
+e-mails of a referral arriving and of one overdue (queued after the commit that decided them, retried on SMTP or
+network errors)."""
 
 from celery import shared_task
 
@@ -11,6 +12,11 @@ from tenants.tasks import each_station
 @shared_task(**MAIL_RETRY)
 def referral_overdue_mail_task(*, referral_id: int, recipients: list[str]) -> bool:
     return services.referral_overdue_mail(referral_id=referral_id, recipients=recipients)
+
+
+@shared_task(**MAIL_RETRY)
+def referral_arrived_mail_task(*, referral_id: int, recipients: list[str]) -> bool:
+    return services.referral_arrived_mail(referral_id=referral_id, recipients=recipients)
 
 
 @shared_task

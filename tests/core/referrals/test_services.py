@@ -458,6 +458,26 @@ def test_an_overdue_referral_is_flagged_once_to_both_heads_and_the_bureau(
         assert ReferralFlow.objects.get(uid=outgoing.uid).overdue_at is not None
 
 
+def test_the_receiving_head_is_told_a_referral_arrived(
+    city, published, enterprise, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _case, outgoing, incoming = referred_case(city, enterprise)
+    mails = [c for c in callbacks if getattr(c, "args", None) and "referral_arrived" in c.args[0].name]
+    assert len(mails) == 1
+    _task, schema, kwargs = mails[0].args
+    assert schema == city.beta.schema_name
+    assert kwargs["recipients"] == [city.beta_head.email]
+    with schema_context(schema):
+        assert services.referral_arrived_mail(**kwargs)
+    assert len(mailoutbox) == 1
+    assert outgoing.number in mailoutbox[0].subject
+    assert f"/desk/referrals/{incoming.pk}/" in mailoutbox[0].body
+    with schema_context(schema):
+        services.referral_transition(referral=incoming, user=city.beta_staff, to=S.DECLINED, reason="无能力")
+        assert not services.referral_arrived_mail(**kwargs)  # answered meanwhile: nothing more to say
+
+
 def test_an_answered_referral_is_not_flagged(city, published, enterprise):
     _case, outgoing, incoming = referred_case(city, enterprise)
     _accept(city, incoming)
