@@ -370,6 +370,11 @@ def referral_transition(
         raise ValidationError({"to": [message]}, code="not_yours")
     case = None
     if to == S.ACCEPTED and referral.direction == Direction.INCOMING:
+        if _here().status != StationStatus.PUBLISHED:
+            raise ValidationError(
+                {"to": [_("A suspended station takes no new work: decline the referral, so it can be re-routed.")]},
+                code="suspended",
+            )
         if assignee is not None and not desk.is_member(assignee):
             raise ValidationError({"assignee": [_("Only a member of this station can be booked.")]})
         case = _open_case(referral, user=user, assignee=assignee or user)

@@ -207,6 +207,17 @@ def test_accepting_opens_a_case_in_the_receivers_desk_and_moves_the_senders_case
         assert ReferralFlow.objects.get(uid=outgoing.uid).state == S.ACCEPTED
 
 
+def test_a_suspended_station_declines_but_does_not_accept(city, published, enterprise):
+    _case, _outgoing, incoming = referred_case(city, enterprise)
+    with schema_context(get_public_schema_name()):
+        station_change_status(station=city.beta, status=StationStatus.SUSPENDED)
+    with schema_context(city.beta.schema_name):
+        with pytest.raises(ValidationError) as raised:
+            services.referral_transition(referral=incoming, user=city.beta_staff, to=S.ACCEPTED)
+        assert "to" in raised.value.message_dict
+        services.referral_transition(referral=incoming, user=city.beta_staff, to=S.DECLINED, reason="本站暂停服务")
+
+
 @pytest.mark.clause("5.2.2")
 def test_declining_needs_a_reason_and_sends_the_case_back_to_evaluation(city, published, enterprise):
     case, outgoing, incoming = referred_case(city, enterprise)
