@@ -6,21 +6,21 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, schema_exists
 
 from core.activity.models import ActivityVerb
 from core.activity.services import activity_record
 from core.catalog.models import ServiceItem
 from tenants.hosts import station_host, station_url
-from tenants.models import MemberRole, Membership, Station, StationStatus, User
-from tenants.selectors import membership_get
+from tenants.models import BureauRole, Domain, MemberRole, Membership, Station, StationStatus, StationStatusChange, User
+from tenants.selectors import membership_get, user_has_bureau_role
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,27 @@ def membership_create(*, user: User, station: Station, role: str, invite: bool =
     return membership
 
 
+def _station_taken(*, name: str, code: str) -> dict[str, list[str]]:
+    """What of a new station's name, code and host another station (or a station's leftover schema) already has."""
+    errors: dict[str, list[str]] = {}
+    if name and Station.objects.filter(name__iexact=name).exists():
+        errors["name"] = [_("A station with this name exists already; choose another name.")]
+    if not code:
+        return errors
+    if Station.objects.filter(code=code).exists():
+        errors["code"] = [_("A station with this code exists already; choose another code.")]
+    elif Domain.objects.filter(domain__iexact=station_host(code)).exists():
+        errors["code"] = [_("The host %(host)s is taken already; choose another code.") % {"host": station_host(code)}]
+    elif schema_exists(schema_name_for(code)):
+        # A removed station's schema is kept with its data (auto_drop_schema is off): never hand it to a new one.
+        errors["code"] = [_("This code was used by an earlier station whose data is kept; choose another code.")]
+    return errors
+
+
+# The head's user fields, as station_create's arguments name them.
+HEAD_FIELDS = {"username": "head_email", "email": "head_email", "full_name": "head_full_name", "phone": "head_phone"}
+
+
 @transaction.atomic
 def station_create(
     *,
@@ -88,15 +109,16 @@ def station_create(
     head_email: str,
     head_phone: str = "",
     head_username: str | None = None,
+    hours: str = "",
+    founding_body: str = "",
 ) -> Station:
     """Provision a station: its schema (cloned from the template), its host name and its head, who is invited.
 
     The schema is a copy of the migrated template schema (``TENANT_BASE_SCHEMA``), so provisioning costs the same
-    however many migrations the project has.
+    however many migrations the project has. Every problem is raised at once, field by field; a name, code or host
+    another station has is refused with a message (never a database error), also when two requests race.
     """
     code = code.strip().lower()
-    if code in RESERVED_STATION_CODES:
-        raise ValidationError({"code": _("This code is reserved by the platform; choose another.")})
     station = Station(
         name=name.strip(),
         code=code,
@@ -105,13 +127,37 @@ def station_create(
         address=address.strip(),
         service_phone=service_phone.strip(),
         complaint_phone=complaint_phone.strip(),
+        hours=hours.strip(),
+        founding_body=founding_body.strip(),
         status=StationStatus.DRAFT,
     )
-    station.full_clean()
-    station.save(verbosity=0)
+    errors = _station_taken(name=station.name, code=code)
+    if code in RESERVED_STATION_CODES:
+        errors["code"] = [_("This code is reserved by the platform; choose another.")]
+    try:
+        station.full_clean(validate_unique=False)  # the unique fields are checked above, with clearer messages
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault("code" if field == "schema_name" else field, messages)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            station.save(verbosity=0)
+    except IntegrityError:
+        # Another station with this name or code was committed between the checks and the insert.
+        raise ValidationError(
+            _station_taken(name=station.name, code=code)
+            or {"code": [_("A station with this code exists already; choose another code.")]}
+        ) from None
 
     domain = station.domains.model(domain=station_host(code), tenant=station, is_primary=True)
-    domain.full_clean()
+    try:
+        domain.full_clean()
+    except ValidationError:  # the host was taken since the checks above
+        raise ValidationError(
+            {"code": [_("The host %(host)s is taken already; choose another code.") % {"host": domain.domain}]}
+        ) from None
     domain.save()
 
     with schema_context(station.schema_name):
@@ -119,19 +165,33 @@ def station_create(
 
     head = User.objects.filter(email__iexact=head_email).first() if head_email else None
     if head is None:
-        head = user_create(
-            username=head_username or head_email,
-            full_name=head_full_name,
-            email=head_email,
-            phone=head_phone,
-        )
+        try:
+            head = user_create(
+                username=head_username or head_email,
+                full_name=head_full_name,
+                email=head_email,
+                phone=head_phone,
+            )
+        except ValidationError as error:
+            raise ValidationError(
+                {HEAD_FIELDS.get(field, field): messages for field, messages in error.message_dict.items()}
+            ) from None
     membership_create(user=head, station=station, role=MemberRole.HEAD, invite=True)
     logger.info("station %s provisioned in schema %s", station.code, station.schema_name)
     return station
 
 
 @transaction.atomic
-def station_change_status(*, station: Station, status: str) -> Station:
+def station_change_status(*, station: Station, status: str, reason: str = "", user: User | None = None) -> Station:
+    """Move a station along clause 3 (`STATUS_TRANSITIONS`); every change is kept as a `StationStatusChange`.
+
+    `user` is who decides: when given, a bureau administrator only, and a suspension needs its reason (None: the
+    platform itself, e.g. a command, the demo or a test, which may leave the reason out). A suspended station keeps
+    all its data, its members still sign in and finish their open cases; it takes no online demands and no referrals
+    (the desk and referral services check the status).
+    """
+    if user is not None and not user_has_bureau_role(user=user, roles=(BureauRole.ADMIN,)):
+        raise PermissionDenied("only a bureau administrator changes a station's status")
     station = Station.objects.select_for_update().get(pk=station.pk)
     if status not in STATUS_TRANSITIONS.get(station.status, frozenset()):
         raise ValidationError(
@@ -140,10 +200,18 @@ def station_change_status(*, station: Station, status: str) -> Station:
                 % {"from": station.get_status_display(), "to": StationStatus(status).label}
             }
         )
+    reason = reason.strip()
+    if status == StationStatus.SUSPENDED and not reason and user is not None:
+        raise ValidationError({"reason": [_("Say why the station is suspended.")]}, code="reason_required")
+    change = StationStatusChange(
+        station=station, from_status=station.status, to_status=status, reason=reason, changed_by=user
+    )
     station.status = status
     station.status_changed_at = timezone.now()
     station.full_clean()
     station.save(update_fields=["status", "status_changed_at"])
+    change.save()
+    logger.info("station %s: %s → %s", station.code, change.from_status, status)
     return station
 
 

@@ -212,6 +212,9 @@ def demand_create(
         },
     )
     errors: dict = {}
+    if Station.objects.filter(pk=station.pk, status=StationStatus.SUSPENDED).exists():
+        # A suspended station finishes its open work but takes no new demand (clause 3).
+        errors["__all__"] = [_("This station is suspended: it takes no new demands.")]
     try:
         demand.full_clean(exclude=["number"])
     except ValidationError as error:

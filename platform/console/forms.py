@@ -9,7 +9,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.districts import District
 from core.network.models import ReferralPolicy
+from tenants.models import StationStatus
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DEFAULT_PERIOD_DAYS = 90
@@ -53,4 +55,63 @@ class ReferralPolicyForm(forms.Form):
     # The form checks only that it is a whole number: what is allowed (the model's validators) is the service's say.
     accept_working_days = forms.IntegerField(
         label=ACCEPT_DAYS.verbose_name, widget=forms.NumberInput(attrs=_bounds(ACCEPT_DAYS))
+    )
+
+
+class StationCreateForm(forms.Form):
+    """The onboarding form: the station's facts and its head. The host follows from the code; whether a name, code or
+    host is free, and the shapes the model allows, are the service's say."""
+
+    name = forms.CharField(label=_("Station name"), max_length=100)
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=30,
+        help_text=_("2 to 30 lower-case letters and digits, starting with a letter."),
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+    district = forms.ChoiceField(label=_("District"), choices=[("", "—"), *District.choices])
+    address = forms.CharField(label=_("Address"), max_length=200)
+    service_phone = forms.CharField(label=_("Service phone"), max_length=30)
+    complaint_phone = forms.CharField(label=_("Complaint phone"), max_length=30)
+    hours = forms.CharField(
+        label=_("Opening hours"), max_length=200, help_text=_("For example: Monday to Friday 8:30–17:00")
+    )
+    founding_body = forms.CharField(
+        label=_("Founding body"), max_length=200, help_text=_("The organisation that set up the station.")
+    )
+    head_full_name = forms.CharField(label=_("Station head's full name"), max_length=100)
+    head_phone = forms.CharField(label=_("Station head's phone"), max_length=30)
+    head_email = forms.EmailField(
+        label=_("Station head's e-mail"), help_text=_("The invitation to set a password is sent here.")
+    )
+
+    STATION_FIELDS = (
+        "name",
+        "code",
+        "district",
+        "address",
+        "service_phone",
+        "complaint_phone",
+        "hours",
+        "founding_body",
+    )
+    HEAD_FIELDS = ("head_full_name", "head_phone", "head_email")
+
+    def station_fields(self):
+        return [self[name] for name in self.STATION_FIELDS]
+
+    def head_fields(self):
+        return [self[name] for name in self.HEAD_FIELDS]
+
+
+class StationStatusForm(forms.Form):
+    """Suspend or reactivate a station (the service says which change is allowed and that a suspension needs its
+    reason)."""
+
+    status = forms.ChoiceField(
+        choices=[(StationStatus.SUSPENDED, _("Suspend")), (StationStatus.PUBLISHED, _("Reactivate"))],
+        widget=forms.HiddenInput,
+    )
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )

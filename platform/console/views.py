@@ -1,18 +1,21 @@
 """The bureau console on the public host (市场监督管理局): every station, for bureau roles only."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 
 from console.charts import bar_chart
-from console.forms import PeriodForm, ReferralPolicyForm, default_period
+from console.forms import PeriodForm, ReferralPolicyForm, StationCreateForm, StationStatusForm, default_period
 from core.desk.forms import errors_onto
 from core.network.selectors import referral_flows_overdue, referral_matrix, referral_policy_get
 from core.network.services import referral_policy_set
-from tenants.models import BureauRole
+from tenants.hosts import station_host, station_url
+from tenants.models import BureauRole, MemberRole, StationStatus
 from tenants.pages import BureauPage
-from tenants.selectors import station_list, user_has_bureau_role
+from tenants.selectors import membership_list_for_station, station_list, user_has_bureau_role
+from tenants.services import station_change_status, station_create
 
 OVERDUE_SHOWN = 200
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -135,4 +138,103 @@ class ReferralPolicyPage(BureauPage):
                     % {"days": policy.accept_working_days},
                 )
                 return redirect("console:referral_policy")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class StationCreatePage(BureauPage):
+    """Onboarding (clause 3): a bureau administrator creates a station and its head, who is invited to set a
+    password. The station starts as a draft: it serves only once evaluated and published."""
+
+    template_name = "console/station_new.html"
+    bureau_roles = (BureauRole.ADMIN,)
+
+    def get_context_data(self, form=None, **kwargs):
+        return super().get_context_data(
+            **kwargs, tab="station_new", form=form or StationCreateForm(), base_domain=settings.BASE_DOMAIN
+        )
+
+    def post(self, request, *args, **kwargs):
+        form = StationCreateForm(request.POST)
+        if form.is_valid():
+            try:
+                created = station_create(**form.cleaned_data)
+            except ValidationError as error:
+                errors_onto(form, error)
+            else:
+                head = created.memberships.select_related("user").get(role=MemberRole.HEAD).user
+                if head.has_usable_password():
+                    message = _("Station %(station)s is created at %(host)s. Its head %(head)s already has an account.")
+                else:
+                    message = _(
+                        "Station %(station)s is created at %(host)s. Its head %(head)s is invited by e-mail "
+                        "(%(email)s) to set a password."
+                    )
+                messages.success(
+                    request,
+                    message
+                    % {
+                        "station": created.name,
+                        "host": station_host(created.code),
+                        "head": head.display_name,
+                        "email": head.email,
+                    },
+                )
+                return redirect("console:station", pk=created.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+# What a bureau administrator may do to a station in each status from its console page (evaluation and publication
+# have their own pages).
+STATUS_ACTIONS = {StationStatus.PUBLISHED: StationStatus.SUSPENDED, StationStatus.SUSPENDED: StationStatus.PUBLISHED}
+
+
+class StationConsolePage(BureauPage):
+    """One station as the bureau sees it: its facts, status and the history of its status, its head and members.
+    Every bureau role reads it; administrators suspend (with a reason) and reactivate it."""
+
+    template_name = "console/station.html"
+    write_roles = (BureauRole.ADMIN,)
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method not in SAFE_METHODS:
+            self.bureau_roles = self.write_roles
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_station(self):
+        return get_object_or_404(station_list(), pk=self.kwargs["pk"])
+
+    def get_context_data(self, form=None, **kwargs):
+        subject = self.get_station()
+        may_edit = user_has_bureau_role(user=self.request.user, roles=self.write_roles)
+        action = STATUS_ACTIONS.get(subject.status) if may_edit else None
+        if action is not None and form is None:
+            form = StationStatusForm(initial={"status": action})
+        return super().get_context_data(
+            **kwargs,
+            tab="stations",
+            subject=subject,
+            host=station_host(subject.code),
+            host_url=station_url(subject.code),
+            memberships=membership_list_for_station(station=subject),
+            changes=subject.status_changes.select_related("changed_by"),
+            may_edit=may_edit,
+            action=action,
+            form=form,
+        )
+
+    def post(self, request, *args, **kwargs):
+        subject = self.get_station()
+        form = StationStatusForm(request.POST)
+        if form.is_valid():
+            try:
+                changed = station_change_status(station=subject, user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                errors_onto(form, error)
+            else:
+                if changed.status == StationStatus.SUSPENDED:
+                    message = _("%(station)s is suspended: it takes no new demands or referrals.")
+                else:
+                    message = _("%(station)s is reactivated: it takes demands and referrals again.")
+                messages.success(request, message % {"station": changed.name})
+                return redirect("console:station", pk=changed.pk)
         return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -45,7 +45,7 @@ from core.network.models import ReferralFlow, StationLoad
 from core.referrals import services
 from core.referrals.models import Direction, Referral, ReferralEvent, ReferralState
 from stationnet.celery import app as celery_app
-from tenants.models import Domain, Membership, Station, StationStatus, User
+from tenants.models import Domain, Membership, Station, StationStatus, StationStatusChange, User
 from tenants.services import station_change_status, station_create
 from tenants.tasks import queue
 from tests.processes import working
@@ -174,6 +174,7 @@ def _remove(made: Made) -> None:
         delete(Domain, "tenant_id", ids)
         delete(Membership, "station_id", ids)
         delete(Station.items.through, "station_id", ids)
+        delete(StationStatusChange, "station_id", ids)
         delete(Station, "id", ids)
         delete(User, "id", made.users)
         delete(Enterprise, "id", made.enterprises)
