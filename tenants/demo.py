@@ -13,6 +13,7 @@ from tenants.services import (
     station_change_status,
     station_create,
     station_items_set,
+    station_publish,
     user_create,
 )
 
@@ -105,14 +106,17 @@ def demo_city_load() -> list[Station]:
                 head_email=head.email,
             )
             membership_create(user=_user(*spec.staff), station=station, role=MemberRole.STAFF)
-            for status in (StationStatus.EVALUATING, StationStatus.PUBLISHED):
-                station = station_change_status(station=station, status=status)
+            station = station_change_status(station=station, status=StationStatus.EVALUATING)
         if not station.items.exists():  # a head's own choice is never overwritten
             station_items_set(
                 station=station,
                 user=station.memberships.get(role=MemberRole.HEAD).user,
                 items=service_item_list().filter(category__clause__in=spec.serves),
             )
+        if station.status == StationStatus.EVALUATING:
+            # Published (公示) by the bureau's administrator once its items are set, so the portal shows them.
+            station_publish(station=station, user=User.objects.get(username=DEMO_BUREAU[0][0]))
+            station.refresh_from_db()
         stations.append(station)
     directory_demo_load()
     return stations

@@ -154,3 +154,27 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.station} ({self.get_role_display()})"
+
+
+class StationPublication(models.Model):
+    """One publication (公示, clause 3) of a station on the public portal: who published it when, until when the
+    public notice runs, and a snapshot of exactly what was published (the facts clause 4.2.2 asks to display and the
+    supervision channels of clause 6.1). Never changed: republishing after a change writes a new one, so the portal
+    keeps the history of what was published when."""
+
+    station = models.ForeignKey(
+        Station, on_delete=models.CASCADE, related_name="publications", verbose_name=_("station")
+    )
+    published_at = models.DateTimeField(_("published at"))
+    notice_until = models.DateTimeField(_("public notice until"))
+    published_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("published by"))
+    snapshot = models.JSONField(_("what was published"))
+
+    class Meta:
+        verbose_name = _("station publication")
+        verbose_name_plural = _("station publications")
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["station", "-published_at"], name="publication_station_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.station} @ {self.published_at:%Y-%m-%d}"

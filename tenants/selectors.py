@@ -1,8 +1,11 @@
 """Reads of stations, users and memberships (public schema)."""
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import translation
 
-from tenants.models import BureauRole, Membership, Station, StationStatus, User
+from core.catalog.models import ServiceItem
+from tenants.models import BureauRole, Membership, Station, StationPublication, StationStatus, User
 
 
 def station_list() -> QuerySet[Station]:
@@ -15,6 +18,64 @@ def station_list() -> QuerySet[Station]:
 
 def station_list_published() -> QuerySet[Station]:
     return Station.objects.filter(status=StationStatus.PUBLISHED).order_by("district", "name")
+
+
+def station_items_prefetch() -> Prefetch:
+    """The station's service items with their categories, for `station_public_facts`."""
+    return Prefetch("items", queryset=ServiceItem.objects.select_related("category"))
+
+
+def station_public_facts(*, station: Station) -> dict:
+    """What publishing the station puts on the portal (clause 4.2.2: contents, hours, phones; clause 6.1: the
+    supervision channels), as the snapshot a `StationPublication` keeps. Labels are in the site's language, as the
+    bureau publishes them. Uses ``station.items.all()``, so a prefetch of the items saves its query."""
+    with translation.override(settings.LANGUAGE_CODE):
+        district_label = str(station.get_district_display())
+    return {
+        "name": station.name,
+        "code": station.code,
+        "district": {"code": station.district, "label": district_label},
+        "address": station.address,
+        "hours": station.hours,
+        "service_phone": station.service_phone,
+        "complaint_phone": station.complaint_phone,
+        "supervision_channels": {
+            "complaint_phone": station.complaint_phone,
+            "bureau_supervision_phone": settings.BUREAU_SUPERVISION_PHONE,
+        },
+        "items": [
+            {"clause": item.clause, "name": item.name}
+            for item in sorted(station.items.all(), key=lambda i: (i.category.position, i.position, i.pk))
+        ],
+        "founding_body": station.founding_body,
+    }
+
+
+def station_list_published_with_publication() -> QuerySet[Station]:
+    """The published stations (as `station_list_published`), each with ``latest_publications``: its newest
+    `StationPublication` in a list of at most one (empty for a station published before publications were kept).
+    Two queries however many stations."""
+    latest = StationPublication.objects.order_by("station_id", "-published_at", "-id").distinct("station_id")
+    return station_list_published().prefetch_related(
+        Prefetch("publications", queryset=latest, to_attr="latest_publications"), station_items_prefetch()
+    )
+
+
+def station_get_published(*, code: str) -> Station | None:
+    """A published station by its code, with ``publication_history`` (newest first), or None."""
+    return (
+        station_list_published()
+        .filter(code=code)
+        .prefetch_related(
+            Prefetch(
+                "publications",
+                queryset=StationPublication.objects.select_related("published_by"),
+                to_attr="publication_history",
+            ),
+            station_items_prefetch(),
+        )
+        .first()
+    )
 
 
 def membership_get(*, user: User, station: Station) -> Membership | None:

@@ -1,5 +1,6 @@
 """Writes of stations, users and memberships. Views, commands and tasks call these; nothing else writes."""
 
+import datetime
 import logging
 
 from django.conf import settings
@@ -19,8 +20,18 @@ from core.activity.models import ActivityVerb
 from core.activity.services import activity_record
 from core.catalog.models import ServiceItem
 from tenants.hosts import station_host, station_url
-from tenants.models import BureauRole, Domain, MemberRole, Membership, Station, StationStatus, StationStatusChange, User
-from tenants.selectors import membership_get, user_has_bureau_role
+from tenants.models import (
+    BureauRole,
+    Domain,
+    MemberRole,
+    Membership,
+    Station,
+    StationPublication,
+    StationStatus,
+    StationStatusChange,
+    User,
+)
+from tenants.selectors import membership_get, station_items_prefetch, station_public_facts, user_has_bureau_role
 
 logger = logging.getLogger(__name__)
 
@@ -213,6 +224,43 @@ def station_change_status(*, station: Station, status: str, reason: str = "", us
     change.save()
     logger.info("station %s: %s → %s", station.code, change.from_status, status)
     return station
+
+
+@transaction.atomic
+def station_publish(*, station: Station, user: User, notice_days: int | None = None) -> StationPublication:
+    """Publish a station (公示, clause 3) on the public portal: a bureau administrator only. The station must be under
+    evaluation (until evaluation rounds exist, the administrator's publish is the approval) or published already
+    (republishing after a change). It moves to published when needed, and a new `StationPublication` keeps a
+    snapshot of what is published, with the public notice running `notice_days` (settings.PUBLICATION_NOTICE_DAYS)."""
+    if not user_has_bureau_role(user=user, roles=(BureauRole.ADMIN,)):
+        raise PermissionDenied("only a bureau administrator publishes a station")
+    notice_days = settings.PUBLICATION_NOTICE_DAYS if notice_days is None else notice_days
+    if notice_days < 0:
+        raise ValidationError({"notice_days": _("The notice period cannot be negative.")}, code="negative_notice")
+    station = Station.objects.select_for_update().get(pk=station.pk)
+    if station.status == StationStatus.EVALUATING:
+        station = station_change_status(station=station, status=StationStatus.PUBLISHED, user=user)
+    elif station.status != StationStatus.PUBLISHED:
+        raise ValidationError(
+            {
+                "status": _(
+                    "Only a station under evaluation or already published can be published; this one is “%(status)s”."
+                )
+                % {"status": station.get_status_display()}
+            },
+            code="not_publishable",
+        )
+    station = Station.objects.prefetch_related(station_items_prefetch()).get(pk=station.pk)
+    published_at = timezone.now()
+    publication = StationPublication.objects.create(
+        station=station,
+        published_at=published_at,
+        notice_until=published_at + datetime.timedelta(days=notice_days),
+        published_by=user,
+        snapshot=station_public_facts(station=station),
+    )
+    logger.info("station %s published (publication %s)", station.code, publication.pk)
+    return publication
 
 
 def membership_invitation_send(*, membership_id: int) -> bool:

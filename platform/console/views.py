@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from console.charts import bar_chart
@@ -15,7 +16,7 @@ from tenants.hosts import station_host, station_url
 from tenants.models import BureauRole, MemberRole, StationStatus
 from tenants.pages import BureauPage
 from tenants.selectors import membership_list_for_station, station_list, user_has_bureau_role
-from tenants.services import station_change_status, station_create
+from tenants.services import station_change_status, station_create, station_publish
 
 OVERDUE_SHOWN = 200
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -238,3 +239,47 @@ class StationConsolePage(BureauPage):
                 messages.success(request, message % {"station": changed.name})
                 return redirect("console:station", pk=changed.pk)
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class StationStartEvaluationAction(BureauPage):
+    """A bureau administrator starts the evaluation of a draft station (clause 3: evaluated, then published)."""
+
+    bureau_roles = (BureauRole.ADMIN,)
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        subject = get_object_or_404(station_list(), pk=self.kwargs["pk"])
+        try:
+            changed = station_change_status(station=subject, status=StationStatus.EVALUATING, user=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("%(station)s is under evaluation.") % {"station": changed.name})
+        return redirect("console:station", pk=subject.pk)
+
+
+class StationPublishAction(BureauPage):
+    """A bureau administrator publishes (公示) a station under evaluation, or republishes a published one after a
+    change: it appears on the public portal and in the open data with what is published now."""
+
+    bureau_roles = (BureauRole.ADMIN,)
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        subject = get_object_or_404(station_list(), pk=self.kwargs["pk"])
+        try:
+            publication = station_publish(station=subject, user=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request,
+                _("%(station)s is published on the public portal; the public notice runs until %(until)s.")
+                % {
+                    "station": subject.name,
+                    "until": formats.date_format(timezone.localtime(publication.notice_until), "Y-m-d"),
+                },
+            )
+        return redirect("console:station", pk=subject.pk)

@@ -1,15 +1,43 @@
 """The public portal on the public host: the published stations, open to everyone."""
 
+from django.conf import settings
 from django.contrib import messages
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 
 from core.desk import services as desk_services
 from core.desk.views import DemandFormMixin
+from portal import open_data
 from portal.forms import StationChoiceForm
 from tenants.hosts import station_url
-from tenants.selectors import membership_list_for_user, station_list_published
+from tenants.selectors import (
+    membership_list_for_user,
+    station_get_published,
+    station_list_published_with_publication,
+    station_public_facts,
+)
+
+
+def _published(publication, now) -> dict:
+    """A publication as the portal shows it: its snapshot, its date and whether the public notice still runs."""
+    return {
+        "publication": publication,
+        "facts": publication.snapshot,
+        "notice_running": publication.notice_until > now,
+    }
+
+
+def _listing(station, publication, now) -> dict:
+    """A published station on the portal: its latest publication, or (published before publications were kept)
+    its current facts."""
+    if publication is None:
+        return {"station": station, "publication": None, "facts": station_public_facts(station=station)}
+    return {"station": station, **_published(publication, now)}
 
 
 class PortalHomeView(TemplateView):
@@ -17,9 +45,13 @@ class PortalHomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
+        now = timezone.now()
         return super().get_context_data(
             **kwargs,
-            stations=station_list_published(),
+            stations=[
+                _listing(station, next(iter(station.latest_publications), None), now)
+                for station in station_list_published_with_publication()
+            ],
             my_stations=[
                 (membership, station_url(membership.station.code))
                 for membership in (membership_list_for_user(user=user) if user.is_authenticated else [])
@@ -80,3 +112,56 @@ class OnlineDemandView(DemandFormMixin, TemplateView):
 
 class OnlineDemandThanksView(TemplateView):
     template_name = "portal/demand_thanks.html"
+
+
+class PortalStationView(TemplateView):
+    """One published station on the portal: what is published now, and every publication (公示) before, each with
+    what it published. Not published (a draft, under evaluation, suspended): 404."""
+
+    template_name = "portal/station.html"
+
+    def get_context_data(self, **kwargs):
+        station = station_get_published(code=self.kwargs["code"])
+        if station is None:
+            raise Http404
+        now = timezone.now()
+        history = [_published(publication, now) for publication in station.publication_history]
+        return super().get_context_data(
+            **kwargs,
+            subject=station,
+            current=history[0] if history else _listing(station, None, now),
+            history=history,
+        )
+
+
+class OpenDataView(TemplateView):
+    """What the open-data files hold, field by field, in Chinese and English."""
+
+    template_name = "portal/open_data.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, fields=open_data.FIELDS)
+
+
+class OpenDataFileView(View):
+    """The published stations' latest publications as JSON or CSV, for anyone (no sign-in)."""
+
+    format = "json"
+
+    def get(self, request, *args, **kwargs):
+        rows = open_data.records(
+            station_list_published_with_publication(),
+            lambda station: request.build_absolute_uri(reverse("portal_station", kwargs={"code": station.code})),
+        )
+        if self.format == "csv":
+            response = HttpResponse(open_data.to_csv(rows), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = 'attachment; filename="stations.csv"'
+            return response
+        return JsonResponse(
+            {
+                "supervision_phone": settings.BUREAU_SUPERVISION_PHONE,
+                "fields": open_data.FIELD_NAMES,
+                "stations": rows,
+            },
+            json_dumps_params={"ensure_ascii": False, "indent": 2},
+        )

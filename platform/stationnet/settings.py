@@ -155,6 +155,10 @@ DESK_SURVEY_LINK_DAYS = 30
 # Referrals between stations: a station has this many working days to accept or decline one, until the bureau sets its
 # own figure in the console (core.network.ReferralPolicy).
 REFERRAL_ACCEPT_WORKING_DAYS = 2
+# Publication of a station (公示, clause 3): the public notice period shown on the portal, in days, and the bureau's
+# supervision phone the portal and the open data give next to each station's complaint phone (clause 6.1).
+PUBLICATION_NOTICE_DAYS = env.integer("STATIONNET_PUBLICATION_NOTICE_DAYS", 7)
+BUREAU_SUPERVISION_PHONE = env.text("STATIONNET_BUREAU_SUPERVISION_PHONE", "12315")
 # Messages between schemas (core.messaging) still undelivered this long after their last attempt are queued again.
 MESSAGING_REQUEUE_AFTER = datetime.timedelta(seconds=env.integer("STATIONNET_MESSAGE_REQUEUE_SECONDS", 60))
 # Printing Appendix A and B to PDF runs Debian's chromium (see core.desk.printing): its path, and how long it may take.

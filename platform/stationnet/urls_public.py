@@ -3,10 +3,21 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from portal.views import OnlineDemandThanksView, OnlineDemandView, PortalHomeView
+from portal.views import (
+    OnlineDemandThanksView,
+    OnlineDemandView,
+    OpenDataFileView,
+    OpenDataView,
+    PortalHomeView,
+    PortalStationView,
+)
 
 urlpatterns = [
     path("", PortalHomeView.as_view(), name="home"),
+    path("stations/<slug:code>/", PortalStationView.as_view(), name="portal_station"),
+    path("open-data/", OpenDataView.as_view(), name="open_data"),
+    path("open-data/stations.json", OpenDataFileView.as_view(format="json"), name="open_data_json"),
+    path("open-data/stations.csv", OpenDataFileView.as_view(format="csv"), name="open_data_csv"),
     path("demand/", OnlineDemandView.as_view(), name="demand"),
     path("demand/thanks/", OnlineDemandThanksView.as_view(), name="demand_thanks"),
     path("console/", include("console.urls")),
