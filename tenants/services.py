@@ -252,13 +252,15 @@ def station_publish(*, station: Station, user: User, notice_days: int | None = N
         )
     station = Station.objects.prefetch_related(station_items_prefetch()).get(pk=station.pk)
     published_at = timezone.now()
-    publication = StationPublication.objects.create(
+    publication = StationPublication(
         station=station,
         published_at=published_at,
         notice_until=published_at + datetime.timedelta(days=notice_days),
         published_by=user,
         snapshot=station_public_facts(station=station),
     )
+    publication.full_clean()
+    publication.save()
     logger.info("station %s published (publication %s)", station.code, publication.pk)
     return publication
 
