@@ -61,6 +61,7 @@ from bench.directory import (  # noqa: E402
     summarise,
     timed,
 )
+from tests.processes import stop_group  # noqa: E402  (the worker is stopped the way the tests stop theirs)
 
 FULL = {
     "referrals": 2_000,
@@ -470,21 +471,6 @@ def worker(log_path: Path) -> Iterator[subprocess.Popen]:
             yield process
         finally:
             stop_group(process)
-
-
-def stop_group(process: subprocess.Popen) -> None:
-    for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(process.pid, 0)
-            except ProcessLookupError:
-                process.wait()
-                return
-            process.poll()
-            time.sleep(0.1)
 
 
 def last_outbox_id(schema: str) -> int:

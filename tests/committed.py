@@ -16,15 +16,17 @@ def set_status(station_id: int, status: str) -> None:
     db.close()
 
 
+def committed(function, *args):
+    """Run `function` on this thread's own connection (autocommit: other processes see what it writes), closing the
+    thread's connections afterwards."""
+    try:
+        return function(*args)
+    finally:
+        connections.close_all()
+
+
 def on_own_connection(function, *args):
     """Run ORM work in a thread of its own (Django's connections are per thread; Playwright's event loop also refuses
     database work next to it): its connection commits, and sees what other processes committed."""
-
-    def run():
-        try:
-            return function(*args)
-        finally:
-            connections.close_all()
-
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
+        return pool.submit(committed, function, *args).result()

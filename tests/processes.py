@@ -44,10 +44,10 @@ def running(args: list[str], log_path: Path, **env: str) -> Iterator[subprocess.
         try:
             yield process
         finally:
-            _stop_group(process)
+            stop_group(process)
 
 
-def _stop_group(process: subprocess.Popen) -> None:
+def stop_group(process: subprocess.Popen) -> None:
     """Stop the process and all its children, so none keeps a connection to the test database."""
     for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
         with contextlib.suppress(ProcessLookupError):

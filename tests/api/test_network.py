@@ -13,14 +13,13 @@ from django_tenants.utils import schema_context
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 
-from core.desk import services as desk
 from core.desk import workdays
 from core.directory.models import Institution
 from core.referrals import services
 from core.referrals.models import Direction, Referral
 from tests.conftest import host_client
-from tests.core.desk.builders import boxes, new_enterprise, take_demand
-from tests.core.referrals.builders import deliver_all, institution_referral, refer
+from tests.core.desk.builders import new_enterprise, take_demand
+from tests.core.referrals.builders import beta_case, deliver_all, institution_referral, refer
 
 pytestmark = pytest.mark.django_db
 
@@ -54,16 +53,10 @@ def beta_answers(city, referral: Referral, to: str) -> None:
 
 
 def beta_refers(city, enterprise) -> Referral:
+    case = beta_case(city, enterprise)
     with schema_context(city.beta.schema_name):
-        demand = desk.demand_create(
-            station=city.beta,
-            user=city.beta_staff,
-            enterprise=enterprise,
-            channel="phone",
-            boxes=boxes("计量检定、校准"),
-        )
         return services.referral_create(
-            case=demand.cases.get(),
+            case=case,
             user=city.beta_staff,
             station=city.alpha,
             reason="本站无此能力",

@@ -23,8 +23,8 @@ from core.referrals import services
 from core.referrals.models import Referral
 from tenants.models import Station, StationStatus
 from tests.conftest import host_client
-from tests.core.desk.builders import boxes, new_enterprise, take_demand
-from tests.core.referrals.builders import deliver_all
+from tests.core.desk.builders import new_enterprise, take_demand
+from tests.core.referrals.builders import beta_case, deliver_all
 
 pytestmark = pytest.mark.django_db
 
@@ -87,18 +87,6 @@ def alpha_case(city, enterprise) -> ServiceCase:
     """A new case of alpha (metrology, with the enterprise's contact details and an instrument row)."""
     with schema_context(city.alpha.schema_name):
         return take_demand(city, enterprise).cases.get()
-
-
-def beta_case(city, enterprise) -> ServiceCase:
-    with schema_context(city.beta.schema_name):
-        demand = desk.demand_create(
-            station=city.beta,
-            user=city.beta_staff,
-            enterprise=enterprise,
-            channel="phone",
-            boxes=boxes("计量检定、校准"),
-        )
-        return demand.cases.get()
 
 
 def referral_form(city, case, **changes) -> dict:

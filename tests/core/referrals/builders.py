@@ -11,7 +11,7 @@ from core.desk.models import CaseState, PlanKind, ServiceCase
 from core.messaging.services import outbox_deliver_pending
 from core.referrals import services
 from core.referrals.models import Direction, Referral
-from tests.core.desk.builders import take_demand
+from tests.core.desk.builders import boxes, take_demand
 
 
 def deliver_all(city) -> int:
@@ -95,3 +95,16 @@ def institution_referral(city, case: ServiceCase, institution, evaluation: str =
         agreed_items=list(case.items.all()),
     )
     return Referral.objects.filter(case=case, institution=institution).first()
+
+
+def beta_case(city, enterprise) -> ServiceCase:
+    """A new metrology case of beta (for referrals the other way round)."""
+    with schema_context(city.beta.schema_name):
+        demand = desk.demand_create(
+            station=city.beta,
+            user=city.beta_staff,
+            enterprise=enterprise,
+            channel="phone",
+            boxes=boxes("计量检定、校准"),
+        )
+        return demand.cases.get()

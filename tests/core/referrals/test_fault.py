@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
@@ -48,6 +48,7 @@ from stationnet.celery import app as celery_app
 from tenants.models import Domain, Membership, Station, StationStatus, StationStatusChange, User
 from tenants.services import station_change_status, station_create
 from tenants.tasks import queue
+from tests.committed import committed, on_own_connection
 from tests.processes import working
 
 S = ReferralState
@@ -82,19 +83,6 @@ def fate(number: str) -> str:
 
 
 EXPECTED = Counter(fate(f"X-{serial:06d}") for serial in range(1, N + 1))
-
-
-def committed(function, *args):
-    """Run `function` on this thread's own connection (autocommit: the worker sees what it writes), closed after."""
-    try:
-        return function(*args)
-    finally:
-        connections.close_all()
-
-
-def on_own_connection(function, *args):
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(committed, function, *args).result()
 
 
 @dataclass
