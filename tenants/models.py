@@ -178,3 +178,21 @@ class StationPublication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station} @ {self.published_at:%Y-%m-%d}"
+
+
+class SpareSchema(models.Model):
+    """A schema cloned from the station template ahead of time, waiting to become a new station's schema: onboarding
+    renames it instead of cloning (``tenants.spare_schemas``). `template_state` fingerprints the template's applied
+    migrations when it was cloned; a spare whose fingerprint is not the template's current one is never used."""
+
+    schema_name = models.CharField(_("schema name"), max_length=63, unique=True)
+    template_state = models.CharField(_("template state"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("spare schema")
+        verbose_name_plural = _("spare schemas")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.schema_name

@@ -1,8 +1,10 @@
 """Reads of stations, users and memberships (public schema)."""
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import translation
+from django_tenants.utils import get_public_schema_name
 
 from core.catalog.models import ServiceItem
 from tenants.models import BureauRole, Membership, Station, StationPublication, StationStatus, User
@@ -99,3 +101,12 @@ def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
 
 def user_has_bureau_role(*, user: User, roles: tuple[str, ...] = (BureauRole.ADMIN, BureauRole.VIEWER)) -> bool:
     return bool(user.is_authenticated and user.is_active and user.bureau_role in roles)
+
+
+def station_of_source(*, source: str) -> Station:
+    """The station whose schema a message came from (the public schema's read models are fed by stations only); a
+    message from anywhere else is refused."""
+    station = Station.objects.filter(schema_name=source).exclude(schema_name=get_public_schema_name()).first()
+    if station is None:
+        raise PermissionDenied(f"only stations feed the bureau's read models, not {source!r}")
+    return station

@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -19,6 +20,8 @@ from django_tenants.utils import schema_context, schema_exists
 from core.activity.models import ActivityVerb
 from core.activity.services import activity_record
 from core.catalog.models import ServiceItem
+from core.evaluation.models import Conclusion
+from core.evaluation.selectors import round_latest_concluded
 from tenants.hosts import station_host, station_url
 from tenants.models import (
     BureauRole,
@@ -32,6 +35,7 @@ from tenants.models import (
     User,
 )
 from tenants.selectors import membership_get, station_items_prefetch, station_public_facts, user_has_bureau_role
+from tenants.spare_schemas import spare_schema_take, template_cloning
 
 logger = logging.getLogger(__name__)
 
@@ -126,8 +130,10 @@ def station_create(
     """Provision a station: its schema (cloned from the template), its host name and its head, who is invited.
 
     The schema is a copy of the migrated template schema (``TENANT_BASE_SCHEMA``), so provisioning costs the same
-    however many migrations the project has. Every problem is raised at once, field by field; a name, code or host
-    another station has is refused with a message (never a database error), also when two requests race.
+    however many migrations the project has: a spare copy made ahead of time, renamed in this transaction
+    (``tenants.spare_schemas``), or, when none is waiting, a clone made now; the pool is refilled after the commit.
+    Every problem is raised at once, field by field; a name, code or host another station has is refused with a
+    message (never a database error), also when two requests race.
     """
     code = code.strip().lower()
     station = Station(
@@ -154,7 +160,10 @@ def station_create(
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            station.save(verbosity=0)
+            # A spare renamed to the station's schema name: save() then finds the schema there and does not clone.
+            from_spare = spare_schema_take(schema_name=station.schema_name)
+            with nullcontext() if from_spare else template_cloning():  # one clone at a time, planned sanely
+                station.save(verbosity=0)
     except IntegrityError:
         # Another station with this name or code was committed between the checks and the insert.
         raise ValidationError(
@@ -188,7 +197,16 @@ def station_create(
                 {HEAD_FIELDS.get(field, field): messages for field, messages in error.message_dict.items()}
             ) from None
     membership_create(user=head, station=station, role=MemberRole.HEAD, invite=True)
-    logger.info("station %s provisioned in schema %s", station.code, station.schema_name)
+    if settings.STATION_SPARE_SCHEMAS:
+        from tenants.tasks import queue_after_commit, spare_schemas_refill_task
+
+        queue_after_commit(spare_schemas_refill_task)
+    logger.info(
+        "station %s provisioned in schema %s (%s)",
+        station.code,
+        station.schema_name,
+        "a spare schema renamed" if from_spare else "cloned",
+    )
     return station
 
 
@@ -226,12 +244,28 @@ def station_change_status(*, station: Station, status: str, reason: str = "", us
     return station
 
 
+def _evaluation_approved_check(station: Station) -> None:
+    """Refuse to publish a station whose latest concluded evaluation round is not approved (or that has none)."""
+    latest = round_latest_concluded(station=station)
+    if latest is None:
+        message = _("The station's evaluation is not concluded yet: publish it once a round is approved.")
+    elif latest.conclusion != Conclusion.APPROVED:
+        message = _(
+            "The latest evaluation round (No. %(number)s) concluded “%(conclusion)s”: "
+            "publish the station once a round is approved."
+        ) % {"number": latest.number, "conclusion": latest.get_conclusion_display()}
+    else:
+        return
+    raise ValidationError({"evaluation": [message]}, code="not_approved")
+
+
 @transaction.atomic
 def station_publish(*, station: Station, user: User, notice_days: int | None = None) -> StationPublication:
     """Publish a station (公示, clause 3) on the public portal: a bureau administrator only. The station must be under
-    evaluation (until evaluation rounds exist, the administrator's publish is the approval) or published already
-    (republishing after a change). It moves to published when needed, and a new `StationPublication` keeps a
-    snapshot of what is published, with the public notice running `notice_days` (settings.PUBLICATION_NOTICE_DAYS)."""
+    evaluation with its latest concluded evaluation round approved (`core.evaluation`; otherwise a ValidationError on
+    `evaluation`), or published already (republishing after a change needs no new round). It moves to published when
+    needed, and a new `StationPublication` keeps a snapshot of what is published, with the public notice running
+    `notice_days` (settings.PUBLICATION_NOTICE_DAYS)."""
     if not user_has_bureau_role(user=user, roles=(BureauRole.ADMIN,)):
         raise PermissionDenied("only a bureau administrator publishes a station")
     notice_days = settings.PUBLICATION_NOTICE_DAYS if notice_days is None else notice_days
@@ -239,6 +273,7 @@ def station_publish(*, station: Station, user: User, notice_days: int | None = N
         raise ValidationError({"notice_days": _("The notice period cannot be negative.")}, code="negative_notice")
     station = Station.objects.select_for_update().get(pk=station.pk)
     if station.status == StationStatus.EVALUATING:
+        _evaluation_approved_check(station)
         station = station_change_status(station=station, status=StationStatus.PUBLISHED, user=user)
     elif station.status != StationStatus.PUBLISHED:
         raise ValidationError(

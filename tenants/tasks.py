@@ -16,6 +16,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from tenants.models import Station
 from tenants.services import membership_invitation_send
+from tenants.spare_schemas import spare_schemas_refill
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +58,10 @@ def each_station(run: Callable[[], object]) -> dict[str, object]:
 )
 def membership_invitation_send_task(*, membership_id: int) -> bool:
     return membership_invitation_send(membership_id=membership_id)
+
+
+@shared_task
+def spare_schemas_refill_task() -> int:
+    """Clone the station template until settings.STATION_SPARE_SCHEMAS spares wait (queued after each onboarding and
+    by beat); a second refill while one runs returns at once."""
+    return spare_schemas_refill()

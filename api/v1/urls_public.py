@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 
-from api.v1 import network, tenants
+from api.v1 import evaluation, network, statistics, tenants
 from api.v1.docs import schema_urls
 
 urlpatterns = [
@@ -12,5 +12,32 @@ urlpatterns = [
     path("referrals/matrix/", network.ReferralMatrixView.as_view(), name="api-referral-matrix"),
     path("referrals/overdue/", network.ReferralOverdueView.as_view(), name="api-referral-overdue"),
     path("referrals/policy/", network.ReferralPolicyView.as_view(), name="api-referral-policy"),
+    path("statistics/", statistics.CityStatisticsView.as_view(), name="api-statistics"),
+    path("statistics/stations/<int:pk>/", statistics.StationStatisticsView.as_view(), name="api-statistics-station"),
+    path(
+        "statistics/stations/<int:pk>/cases/",
+        statistics.StationCaseListView.as_view(),
+        name="api-statistics-station-cases",
+    ),
+    path(
+        "evaluation/stations/<int:pk>/rounds/",
+        evaluation.StationRoundListView.as_view(),
+        name="api-evaluation-rounds",
+    ),
+    path(
+        "evaluation/stations/<int:pk>/rounds/<int:number>/",
+        evaluation.StationRoundDetailView.as_view(),
+        name="api-evaluation-round",
+    ),
+    path(
+        "evaluation/stations/<int:pk>/rounds/<int:number>/items/<str:code>/",
+        evaluation.ItemReviewView.as_view(),
+        name="api-evaluation-round-item",
+    ),
+    path(
+        "evaluation/stations/<int:pk>/rounds/<int:number>/conclude/",
+        evaluation.ConcludeView.as_view(),
+        name="api-evaluation-round-conclude",
+    ),
     *schema_urls("stationnet.urls_public"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from api.v1 import activity, desk, desk_surveys, referrals, tenants
+from api.v1 import activity, desk, desk_surveys, evaluation, referrals, tenants
 from api.v1.docs import schema_urls
 
 urlpatterns = [
@@ -37,5 +37,13 @@ urlpatterns = [
         referrals.ReferralTransitionView.as_view(),
         name="api-referral-transition",
     ),
+    path("evaluation/", evaluation.CurrentRoundView.as_view(), name="api-evaluation"),
+    path("evaluation/items/<str:code>/", evaluation.SelfAssessmentView.as_view(), name="api-evaluation-item"),
+    path(
+        "evaluation/items/<str:code>/evidence/",
+        evaluation.EvidenceUploadView.as_view(),
+        name="api-evaluation-item-evidence",
+    ),
+    path("evaluation/submit/", evaluation.SubmitView.as_view(), name="api-evaluation-submit"),
     *schema_urls("stationnet.urls_station"),
 ]

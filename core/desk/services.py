@@ -39,6 +39,7 @@ from core.desk.models import (
 )
 from core.directory import services as directory_services
 from core.directory.models import Enterprise
+from core.stats.services import case_fact_send
 from tenants.hosts import station_url
 from tenants.models import MemberRole, Membership, Station, StationStatus, User
 from tenants.tasks import queue_after_commit
@@ -251,6 +252,7 @@ def demand_create(
         case.save()
         case.items.set(draft.items)
         _event(case, kind=EventKind.STATE, actor=user, to_state=CaseState.RECEIVED, text=demand.get_channel_display())
+        case_fact_send(case_id=case.pk)
     return demand
 
 
@@ -383,6 +385,7 @@ def case_transition(
         # A new deadline gets its own reminders.
         case.reminded_at = case.escalated_at = None
         case.save(update_fields=["due_at", "reminded_at", "escalated_at"])
+    case_fact_send(case_id=case.pk)
     return case
 
 
@@ -633,6 +636,7 @@ def record_save(*, case: ServiceCase, user: User, expected_version: int | None =
         record.number = document_number(station=_station(), kind="jl")
         record.save()
         _event(case, kind=EventKind.RECORD, actor=user, text=_("Record %(number)s written") % {"number": record.number})
+        case_fact_send(case_id=case.pk)
         return record
     changes = [
         _change_line(name, before[name], record_field_display(record, name))
@@ -643,6 +647,7 @@ def record_save(*, case: ServiceCase, user: User, expected_version: int | None =
         record.version += 1
         record.save()
         _event(case, kind=EventKind.RECORD, actor=user, text="\n".join(changes))
+        case_fact_send(case_id=case.pk)
     return record
 
 
@@ -686,6 +691,7 @@ def record_amend(
     RecordAmendment.objects.bulk_create(amendments)
     text = "\n".join(_change_line(a.field, a.old_value, a.new_value) for a in amendments)
     _event(record.case, kind=EventKind.AMENDMENT, actor=user, text=f"{text}\n{_('Reason')}: {reason.strip()}")
+    case_fact_send(case_id=record.case_id)
     return amendments
 
 

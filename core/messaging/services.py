@@ -147,13 +147,16 @@ def outbox_requeue_stale(*, older_than: datetime.timedelta = datetime.timedelta(
         .values_list("pk", "stream", "attempted_at", "requeues")
     )
     last_per_stream: dict[str, int] = {}
+    due: list[int] = []
     for pk, stream, attempted_at, requeues in stale:
         if attempted_at is None or attempted_at < now - older_than * 2 ** min(requeues, 6):
             last_per_stream[stream] = max(pk, last_per_stream.get(stream, 0))
+            due.append(pk)
     if not last_per_stream:
         return 0
-    # Mark them attempted, so the next sweep leaves them to this one.
-    OutboxMessage.objects.filter(pk__in=last_per_stream.values()).update(attempted_at=now, requeues=F("requeues") + 1)
+    # Mark every message the queued tasks will deliver attempted (a stream's earlier ones too), so the next sweep
+    # leaves them to this one.
+    OutboxMessage.objects.filter(pk__in=due).update(attempted_at=now, requeues=F("requeues") + 1)
     for message_id in last_per_stream.values():
         queue(message_deliver_task, connection.schema_name, {"message_id": message_id})
     logger.info("re-queued %d stale message stream(s) in %s", len(last_per_stream), connection.schema_name)

@@ -8,16 +8,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from core.network.models import ReferralFlow, ReferralPolicy, StationLoad
-from tenants.models import BureauRole, Station, User
+from tenants.models import BureauRole, User
+from tenants.selectors import station_of_source
 
 FLOW_TIMES = ("requested_at", "accept_due_at", "answered_at", "accepted_at", "closed_at", "overdue_at")
-
-
-def _station_of(source: str) -> Station:
-    station = Station.objects.filter(schema_name=source).first()
-    if station is None:
-        raise PermissionDenied(f"only stations feed the network's read models, not {source!r}")
-    return station
 
 
 @transaction.atomic
@@ -36,7 +30,7 @@ def referral_policy_set(*, user: User, accept_working_days: int) -> ReferralPoli
 
 def referral_flow_apply(*, payload: dict, source: str) -> ReferralFlow | None:
     """The sending station's latest view of one referral (message handler)."""
-    sender = _station_of(source)
+    sender = station_of_source(source=source)
     if payload["from_station"] != sender.pk:
         raise PermissionDenied(f"{source} reports only its own referrals")
     flow = ReferralFlow.objects.select_for_update().filter(uid=payload["uid"]).first()
@@ -59,7 +53,7 @@ def referral_flow_apply(*, payload: dict, source: str) -> ReferralFlow | None:
 
 def station_load_apply(*, payload: dict, source: str) -> StationLoad | None:
     """A station's load as it measured it (message handler)."""
-    station = _station_of(source)
+    station = station_of_source(source=source)
     measured_at = parse_datetime(payload["measured_at"])
     load = StationLoad.objects.select_for_update().filter(station=station).first()
     if load is not None and load.measured_at >= measured_at:

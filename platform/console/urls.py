@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console import views
+from console import evaluation, statistics, views
 
 app_name = "console"
 
@@ -10,6 +10,54 @@ urlpatterns = [
     path("stations/<int:pk>/", views.StationConsolePage.as_view(), name="station"),
     path("stations/<int:pk>/evaluate/", views.StationStartEvaluationAction.as_view(), name="station_evaluate"),
     path("stations/<int:pk>/publish/", views.StationPublishAction.as_view(), name="station_publish"),
+    path(
+        "stations/<int:pk>/evaluations/<int:number>/",
+        evaluation.EvaluationRoundConsolePage.as_view(),
+        name="evaluation_round",
+    ),
+    path(
+        "stations/<int:pk>/evaluations/schedule/",
+        evaluation.EvaluationScheduleAction.as_view(),
+        name="evaluation_schedule",
+    ),
+    path(
+        "stations/<int:pk>/evaluations/evidence/<int:evidence>/",
+        evaluation.EvaluationEvidenceConsoleView.as_view(),
+        name="evaluation_evidence",
+    ),
     path("referrals/", views.ReferralFlowsPage.as_view(), name="referrals"),
     path("referrals/policy/", views.ReferralPolicyPage.as_view(), name="referral_policy"),
+    path("statistics/", statistics.CityStatisticsPage.as_view(), name="statistics"),
+    path(
+        "statistics/groups.xlsx",
+        statistics.CityStatisticsPage.as_view(),
+        {"table": "groups"},
+        name="statistics_groups_xlsx",
+    ),
+    path(
+        "statistics/trend.xlsx",
+        statistics.CityStatisticsPage.as_view(),
+        {"table": "trend"},
+        name="statistics_trend_xlsx",
+    ),
+    path("statistics/stations/<int:pk>/", statistics.StationStatisticsPage.as_view(), name="statistics_station"),
+    path(
+        "statistics/stations/<int:pk>/groups.xlsx",
+        statistics.StationStatisticsPage.as_view(),
+        {"table": "groups"},
+        name="statistics_station_groups_xlsx",
+    ),
+    path(
+        "statistics/stations/<int:pk>/trend.xlsx",
+        statistics.StationStatisticsPage.as_view(),
+        {"table": "trend"},
+        name="statistics_station_trend_xlsx",
+    ),
+    path("statistics/stations/<int:pk>/cases/", statistics.StationCaseListPage.as_view(), name="statistics_cases"),
+    path(
+        "statistics/stations/<int:pk>/cases.xlsx",
+        statistics.StationCaseListPage.as_view(),
+        {"table": "cases"},
+        name="statistics_cases_xlsx",
+    ),
 ]

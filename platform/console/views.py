@@ -10,6 +10,10 @@ from django.utils.translation import gettext as _
 from console.charts import bar_chart
 from console.forms import PeriodForm, ReferralPolicyForm, StationCreateForm, StationStatusForm, default_period
 from core.desk.forms import errors_onto
+from core.evaluation.forms import ScheduleForm
+from core.evaluation.models import Conclusion
+from core.evaluation.selectors import round_latest_concluded, round_list, round_scheduled
+from core.evaluation.services import evaluation_start
 from core.network.selectors import referral_flows_overdue, referral_matrix, referral_policy_get
 from core.network.services import referral_policy_set
 from tenants.hosts import station_host, station_url
@@ -189,11 +193,10 @@ class StationCreatePage(BureauPage):
 STATUS_ACTIONS = {StationStatus.PUBLISHED: StationStatus.SUSPENDED, StationStatus.SUSPENDED: StationStatus.PUBLISHED}
 
 
-class StationConsolePage(BureauPage):
-    """One station as the bureau sees it: its facts, status and the history of its status, its head and members.
-    Every bureau role reads it; administrators suspend (with a reason) and reactivate it."""
+class StationBureauPage(BureauPage):
+    """A page about one station (`pk`): every bureau role reads it; only `write_roles` (administrators) send it
+    anything but GET, HEAD or OPTIONS."""
 
-    template_name = "console/station.html"
     write_roles = (BureauRole.ADMIN,)
 
     def dispatch(self, request, *args, **kwargs):
@@ -203,6 +206,13 @@ class StationConsolePage(BureauPage):
 
     def get_station(self):
         return get_object_or_404(station_list(), pk=self.kwargs["pk"])
+
+
+class StationConsolePage(StationBureauPage):
+    """One station as the bureau sees it: its facts, status and the history of its status, its head and members.
+    Every bureau role reads it; administrators suspend (with a reason) and reactivate it."""
+
+    template_name = "console/station.html"
 
     def get_context_data(self, form=None, **kwargs):
         subject = self.get_station()
@@ -221,7 +231,21 @@ class StationConsolePage(BureauPage):
             may_edit=may_edit,
             action=action,
             form=form,
+            **self.evaluation_context(subject, may_edit),
         )
+
+    @staticmethod
+    def evaluation_context(subject, may_edit: bool) -> dict:
+        """The station's evaluation rounds (clause 3): the history, the re-evaluation scheduled, whether the latest
+        concluded round approves publishing, and the form that schedules a re-evaluation."""
+        latest = round_latest_concluded(station=subject)
+        return {
+            "history": round_list(station=subject),
+            "scheduled": round_scheduled(station=subject),
+            "approved": latest is not None and latest.conclusion == Conclusion.APPROVED,
+            "schedule_form": ScheduleForm() if may_edit and subject.status == StationStatus.PUBLISHED else None,
+            "console": True,
+        }
 
     def post(self, request, *args, **kwargs):
         subject = self.get_station()
@@ -241,22 +265,37 @@ class StationConsolePage(BureauPage):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
+def station_action(request, subject, action, success):
+    """Run `action()` (a service call) from a button of a station's console page: its refusals are told as error
+    messages, `success(result)` as the success message; back to the station's page either way."""
+    try:
+        result = action()
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success(result))
+    return redirect("console:station", pk=subject.pk)
+
+
 class StationStartEvaluationAction(BureauPage):
-    """A bureau administrator starts the evaluation of a draft station (clause 3: evaluated, then published)."""
+    """A bureau administrator starts the evaluation of a draft station (clause 3: evaluated, then published): its
+    first evaluation round opens and its head is e-mailed."""
 
     bureau_roles = (BureauRole.ADMIN,)
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
         subject = get_object_or_404(station_list(), pk=self.kwargs["pk"])
-        try:
-            changed = station_change_status(station=subject, status=StationStatus.EVALUATING, user=request.user)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("%(station)s is under evaluation.") % {"station": changed.name})
-        return redirect("console:station", pk=subject.pk)
+        return station_action(
+            request,
+            subject,
+            lambda: evaluation_start(station=subject, user=request.user),
+            lambda evaluation_round: (
+                _("%(station)s is under evaluation: round %(number)s is open for its head's self-assessment.")
+                % {"station": subject.name, "number": evaluation_round.number}
+            ),
+        )
 
 
 class StationPublishAction(BureauPage):
@@ -268,18 +307,15 @@ class StationPublishAction(BureauPage):
 
     def post(self, request, *args, **kwargs):
         subject = get_object_or_404(station_list(), pk=self.kwargs["pk"])
-        try:
-            publication = station_publish(station=subject, user=request.user)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(
-                request,
+        return station_action(
+            request,
+            subject,
+            lambda: station_publish(station=subject, user=request.user),
+            lambda publication: (
                 _("%(station)s is published on the public portal; the public notice runs until %(until)s.")
                 % {
                     "station": subject.name,
                     "until": formats.date_format(timezone.localtime(publication.notice_until), "Y-m-d"),
-                },
-            )
-        return redirect("console:station", pk=subject.pk)
+                }
+            ),
+        )

@@ -66,6 +66,8 @@ SHARED_APPS = [
     "core.jobs",
     "core.messaging",
     "core.network",
+    "core.evaluation",
+    "core.stats",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -83,6 +85,9 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 # does not grow with the number of migrations. `migrate_schemas` keeps the template migrated.
 TENANT_BASE_SCHEMA = "station_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# Copies of the template cloned ahead of time (tenants.spare_schemas): onboarding renames one instead of cloning, which
+# grows slow with the number of schemas in the database. 0 turns the pool off (every onboarding clones).
+STATION_SPARE_SCHEMAS = env.integer("STATIONNET_SPARE_SCHEMAS", 2)
 # Set the search path once per request and schema change, not before every query.
 TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "stationnet.urls_public"
@@ -159,6 +164,10 @@ REFERRAL_ACCEPT_WORKING_DAYS = 2
 # supervision phone the portal and the open data give next to each station's complaint phone (clause 6.1).
 PUBLICATION_NOTICE_DAYS = env.integer("STATIONNET_PUBLICATION_NOTICE_DAYS", 7)
 BUREAU_SUPERVISION_PHONE = env.text("STATIONNET_BUREAU_SUPERVISION_PHONE", "12315")
+# Evaluation rounds (综合评估, clause 3): an approved round schedules the next re-evaluation this many days later; the
+# evidence a station head uploads is refused above this size (bytes).
+EVALUATION_INTERVAL_DAYS = env.integer("STATIONNET_EVALUATION_INTERVAL_DAYS", 365)
+EVALUATION_EVIDENCE_MAX_BYTES = env.integer("STATIONNET_EVALUATION_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 # Messages between schemas (core.messaging) still undelivered this long after their last attempt are queued again.
 MESSAGING_REQUEUE_AFTER = datetime.timedelta(seconds=env.integer("STATIONNET_MESSAGE_REQUEUE_SECONDS", 60))
 # Printing Appendix A and B to PDF runs Debian's chromium (see core.desk.printing): its path, and how long it may take.
@@ -169,6 +178,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [REPO_ROOT / "frontend_templates" / "static"]
+# Uploaded files (evaluation evidence): kept under VAR_DIR and served only through views that check who may read them.
+MEDIA_ROOT = Path(env.text("STATIONNET_MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -251,10 +262,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.referrals.tasks.station_load_publish_all_task",
         "schedule": crontab(minute="*/10"),
     },
+    # Spare station schemas (also refilled after every onboarding): after a deploy's migration, a failed refill.
+    "tenants-spare-schemas": {
+        "task": "tenants.tasks.spare_schemas_refill_task",
+        "schedule": crontab(minute="*/10"),
+    },
     # Satisfaction surveys left unanswered: one reminder to the enterprise.
     "desk-survey-reminders": {
         "task": "core.desk.tasks.survey_remind_due_all_task",
         "schedule": crontab(hour=9, minute=0),
+    },
+    # Yearly re-evaluations (clause 3) whose date has come: opened for published stations, their heads e-mailed.
+    "evaluation-reevaluations-due": {
+        "task": "core.evaluation.tasks.round_open_due_task",
+        "schedule": crontab(hour=6, minute=30),
     },
 }
 

@@ -8,6 +8,7 @@ from tenants.views import StationHomeView, StationItemsPage
 urlpatterns = [
     path("", StationHomeView.as_view(), name="home"),
     path("station/items/", StationItemsPage.as_view(), name="station_items"),
+    path("station/evaluation/", include("core.evaluation.urls")),
     path("accounts/", include("tenants.urls")),
     path("directory/", include("core.directory.urls")),
     path("desk/referrals/", include("core.referrals.urls")),

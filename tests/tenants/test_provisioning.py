@@ -66,7 +66,7 @@ def test_head_is_invited_and_can_then_sign_in(provisioned, mailoutbox):
     head_membership = station.memberships.get()
     assert head_membership.role == MemberRole.HEAD
     assert not head_membership.user.has_usable_password()
-    assert len(callbacks) == 1  # the invitation task is queued once the transaction commits
+    assert len(callbacks) == 2  # the invitation task and the spare schemas' refill are queued once it commits
 
     assert membership_invitation_send(membership_id=head_membership.pk) is True
     assert membership_invitation_send(membership_id=head_membership.pk) is False  # sent once only

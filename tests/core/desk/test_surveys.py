@@ -46,22 +46,28 @@ ANSWERS = {
 FORM = ANSWERS | {"q5": "yes"}  # the page's yes / no radio buttons
 
 
+def _desk_tasks(callbacks) -> list[functools.partial]:
+    """The captured on-commit callbacks that queue a desk task (not the messages to the city's read models)."""
+    return [
+        callback
+        for callback in callbacks
+        if isinstance(callback, functools.partial)
+        and callback.func is tenants_tasks.queue
+        and callback.args[0].name.startswith("core.desk.")
+    ]
+
+
 def run_queued(callbacks) -> list:
     """Run here the desk tasks that the captured on-commit callbacks queue, as the worker would."""
     results = []
-    for callback in callbacks:
-        if isinstance(callback, functools.partial) and callback.func is tenants_tasks.queue:
-            task, schema, kwargs = callback.args
-            results.append(task.apply(kwargs=kwargs, headers={"_schema_name": schema}).get())
+    for callback in _desk_tasks(callbacks):
+        task, schema, kwargs = callback.args
+        results.append(task.apply(kwargs=kwargs, headers={"_schema_name": schema}).get())
     return results
 
 
 def queued(callbacks) -> list[tuple[str, str, dict]]:
-    return [
-        (callback.args[0].name, callback.args[1], callback.args[2])
-        for callback in callbacks
-        if isinstance(callback, functools.partial) and callback.func is tenants_tasks.queue
-    ]
+    return [(callback.args[0].name, callback.args[1], callback.args[2]) for callback in _desk_tasks(callbacks)]
 
 
 @pytest.fixture

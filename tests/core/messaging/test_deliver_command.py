@@ -15,14 +15,15 @@ def test_the_backlog_is_listed_then_delivered_at_once(city, published, enterpris
         outgoing = refer(city, take_demand(city, enterprise).cases.get())
     listed = io.StringIO()
     call_command("deliver_messages", "--backlog", stdout=listed)
-    assert f"{city.alpha.code}: 2 pending since" in listed.getvalue()  # the referral, and the bureau's flow
-    assert "2 message(s) pending" in listed.getvalue()
+    # The referral, the bureau's flow, and the city statistics' figures of the case (taken, then planned by the referral).
+    assert f"{city.alpha.code}: 5 pending since" in listed.getvalue()
+    assert "5 message(s) pending" in listed.getvalue()
     with schema_context(city.beta.schema_name):
         assert not Referral.objects.filter(uid=outgoing.uid).exists()
 
     delivered = io.StringIO()
     call_command("deliver_messages", stdout=delivered)
-    assert "delivered 2 message(s)" in delivered.getvalue()
+    assert "delivered 5 message(s)" in delivered.getvalue()
     with schema_context(city.beta.schema_name):
         assert Referral.objects.filter(uid=outgoing.uid).exists()
     after = io.StringIO()

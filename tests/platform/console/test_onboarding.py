@@ -63,7 +63,7 @@ def test_a_bureau_admin_onboards_a_station_and_its_head_is_invited(
     head = station.memberships.get()
     assert head.role == MemberRole.HEAD
     assert (head.user.full_name, head.user.phone, head.user.email) == ("孙立", "13900000001", "sunli@example.test")
-    assert len(callbacks) == 1  # the invitation task is queued once the transaction commits
+    assert len(callbacks) == 2  # the invitation task and the spare schemas' refill are queued once it commits
     assert membership_invitation_send(membership_id=head.pk) is True
     assert mailoutbox[0].to == ["sunli@example.test"]
     assert "http://changtu.localhost/accounts/invite/" in mailoutbox[0].body

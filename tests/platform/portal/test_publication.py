@@ -16,6 +16,7 @@ from core.catalog.models import ServiceItem
 from tenants.models import Station, StationPublication, StationStatus
 from tenants.services import station_change_status, station_publish
 from tests.conftest import host_client
+from tests.factories import approved_round
 from tests.tenants.test_publication import prepare
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,10 @@ def station_page(station) -> str:
 
 
 def publish(city, station, *, at=None, days=7) -> StationPublication:
-    """Publish `station` (made ready by `prepare`) as the bureau's administrator; with `at`, dated then."""
+    """Publish `station` (made ready by `prepare`) as the bureau's administrator, once an evaluation round approves it;
+    with `at`, dated then."""
+    if station.status == StationStatus.EVALUATING:
+        approved_round(station, city.bureau_admin)
     publication = station_publish(station=station, user=city.bureau_admin)
     if at is not None:
         StationPublication.objects.filter(pk=publication.pk).update(
@@ -54,6 +58,11 @@ def test_an_admin_starts_the_evaluation_then_publishes_from_the_console(city, pu
     assert started.status_code == 302 and started["Location"] == station_page(city.alpha)
     city.alpha.refresh_from_db()
     assert city.alpha.status == StationStatus.EVALUATING
+    page = admin.get(station_page(city.alpha)).content.decode()
+    assert 'id="publish"' not in page and 'id="start-evaluation"' not in page  # the round is not approved yet
+    assert 'id="publish-needs-approval"' in page and 'data-round="1"' in page
+
+    approved_round(city.alpha, city.bureau_admin)  # the head's self-assessment, the review, the approval
     page = admin.get(station_page(city.alpha)).content.decode()
     assert 'id="publish"' in page and 'id="start-evaluation"' not in page
 

@@ -1,0 +1,89 @@
+"""Forms of evaluation rounds, one per item on the self-assessment and review pages (prefixed with the item's code).
+They check types and shapes only; the rules are the services', whose errors come back onto them item by item."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from core.evaluation.models import Conclusion
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MET = {"yes": True, "no": False}
+
+
+class MetField(forms.TypedChoiceField):
+    """Met / not met as radio buttons; left blank: not answered yet (None)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=[("yes", _("Met")), ("no", _("Not met"))],
+            coerce=MET.get,
+            empty_value=None,
+            required=False,
+            widget=forms.RadioSelect,
+            **kwargs,
+        )
+
+
+def met_initial(value: bool | None) -> str | None:
+    return None if value is None else ("yes" if value else "no")
+
+
+class SelfAssessmentForm(forms.Form):
+    met = MetField(label=_("Self-assessment"))
+    note = forms.CharField(label=_("Note"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    file = forms.FileField(
+        label=_("Add evidence"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": ".jpg,.jpeg,.png,.pdf,.docx,.xlsx"}),
+    )
+
+
+class ReviewForm(forms.Form):
+    met = MetField(label=_("Review"))
+    remark = forms.CharField(
+        label=_("Remark"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ConclusionForm(forms.Form):
+    conclusion = forms.ChoiceField(
+        label=_("Conclusion"), choices=Conclusion.choices, required=False, widget=forms.RadioSelect
+    )
+    rectify_by = forms.DateField(label=_("Rectify by"), required=False, widget=DATE)
+    summary = forms.CharField(
+        label=_("Summary (the reason, when rejected)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ScheduleForm(forms.Form):
+    due_on = forms.DateField(label=_("Re-evaluation on"), widget=DATE)
+
+
+def item_forms(form_class, items, data=None, files=None, initial=None) -> dict[str, forms.Form]:
+    """One form per item, prefixed with its code; `initial(item)` gives an unbound form's values."""
+    return {
+        item.code: form_class(
+            data, files, prefix=item.code, initial=None if data is not None or initial is None else initial(item)
+        )
+        for item in items
+    }
+
+
+def item_errors_onto(item_forms_by_code: dict[str, forms.Form], error: ValidationError, top=None) -> list[str]:
+    """Put a service's errors onto the item forms (keys `<item code>.<field>`) or onto `top` (a form: its own fields
+    by name); what fits nowhere is returned, to show at the top of the page."""
+    rest = []
+    for key, messages in error.message_dict.items():
+        code, _dot, name = key.rpartition(".")
+        form = item_forms_by_code.get(code)
+        if form is not None:
+            form.add_error(name if name in form.fields else None, messages)
+        elif top is not None and key in top.fields:
+            top.add_error(key, messages)
+        else:
+            rest.extend(messages)
+    return rest

@@ -1,0 +1,590 @@
+"""Writes of evaluation rounds (综合评估, clause 3). Views, the API and tasks call these; nothing else writes.
+
+The life of a round: a bureau administrator starts a draft station's evaluation (`evaluation_start`: the station goes
+under evaluation and its initial round opens), or a re-evaluation opens on its date (`round_schedule`,
+`round_open_due`). The station head answers every item (met / not met, a note, evidence files) and submits
+(`item_self_assess`, `evidence_add`, `round_submit`); a bureau administrator reviews each item (`item_review`) and
+concludes (`round_conclude`):
+
+- approved: the station may be published (`tenants.services.station_publish` asks for it) and its next re-evaluation
+  is scheduled `EVALUATION_INTERVAL_DAYS` later;
+- rectify by a date: a follow-up round opens at once, due that date, carrying the items over (what was met stays met,
+  what was not met is to be answered again);
+- rejected (a reason is required): a station under evaluation goes back to draft; a published one is suspended; in
+  both cases with the round's reason, through `station_change_status`.
+
+The score is computed (the share of items found met), never entered. Who is told: the head when a round opens and when
+it is concluded, the bureau's administrators when a self-assessment is submitted; each e-mail is queued after the
+commit that decided it.
+"""
+
+import datetime
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from core.evaluation.checklist import CHECKLIST, SECTIONS
+from core.evaluation.models import (
+    Conclusion,
+    EvaluationEvidence,
+    EvaluationItem,
+    EvaluationRound,
+    RoundKind,
+    RoundStatus,
+)
+from core.evaluation.selectors import items_not_met, round_score
+from core.uploads.checks import FileKind, upload_check
+from tenants.hosts import public_url, station_url
+from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
+from tenants.selectors import membership_get, user_has_bureau_role
+from tenants.services import station_change_status
+
+logger = logging.getLogger(__name__)
+
+# What a station head may give as evidence, recognised by content (core.uploads.checks).
+EVIDENCE_KINDS = ("jpeg", "png", "pdf", "docx", "xlsx")
+
+
+@dataclass(frozen=True)
+class SelfAssessment:
+    """The head's answer to one item, by its code: met (True / False, None: not answered yet), a note, new files."""
+
+    code: str
+    met: bool | None
+    note: str = ""
+    files: Sequence = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Review:
+    """The reviewer's result for one item, by its code: met (True / False, None: not reviewed yet) and a remark."""
+
+    code: str
+    met: bool | None
+    remark: str = ""
+
+
+# --- Who may --------------------------------------------------------------------------------------------------------
+
+
+def _require_admin(user: User) -> None:
+    if not user_has_bureau_role(user=user, roles=(BureauRole.ADMIN,)):
+        raise PermissionDenied("only a bureau administrator evaluates stations")
+
+
+def _require_head(user: User, station: Station) -> None:
+    membership = membership_get(user=user, station=station)
+    if membership is None or membership.role != MemberRole.HEAD:
+        raise PermissionDenied("only the station's head fills its self-assessment")
+
+
+def _locked(evaluation_round: EvaluationRound, *, status: str) -> EvaluationRound:
+    """The round, locked, if it is in `status`; otherwise a refusal that says what it is."""
+    locked = EvaluationRound.objects.select_for_update().select_related("station").get(pk=evaluation_round.pk)
+    if locked.status != status:
+        messages = {
+            RoundStatus.OPEN: _("This round is no longer open for the self-assessment: it is “%(status)s”."),
+            RoundStatus.SUBMITTED: _(
+                "Only a submitted self-assessment is reviewed and concluded; this round is “%(status)s”."
+            ),
+        }
+        raise ValidationError(
+            {"status": messages[status] % {"status": locked.get_status_display()}}, code="wrong_round_status"
+        )
+    return locked
+
+
+def _item_locked(item: EvaluationItem, *, status: str) -> tuple[EvaluationRound, EvaluationItem]:
+    evaluation_round = _locked(item.evaluation_round, status=status)
+    return evaluation_round, EvaluationItem.objects.select_for_update().get(pk=item.pk)
+
+
+# --- Telling people -------------------------------------------------------------------------------------------------
+
+
+def _head_emails(station: Station) -> list[str]:
+    heads = User.objects.filter(
+        is_active=True, memberships__station=station, memberships__role=MemberRole.HEAD, memberships__is_active=True
+    )
+    return [email for email in heads.order_by("pk").values_list("email", flat=True) if email]
+
+
+def _admin_emails() -> list[str]:
+    admins = User.objects.filter(is_active=True, bureau_role=BureauRole.ADMIN).order_by("pk")
+    return [email for email in admins.values_list("email", flat=True) if email]
+
+
+def _tell(evaluation_round: EvaluationRound, *, event: str, recipients: list[str]) -> None:
+    from core.evaluation.tasks import round_mail_task
+    from tenants.tasks import queue_after_commit
+
+    if recipients:
+        queue_after_commit(round_mail_task, round_id=evaluation_round.pk, event=event, recipients=recipients)
+
+
+def round_mail(*, round_id: int, event: str, recipients: list[str]) -> bool:
+    """E-mail what happened to a round (`opened` and `concluded` to the head, `submitted` to the bureau), in the site's
+    language, from `evaluation/email/<event>_{subject,body}.txt`."""
+    evaluation_round = (
+        EvaluationRound.objects.select_related("station").prefetch_related("items").filter(pk=round_id).first()
+    )
+    if evaluation_round is None or not recipients:
+        return False
+    station = evaluation_round.station
+    console = reverse(
+        "console:evaluation_round",
+        urlconf=settings.PUBLIC_SCHEMA_URLCONF,
+        kwargs={"pk": station.pk, "number": evaluation_round.number},
+    )
+    context = {
+        "round": evaluation_round,
+        "station": station,
+        "not_met": items_not_met(items=evaluation_round.items.all()),
+        "station_link": station_url(station.code, reverse("evaluation:current", urlconf=settings.ROOT_URLCONF)),
+        "console_link": public_url(console),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"evaluation/email/{event}_subject.txt", context).split())
+        body = render_to_string(f"evaluation/email/{event}_body.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    return True
+
+
+# --- Opening rounds -------------------------------------------------------------------------------------------------
+
+
+def _checklist_items(evaluation_round: EvaluationRound) -> list[EvaluationItem]:
+    return [
+        EvaluationItem(
+            evaluation_round=evaluation_round,
+            position=position,
+            code=entry.code,
+            section=entry.section,
+            section_title=SECTIONS[entry.section],
+            title=entry.title,
+            required=entry.required,
+        )
+        for position, entry in enumerate(CHECKLIST, start=1)
+    ]
+
+
+def _carried_items(evaluation_round: EvaluationRound, previous: EvaluationRound) -> list[EvaluationItem]:
+    """The previous round's items as they were (titles included): a met item stays met, with its answer and review; a
+    not-met one is to be answered again. Its result and remark stay visible as `previous_*`."""
+    items = []
+    for old in previous.items.order_by("position"):
+        met = old.review_met is True
+        items.append(
+            EvaluationItem(
+                evaluation_round=evaluation_round,
+                position=old.position,
+                code=old.code,
+                section=old.section,
+                section_title=old.section_title,
+                title=old.title,
+                required=old.required,
+                self_met=old.self_met if met else None,
+                self_note=old.self_note,
+                self_assessed_at=old.self_assessed_at if met else None,
+                review_met=True if met else None,
+                remark=old.remark if met else "",
+                reviewed_by=old.reviewed_by if met else None,
+                reviewed_at=old.reviewed_at if met else None,
+                previous_met=old.review_met,
+                previous_remark=old.remark,
+            )
+        )
+    return items
+
+
+def _items_create(evaluation_round: EvaluationRound) -> None:
+    previous = evaluation_round.previous
+    items = _carried_items(evaluation_round, previous) if previous else _checklist_items(evaluation_round)
+    for item in items:
+        item.full_clean(exclude=["evaluation_round"])
+    created = {item.code: item for item in EvaluationItem.objects.bulk_create(items)}
+    if previous:  # the evidence comes along: new rows, the same stored files
+        EvaluationEvidence.objects.bulk_create(
+            EvaluationEvidence(
+                item=created[evidence.item.code],
+                file=evidence.file.name,
+                original_name=evidence.original_name,
+                kind=evidence.kind,
+                size=evidence.size,
+                uploaded_by_id=evidence.uploaded_by_id,
+                uploaded_at=evidence.uploaded_at,
+            )
+            for evidence in EvaluationEvidence.objects.filter(item__evaluation_round=previous).select_related("item")
+        )
+
+
+def _round_create(
+    *,
+    station: Station,
+    kind: str,
+    user: User | None,
+    due_on: datetime.date | None = None,
+    previous: EvaluationRound | None = None,
+    scheduled: bool = False,
+) -> EvaluationRound:
+    """A new round of the (locked) station, numbered after its last one: open with its items, or scheduled."""
+    if EvaluationRound.objects.filter(station=station).exclude(status=RoundStatus.CONCLUDED).exists():
+        raise ValidationError(
+            {"status": _("This station has an evaluation round under way already.")}, code="round_under_way"
+        )
+    last = EvaluationRound.objects.filter(station=station).aggregate(last=Max("number"))["last"] or 0
+    evaluation_round = EvaluationRound(
+        station=station, number=last + 1, kind=kind, status=RoundStatus.SCHEDULED, due_on=due_on, previous=previous
+    )
+    evaluation_round.full_clean(validate_constraints=False)
+    evaluation_round.save()
+    if not scheduled:
+        _open(evaluation_round, user=user)
+    return evaluation_round
+
+
+def _open(evaluation_round: EvaluationRound, *, user: User | None) -> None:
+    evaluation_round.status = RoundStatus.OPEN
+    evaluation_round.opened_by = user
+    evaluation_round.opened_at = timezone.now()
+    evaluation_round.save(update_fields=["status", "opened_by", "opened_at"])
+    _items_create(evaluation_round)
+    if evaluation_round.kind != RoundKind.FOLLOW_UP:  # a follow-up is announced with the conclusion that opens it
+        _tell(evaluation_round, event="opened", recipients=_head_emails(evaluation_round.station))
+    logger.info("station %s: evaluation round %s opened", evaluation_round.station.code, evaluation_round.number)
+
+
+@transaction.atomic
+def evaluation_start(*, station: Station, user: User) -> EvaluationRound:
+    """Start a station's evaluation (clause 3): a draft goes under evaluation and its initial round opens, and its
+    head is e-mailed. A station under evaluation without a round under way (e.g. put there by the platform) gets one
+    too. A bureau administrator only."""
+    _require_admin(user)
+    station = Station.objects.select_for_update().get(pk=station.pk)
+    if station.status == StationStatus.DRAFT:
+        station = station_change_status(station=station, status=StationStatus.EVALUATING, user=user)
+    elif station.status != StationStatus.EVALUATING:
+        raise ValidationError(
+            {
+                "status": _("Only a draft station is put under evaluation; this one is “%(status)s”.")
+                % {"status": station.get_status_display()}
+            },
+            code="not_draft",
+        )
+    return _round_create(station=station, kind=RoundKind.INITIAL, user=user)
+
+
+@transaction.atomic
+def round_schedule(*, station: Station, user: User, due_on: datetime.date) -> EvaluationRound:
+    """Schedule a published station's re-evaluation for `due_on` (today or later): a scheduled one is moved to that
+    date; one due today opens at once. A bureau administrator only."""
+    _require_admin(user)
+    station = Station.objects.select_for_update().get(pk=station.pk)
+    if station.status != StationStatus.PUBLISHED:
+        raise ValidationError(
+            {
+                "due_on": _("Only a published station is re-evaluated; this one is “%(status)s”.")
+                % {"status": station.get_status_display()}
+            },
+            code="not_published",
+        )
+    if due_on < timezone.localdate():
+        raise ValidationError({"due_on": _("Choose today or a later date.")}, code="past")
+    under_way = EvaluationRound.objects.filter(station=station).exclude(status=RoundStatus.CONCLUDED).first()
+    if under_way is not None and under_way.status != RoundStatus.SCHEDULED:
+        raise ValidationError(
+            {
+                "due_on": _("Round %(number)s is under way: schedule the next one once it is concluded.")
+                % {"number": under_way.number}
+            },
+            code="round_under_way",
+        )
+    if under_way is None:
+        evaluation_round = _round_create(
+            station=station, kind=RoundKind.REEVALUATION, user=user, due_on=due_on, scheduled=True
+        )
+    else:
+        evaluation_round = under_way
+        evaluation_round.due_on = due_on
+        evaluation_round.save(update_fields=["due_on"])
+    if due_on <= timezone.localdate():
+        _open(evaluation_round, user=user)
+    return evaluation_round
+
+
+@transaction.atomic
+def round_open_due(*, today: datetime.date | None = None) -> int:
+    """Open the scheduled re-evaluations whose date has come, for published stations (a suspended station's waits
+    until it is reactivated); each head is e-mailed. Returns how many opened. Run daily by beat."""
+    today = today or timezone.localdate()
+    due = (
+        EvaluationRound.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("station")
+        .filter(status=RoundStatus.SCHEDULED, due_on__lte=today, station__status=StationStatus.PUBLISHED)
+        .order_by("due_on", "pk")
+    )
+    opened = 0
+    for evaluation_round in due:
+        _open(evaluation_round, user=None)
+        opened += 1
+    return opened
+
+
+# --- The self-assessment (the station head) ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def item_self_assess(*, item: EvaluationItem, user: User, met: bool | None, note: str = "") -> EvaluationItem:
+    """The head's answer to one item of the open round: met or not (None: not answered yet) and a note."""
+    evaluation_round, item = _item_locked(item, status=RoundStatus.OPEN)
+    _require_head(user, evaluation_round.station)
+    item.self_met = met
+    item.self_note = note.strip()
+    item.self_assessed_at = None if met is None else timezone.now()
+    item.full_clean(exclude=["evaluation_round"])
+    item.save(update_fields=["self_met", "self_note", "self_assessed_at"])
+    return item
+
+
+def _evidence_check(file) -> FileKind:
+    return upload_check(file=file, allowed=EVIDENCE_KINDS, max_bytes=settings.EVALUATION_EVIDENCE_MAX_BYTES)
+
+
+@transaction.atomic
+def evidence_add(*, item: EvaluationItem, user: User, file) -> EvaluationEvidence:
+    """Keep a file as evidence of an item of the open round: a photo (JPEG, PNG), a PDF, a Word or Excel document,
+    recognised by its content and at most `EVALUATION_EVIDENCE_MAX_BYTES`; stored under the station's code. A
+    refused file is a ValidationError on `file`."""
+    evaluation_round, item = _item_locked(item, status=RoundStatus.OPEN)
+    _require_head(user, evaluation_round.station)
+    kind = _evidence_check(file)
+    item.evaluation_round = evaluation_round
+    evidence = EvaluationEvidence(
+        item=item,
+        original_name=PurePath(file.name or "").name[:255] or kind.name,
+        kind=kind.name,
+        size=file.size,
+        uploaded_by=user,
+        uploaded_at=timezone.now(),
+    )
+    evidence.file.save(f"{uuid.uuid4().hex}{kind.extension}", file, save=False)
+    try:
+        evidence.full_clean()
+        evidence.save()
+    except Exception:
+        default_storage.delete(evidence.file.name)
+        raise
+    return evidence
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: EvaluationEvidence, user: User) -> None:
+    """Take a file off an item of the open round; the stored file goes once no round refers to it any more."""
+    evaluation_round = _locked(evidence.item.evaluation_round, status=RoundStatus.OPEN)
+    _require_head(user, evaluation_round.station)
+    name = evidence.file.name
+    evidence.delete()
+    if not EvaluationEvidence.objects.filter(file=name).exists():
+        transaction.on_commit(lambda: default_storage.delete(name))
+
+
+def _items_by_code(evaluation_round: EvaluationRound, codes) -> dict[str, EvaluationItem]:
+    items = {item.code: item for item in EvaluationItem.objects.filter(evaluation_round=evaluation_round)}
+    unknown = sorted(set(codes) - set(items))
+    if unknown:
+        raise ValidationError(
+            {"items": _("Not items of this round: %(codes)s.") % {"codes": "、".join(unknown)}}, code="unknown_item"
+        )
+    return items
+
+
+def _keyed(code: str, error: ValidationError) -> dict[str, list[str]]:
+    """An item service's field errors, keyed `<item code>.<field>` for a form of many items."""
+    return {f"{code}.{name}": messages for name, messages in error.message_dict.items()}
+
+
+@transaction.atomic
+def round_self_assessment_save(
+    *, evaluation_round: EvaluationRound, user: User, answers: Sequence[SelfAssessment]
+) -> EvaluationRound:
+    """Save the head's answers to many items at once (the self-assessment page), all or nothing. Every file is
+    checked before anything is kept; errors are keyed `<item code>.<field>` (`met`, `note`, `file`)."""
+    evaluation_round = _locked(evaluation_round, status=RoundStatus.OPEN)
+    _require_head(user, evaluation_round.station)
+    items = _items_by_code(evaluation_round, [answer.code for answer in answers])
+    errors: dict[str, list[str]] = {}
+    for answer in answers:
+        for file in answer.files:
+            try:
+                _evidence_check(file)
+            except ValidationError as error:
+                errors.update(_keyed(answer.code, error))
+    if errors:
+        raise ValidationError(errors)
+    for answer in answers:
+        try:
+            item_self_assess(item=items[answer.code], user=user, met=answer.met, note=answer.note)
+            for file in answer.files:
+                evidence_add(item=items[answer.code], user=user, file=file)
+        except ValidationError as error:
+            errors.update(_keyed(answer.code, error))
+    if errors:
+        raise ValidationError(errors)
+    return evaluation_round
+
+
+@transaction.atomic
+def round_submit(*, evaluation_round: EvaluationRound, user: User) -> EvaluationRound:
+    """The head submits the self-assessment for review: every item answered (errors keyed `<item code>.met`). The
+    bureau's administrators are e-mailed."""
+    evaluation_round = _locked(evaluation_round, status=RoundStatus.OPEN)
+    _require_head(user, evaluation_round.station)
+    unanswered = EvaluationItem.objects.filter(evaluation_round=evaluation_round, self_met__isnull=True)
+    errors = {
+        f"{code}.met": [_("Say whether this requirement is met.")] for code in unanswered.values_list("code", flat=True)
+    }
+    if errors:
+        raise ValidationError(errors, code="incomplete")
+    evaluation_round.status = RoundStatus.SUBMITTED
+    evaluation_round.submitted_by = user
+    evaluation_round.submitted_at = timezone.now()
+    evaluation_round.save(update_fields=["status", "submitted_by", "submitted_at"])
+    _tell(evaluation_round, event="submitted", recipients=_admin_emails())
+    logger.info("station %s: evaluation round %s submitted", evaluation_round.station.code, evaluation_round.number)
+    return evaluation_round
+
+
+# --- The review (the bureau) ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def item_review(*, item: EvaluationItem, user: User, met: bool | None, remark: str = "") -> EvaluationItem:
+    """A bureau administrator's result for one item of a submitted round: met or not met (None: not reviewed yet),
+    and a remark, required when the item is not met (it tells the head what to rectify)."""
+    _require_admin(user)
+    _evaluation_round, item = _item_locked(item, status=RoundStatus.SUBMITTED)
+    remark = remark.strip()
+    if met is False and not remark:
+        raise ValidationError({"remark": [_("Say what is not met.")]}, code="remark_required")
+    item.review_met = met
+    item.remark = remark
+    item.reviewed_by = None if met is None else user
+    item.reviewed_at = None if met is None else timezone.now()
+    item.full_clean(exclude=["evaluation_round"])
+    item.save(update_fields=["review_met", "remark", "reviewed_by", "reviewed_at"])
+    return item
+
+
+@transaction.atomic
+def round_review_save(*, evaluation_round: EvaluationRound, user: User, reviews: Sequence[Review]) -> EvaluationRound:
+    """Save the reviewer's results for many items at once (the console's review page), all or nothing; errors keyed
+    `<item code>.<field>` (`met`, `remark`)."""
+    _require_admin(user)
+    evaluation_round = _locked(evaluation_round, status=RoundStatus.SUBMITTED)
+    items = _items_by_code(evaluation_round, [review.code for review in reviews])
+    errors: dict[str, list[str]] = {}
+    for review in reviews:
+        try:
+            item_review(item=items[review.code], user=user, met=review.met, remark=review.remark)
+        except ValidationError as error:
+            errors.update(_keyed(review.code, error))
+    if errors:
+        raise ValidationError(errors)
+    return evaluation_round
+
+
+def _conclusion_errors(items: list[EvaluationItem], conclusion: str, summary: str, rectify_by) -> dict[str, list[str]]:
+    errors = {f"{item.code}.met": [_("Review this item: met or not met.")] for item in items if item.review_met is None}
+    not_met = items_not_met(items=items)
+    if conclusion not in Conclusion.values:
+        errors["conclusion"] = [_("Choose a conclusion.")]
+    elif conclusion == Conclusion.APPROVED:
+        required = [item.code for item in not_met if item.required]
+        if required:
+            errors["conclusion"] = [
+                _("Required items are not met (%(codes)s): ask for rectification or reject.")
+                % {"codes": "、".join(required)}
+            ]
+    elif conclusion == Conclusion.RECTIFY:
+        if not not_met and not any(code.endswith(".met") for code in errors):
+            errors["conclusion"] = [_("Every item is met: there is nothing to rectify.")]
+        if rectify_by is None:
+            errors["rectify_by"] = [_("Say by when the station must rectify.")]
+        elif rectify_by <= timezone.localdate():
+            errors["rectify_by"] = [_("The rectification date must be after today.")]
+    elif not summary:
+        errors["summary"] = [_("Say why the station is rejected.")]
+    return errors
+
+
+@transaction.atomic
+def round_conclude(
+    *,
+    evaluation_round: EvaluationRound,
+    user: User,
+    conclusion: str,
+    summary: str = "",
+    rectify_by: datetime.date | None = None,
+) -> EvaluationRound:
+    """Conclude a submitted round once every item is reviewed (see the module's docstring for what each conclusion
+    does). Approval needs every required item met (a 宜 item may be not met); rectification needs a later date and an
+    item not met; a rejection needs its reason (`summary`). The score is computed. A bureau administrator only."""
+    _require_admin(user)
+    evaluation_round = _locked(evaluation_round, status=RoundStatus.SUBMITTED)
+    station = Station.objects.select_for_update().get(pk=evaluation_round.station_id)
+    items = list(EvaluationItem.objects.filter(evaluation_round=evaluation_round).order_by("position"))
+    summary = summary.strip()
+    errors = _conclusion_errors(items, conclusion, summary, rectify_by)
+    if errors:
+        raise ValidationError(errors)
+    evaluation_round.status = RoundStatus.CONCLUDED
+    evaluation_round.conclusion = conclusion
+    evaluation_round.summary = summary
+    evaluation_round.rectify_by = rectify_by if conclusion == Conclusion.RECTIFY else None
+    evaluation_round.score = round_score(items=items)
+    evaluation_round.concluded_by = user
+    evaluation_round.concluded_at = timezone.now()
+    evaluation_round.full_clean(validate_constraints=False)
+    evaluation_round.save()
+    _tell(evaluation_round, event="concluded", recipients=_head_emails(station))
+
+    if conclusion == Conclusion.APPROVED:
+        due_on = timezone.localdate() + datetime.timedelta(days=settings.EVALUATION_INTERVAL_DAYS)
+        _round_create(station=station, kind=RoundKind.REEVALUATION, user=user, due_on=due_on, scheduled=True)
+    elif conclusion == Conclusion.RECTIFY:
+        _round_create(
+            station=station, kind=RoundKind.FOLLOW_UP, user=user, due_on=rectify_by, previous=evaluation_round
+        )
+    else:
+        _reject(station, evaluation_round, user)
+    logger.info("station %s: evaluation round %s %s", station.code, evaluation_round.number, conclusion)
+    return evaluation_round
+
+
+def _reject(station: Station, evaluation_round: EvaluationRound, user: User) -> None:
+    """A station under evaluation goes back to draft; a published one is suspended (it no longer meets clause 4); a
+    suspended one stays so. The status change carries the round's reason."""
+    to = {StationStatus.EVALUATING: StationStatus.DRAFT, StationStatus.PUBLISHED: StationStatus.SUSPENDED}.get(
+        station.status
+    )
+    if to is None:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("Evaluation round %(number)s rejected: %(summary)s") % {
+            "number": evaluation_round.number,
+            "summary": evaluation_round.summary,
+        }
+    station_change_status(station=station, status=to, reason=reason, user=user)

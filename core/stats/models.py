@@ -1,0 +1,97 @@
+"""The bureau's city statistics, in the public schema.
+
+- `CaseFact`: one row per service case of every station, the figures the statistics need and nothing of the
+  enterprise: when the case was received and completed, its deadline, how it is served, the record's response time
+  and the survey's answers. Fed by each station through the reliable outbox (`core.messaging`) whenever one of its
+  cases changes, so a city-wide question is one scan of one table however many stations there are (a loop over the
+  stations' schemas grows with them). `as_of` is when the station read the case: an older reading never overwrites
+  a newer one.
+- `CaseListAccess`: every time a bureau user looked at or exported a station's case list (the deliberate,
+  logged path from the city's figures down to one station's cases).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+KEEP = models.DO_NOTHING
+
+
+class CaseFact(models.Model):
+    station = models.ForeignKey("tenants.Station", on_delete=KEEP, related_name="+", verbose_name=_("station"))
+    case_id = models.PositiveIntegerField(_("case id in the station"))
+    number = models.CharField(_("number"), max_length=34)
+    demand_id = models.PositiveIntegerField(_("demand id in the station"))
+    first_of_demand = models.BooleanField(_("first case of its demand"), default=False)
+    first_of_demand_in_category = models.BooleanField(_("first case of its demand in its category"), default=False)
+    category = models.ForeignKey(
+        "catalog.ServiceCategory", on_delete=KEEP, related_name="+", verbose_name=_("service category")
+    )
+    channel = models.CharField(_("channel"), max_length=20)
+    state = models.CharField(_("state"), max_length=20)
+    plan_kind = models.CharField(_("how it is served"), max_length=20, blank=True)
+    received_at = models.DateTimeField(_("received at"))
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # Appendix B's response time (from the request to the answer), in seconds.
+    response_seconds = models.IntegerField(_("response time"), null=True, blank=True)
+    surveyed_at = models.DateTimeField(_("surveyed at"), null=True, blank=True)
+    # The survey's ratings as levels: 4 very satisfied, 3 satisfied, 2 fair, 1 dissatisfied (see `RATING_LEVELS`).
+    q1 = models.PositiveSmallIntegerField(null=True, blank=True)
+    q2 = models.PositiveSmallIntegerField(null=True, blank=True)
+    q3 = models.PositiveSmallIntegerField(null=True, blank=True)
+    q4 = models.PositiveSmallIntegerField(null=True, blank=True)
+    q5 = models.BooleanField(null=True, blank=True)
+    q6 = models.PositiveSmallIntegerField(null=True, blank=True)
+    q7 = models.PositiveSmallIntegerField(null=True, blank=True)
+    q8 = models.PositiveSmallIntegerField(null=True, blank=True)
+    q9 = models.PositiveSmallIntegerField(null=True, blank=True)
+    q10 = models.PositiveSmallIntegerField(null=True, blank=True)
+    as_of = models.DateTimeField(_("as of"))
+
+    class Meta:
+        verbose_name = _("case fact")
+        verbose_name_plural = _("case facts")
+        constraints = [models.UniqueConstraint(fields=["station", "case_id"], name="stats_fact_one_per_case")]
+        # One covering index per moment the statistics count at (`core.stats.selectors.PARTS`): a period's query
+        # reads the index only, not the table, whose rows of one day lie all over it.
+        indexes = [
+            models.Index(
+                name="stats_fact_received",
+                fields=["received_at"],
+                include=["station", "category", "first_of_demand", "first_of_demand_in_category", "plan_kind"],
+            ),
+            models.Index(
+                name="stats_fact_completed",
+                fields=["completed_at"],
+                include=["station", "category", "received_at", "due_at", "response_seconds"],
+                condition=models.Q(completed_at__isnull=False),
+            ),
+            models.Index(
+                name="stats_fact_surveyed",
+                fields=["surveyed_at"],
+                include=["station", "category", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10"],
+                condition=models.Q(surveyed_at__isnull=False),
+            ),
+        ]
+        permissions = [("view_case_list", _("Can see a station's case list in the city statistics"))]
+
+    def __str__(self) -> str:
+        return f"{self.station_id}: {self.number}"
+
+
+class CaseListAccess(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=KEEP, related_name="+", verbose_name=_("user"))
+    station = models.ForeignKey("tenants.Station", on_delete=KEEP, related_name="+", verbose_name=_("station"))
+    what = models.CharField(_("what"), max_length=20)
+    period = models.CharField(_("period"), max_length=40, blank=True)
+    path = models.CharField(_("address"), max_length=300, blank=True)
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("case list access")
+        verbose_name_plural = _("case list accesses")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.station_id} ({self.what})"

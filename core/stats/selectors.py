@@ -1,0 +1,393 @@
+"""Reads of the city statistics (issue 6, clause 3: the bureau supervises service quality across all stations).
+
+`city_statistics` answers any period, grouped by station, district or service category, from the read model in one
+scan of `stats_casefact` (GROUPING SETS give the groups, the city total and the trend lines at once).
+`city_statistics_from_schemas` answers the same by looping over every station's schema: the naive way, kept to check
+the read model against the stations (`manage.py stats_check`) and as the benchmark's baseline.
+
+What the figures mean (the same in both):
+- demands, received, referred to institutions / to stations: of the cases received in the period (a demand counts
+  once per group it has cases in; "referred" is how the case is served now, its current plan);
+- completed, on time (completed no later than its deadline in working days, which a hold moves), median response
+  time (Appendix B: from the request to the answer) and median completion time (from received to completed): of the
+  cases first completed in the period;
+- surveys, satisfaction per question (the share rating it satisfied or very satisfied), overall (question 10) and
+  solved (question 5): of the surveys submitted in the period.
+Periods are local days (Asia/Shanghai), both ends included.
+"""
+
+import datetime
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from core.catalog.models import ServiceCategory
+from core.desk.models import PlanKind
+from core.districts import District
+from core.stats.facts import FACT_COLUMNS, FACT_SELECT, RATED, SATISFIED_LEVEL
+from core.stats.models import CaseFact, CaseListAccess
+from tenants.models import Station
+
+GROUPINGS = ("station", "district", "category")
+HOUR = 3600
+
+
+@dataclass
+class Figures:
+    demands: int = 0
+    received: int = 0
+    to_institutions: int = 0
+    to_stations: int = 0
+    completed: int = 0
+    on_time: int = 0
+    median_response_hours: float | None = None
+    median_completion_hours: float | None = None
+    surveys: int = 0
+    satisfied: dict[str, int] = field(default_factory=dict)  # per question: surveys rating it satisfied or better
+    solved: int = 0
+
+    @staticmethod
+    def _share(part: int, whole: int) -> float | None:
+        return round(part / whole, 4) if whole else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self._share(self.on_time, self.completed)
+
+    @property
+    def satisfaction(self) -> dict[str, float | None]:
+        return {name: self._share(self.satisfied.get(name, 0), self.surveys) for name in RATED}
+
+    @property
+    def overall_satisfaction(self) -> float | None:
+        return self.satisfaction["q10"]
+
+    @property
+    def solved_rate(self) -> float | None:
+        return self._share(self.solved, self.surveys)
+
+    def as_dict(self) -> dict:
+        return {
+            "demands": self.demands,
+            "received": self.received,
+            "to_institutions": self.to_institutions,
+            "to_stations": self.to_stations,
+            "completed": self.completed,
+            "on_time": self.on_time,
+            "on_time_rate": self.on_time_rate,
+            "median_response_hours": self.median_response_hours,
+            "median_completion_hours": self.median_completion_hours,
+            "surveys": self.surveys,
+            "satisfaction": self.satisfaction,
+            "overall_satisfaction": self.overall_satisfaction,
+            "solved": self.solved,
+            "solved_rate": self.solved_rate,
+        }
+
+
+@dataclass
+class Group:
+    key: object
+    label: str
+    figures: Figures
+    station: Station | None = None
+
+
+@dataclass
+class TrendPoint:
+    day: datetime.date
+    received: int = 0
+    completed: int = 0
+    surveys: int = 0
+    satisfied: int = 0  # overall (question 10)
+
+    @property
+    def overall_satisfaction(self) -> float | None:
+        return round(self.satisfied / self.surveys, 4) if self.surveys else None
+
+
+@dataclass
+class CityStatistics:
+    start: datetime.date
+    end: datetime.date
+    by: str
+    groups: list[Group]
+    total: Figures
+    trend_unit: str  # "day" or "month"
+    trend: list[TrendPoint]
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date
+
+    @property
+    def since(self) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(self.start, datetime.time.min))
+
+    @property
+    def until(self) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(self.end + datetime.timedelta(days=1), datetime.time.min))
+
+    @property
+    def trend_unit(self) -> str:
+        """Days for up to two months, months beyond."""
+        return "day" if (self.end - self.start).days <= 62 else "month"
+
+    def buckets(self) -> list[datetime.date]:
+        if self.trend_unit == "day":
+            return [self.start + datetime.timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+        months, month = [], self.start.replace(day=1)
+        while month <= self.end:
+            months.append(month)
+            month = (month + datetime.timedelta(days=32)).replace(day=1)
+        return months
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / HOUR, 1)
+
+
+# --- The read model ------------------------------------------------------------------------------------------------
+
+GROUP_KEY = {"station": "f.station_id", "district": "st.district", "category": "f.category_id"}
+
+# The counted figures, by the moment they are counted at (see the module docstring): one query per moment over the
+# rows of that moment in the period, which its covering index answers without visiting the table (see the model).
+# Every figure is a count, so the database counts per group and trend bucket (one hash aggregate, no sort) and the
+# groups, the trend and the city total are sums of those cells. A demand counts once: at its first case (in the
+# group's category, when grouped by category).
+COUNTS = {
+    "received_at": {
+        "demands": "count(*) FILTER (WHERE f.first_of_demand)",
+        "demands_in_category": "count(*) FILTER (WHERE f.first_of_demand_in_category)",
+        "received": "count(*)",
+        "to_institutions": f"count(*) FILTER (WHERE f.plan_kind = '{PlanKind.INSTITUTION}')",
+        "to_stations": f"count(*) FILTER (WHERE f.plan_kind = '{PlanKind.STATION}')",
+    },
+    "completed_at": {
+        "completed": "count(*)",
+        "on_time": "count(*) FILTER (WHERE f.completed_at <= f.due_at)",
+    },
+    "surveyed_at": {
+        "surveys": "count(*)",
+        **{f"sat_{name}": f"count(*) FILTER (WHERE f.{name} >= {SATISFIED_LEVEL})" for name in RATED},
+        "solved": "count(*) FILTER (WHERE f.q5)",
+    },
+}
+# The medians, of the cases completed in the period: per group and for the city, sorted in the database.
+MEDIANS = {
+    "response": "percentile_cont(0.5) WITHIN GROUP (ORDER BY f.response_seconds)",
+    "completion": "percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM f.completed_at - f.received_at))",
+}
+# Where each moment's count goes on a trend point.
+TREND = {"received_at": "received", "completed_at": "completed", "surveyed_at": "surveys"}
+
+
+def _figures(row: dict) -> Figures:
+    return Figures(
+        demands=row.get("demands", 0),
+        received=row.get("received", 0),
+        to_institutions=row.get("to_institutions", 0),
+        to_stations=row.get("to_stations", 0),
+        completed=row.get("completed", 0),
+        on_time=row.get("on_time", 0),
+        median_response_hours=_hours(row.get("response")),
+        median_completion_hours=_hours(row.get("completion")),
+        surveys=row.get("surveys", 0),
+        satisfied={name: row.get(f"sat_{name}", 0) for name in RATED},
+        solved=row.get("solved", 0),
+    )
+
+
+def _add(into: dict, row: dict) -> None:
+    for name, value in row.items():
+        into[name] = into.get(name, 0) + value
+
+
+def city_statistics(
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    by: str = "station",
+    station: Station | None = None,
+    district: str = "",
+    category: ServiceCategory | None = None,
+) -> CityStatistics:
+    """The city's figures for the period, per group (`by` station, district or category) with the total and the
+    trend, optionally only for one station, district or category. Four queries of the read model (the counts of the
+    cases received, completed and surveyed in the period, and the medians), whatever the number of stations."""
+    if by not in GROUPINGS:
+        raise ValueError(f"group by one of {GROUPINGS}, not {by!r}")
+    period = Period(start, end)
+    params = {"since": period.since, "until": period.until, "tz": timezone.get_current_timezone_name()}
+    filters = []
+    if station is not None:
+        filters.append("f.station_id = %(station)s")
+        params["station"] = station.pk
+    if district:
+        filters.append("st.district = %(district)s")
+        params["district"] = district
+    if category is not None:
+        filters.append("f.category_id = %(category)s")
+        params["category"] = category.pk
+    key = GROUP_KEY[by]
+    values: dict[object, dict] = defaultdict(dict)
+    totals: dict = {}
+    trend = {day: TrendPoint(day) for day in period.buckets()}
+
+    def rows(moment: str, select: str, group_by: str):
+        where = " AND ".join([f"f.{moment} >= %(since)s AND f.{moment} < %(until)s", *filters])
+        # Only constant SQL is put together here; every value is a parameter.
+        cursor.execute(
+            f"SELECT {select} FROM stats_casefact f JOIN tenants_station st ON st.id = f.station_id "  # noqa: S608
+            f"WHERE {where} GROUP BY {group_by}",
+            params,
+        )
+        return cursor.fetchall()
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Compiling these aggregates (JIT) costs more than it saves at a few hundred thousand rows; the medians sort
+        # in memory.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL work_mem = '32MB'")
+        for moment, counts in COUNTS.items():
+            names = list(counts)
+            bucket = f"date_trunc('{period.trend_unit}', f.{moment} AT TIME ZONE %(tz)s)::date"
+            overall = f"count(*) FILTER (WHERE f.q10 >= {SATISFIED_LEVEL})" if moment == "surveyed_at" else "0"
+            for group, day, satisfied, *cells in rows(
+                moment, f"{key}, {bucket}, {overall}, {', '.join(counts.values())}", "1, 2"
+            ):
+                cell = dict(zip(names, cells, strict=True))
+                if "demands" in cell:
+                    # The city counts a demand once; a category counts each demand that has a case in it.
+                    in_category = cell.pop("demands_in_category")
+                    _add(values[group], cell | ({"demands": in_category} if by == "category" else {}))
+                else:
+                    _add(values[group], cell)
+                _add(totals, cell)
+                point = trend[day]
+                setattr(point, TREND[moment], getattr(point, TREND[moment]) + cell[names[0]])
+                point.satisfied += satisfied
+        for no_group, group, *medians in rows(
+            "completed_at",
+            f"GROUPING({key}), {key}, {', '.join(MEDIANS.values())}",
+            f"GROUPING SETS (({key}), ())",
+        ):
+            (totals if no_group else values[group]).update(zip(MEDIANS, medians, strict=True))
+    return CityStatistics(
+        start=start,
+        end=end,
+        by=by,
+        groups=_groups(
+            by,
+            {group: _figures(row) for group, row in values.items()},
+            station=station,
+            district=district,
+            category=category,
+        ),
+        total=_figures(totals),
+        trend_unit=period.trend_unit,
+        trend=list(trend.values()),
+    )
+
+
+def _groups(by: str, figures: dict, *, station=None, district="", category=None) -> list[Group]:
+    """Every group of the kind asked for (with zero figures where nothing happened), in their natural order."""
+    if by == "station":
+        stations = Station.objects.order_by("code")
+        if station is not None:
+            stations = stations.filter(pk=station.pk)
+        if district:
+            stations = stations.filter(district=district)
+        return [Group(s.pk, s.name, figures.get(s.pk, Figures()), station=s) for s in stations]
+    if by == "district":
+        districts = [d for d in District if not district or d == district]
+        return [Group(d.value, str(d.label), figures.get(d.value, Figures())) for d in districts]
+    categories = ServiceCategory.objects.all()
+    if category is not None:
+        categories = categories.filter(pk=category.pk)
+    return [Group(c.pk, c.name, figures.get(c.pk, Figures())) for c in categories]
+
+
+def station_case_facts(*, station: Station, start: datetime.date, end: datetime.date):
+    """A station's cases received in the period, as the read model has them (the drill-down's case list)."""
+    period = Period(start, end)
+    return (
+        CaseFact.objects.filter(station=station, received_at__gte=period.since, received_at__lt=period.until)
+        .select_related("category")
+        .order_by("-received_at", "-case_id")
+    )
+
+
+def case_list_accesses(*, station: Station | None = None):
+    """Who looked at which station's case list when, newest first."""
+    accesses = CaseListAccess.objects.select_related("user", "station")
+    return accesses.filter(station=station) if station is not None else accesses
+
+
+# --- The naive answer: a loop over every station's schema ----------------------------------------------------------
+
+
+def _naive_figures(facts: list[dict]) -> Figures:
+    demands = {(fact["station_id"], fact["demand_id"]) for fact in facts if fact["rec"]}
+    received = [fact for fact in facts if fact["rec"]]
+    completed = [fact for fact in facts if fact["comp"]]
+    surveyed = [fact for fact in facts if fact["surv"]]
+    responses = [fact["response_seconds"] for fact in completed if fact["response_seconds"] is not None]
+    completions = [(fact["completed_at"] - fact["received_at"]).total_seconds() for fact in completed]
+    return Figures(
+        demands=len(demands),
+        received=len(received),
+        to_institutions=sum(fact["plan_kind"] == PlanKind.INSTITUTION for fact in received),
+        to_stations=sum(fact["plan_kind"] == PlanKind.STATION for fact in received),
+        completed=len(completed),
+        on_time=sum(fact["due_at"] is not None and fact["completed_at"] <= fact["due_at"] for fact in completed),
+        median_response_hours=_hours(statistics.median(responses)) if responses else None,
+        median_completion_hours=_hours(statistics.median(completions)) if completions else None,
+        surveys=len(surveyed),
+        satisfied={name: sum((fact[name] or 0) >= SATISFIED_LEVEL for fact in surveyed) for name in RATED},
+        solved=sum(bool(fact["q5"]) for fact in surveyed),
+    )
+
+
+def city_statistics_from_schemas(*, start: datetime.date, end: datetime.date, by: str = "station") -> CityStatistics:
+    """The same figures as `city_statistics` (groups and total), computed the naive way: every station's schema is
+    asked in turn and the answers are combined here. It grows with the number of stations; the console never uses
+    it."""
+    period = Period(start, end)
+    names = list(FACT_COLUMNS)
+    in_period = "(f.{0} >= %(since)s AND f.{0} < %(until)s)"
+    sql = (
+        f"SELECT f.*, {in_period.format('received_at')} AS rec, "  # noqa: S608
+        f"COALESCE({in_period.format('completed_at')}, false) AS comp, "
+        f"COALESCE({in_period.format('surveyed_at')}, false) AS surv "
+        f"FROM ({FACT_SELECT}) f WHERE {in_period.format('received_at')} "
+        f"OR {in_period.format('completed_at')} OR {in_period.format('surveyed_at')}"
+    )
+    params = {"since": period.since, "until": period.until}
+    grouped: dict[object, list[dict]] = defaultdict(list)
+    everything: list[dict] = []
+    for station in Station.objects.order_by("code"):
+        with schema_context(station.schema_name), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for row in cursor.fetchall():
+                fact = dict(zip([*names, "rec", "comp", "surv"], row, strict=True)) | {"station_id": station.pk}
+                key = {"station": station.pk, "district": station.district, "category": fact["category_id"]}[by]
+                grouped[key].append(fact)
+                everything.append(fact)
+    figures = {key: _naive_figures(facts) for key, facts in grouped.items()}
+    return CityStatistics(
+        start=start,
+        end=end,
+        by=by,
+        groups=_groups(by, figures),
+        total=_naive_figures(everything),
+        trend_unit=period.trend_unit,
+        trend=[],
+    )

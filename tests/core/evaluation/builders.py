@@ -1,0 +1,79 @@
+"""Builders of evaluation rounds for tests, through the real services, and sample files of each kind by content."""
+
+import functools
+import io
+import zipfile
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from core.evaluation import services
+from core.evaluation.checklist import CHECKLIST
+from core.evaluation.models import Conclusion, EvaluationRound
+from tenants import tasks as tenants_tasks
+
+CODES = [entry.code for entry in CHECKLIST]
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+
+
+def office(main_part: str) -> bytes:
+    """A minimal Office Open XML package (a ZIP) whose main part is `main_part`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(main_part, "<document/>")
+    return buffer.getvalue()
+
+
+def upload(name: str, content: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def open_round(city, station=None) -> EvaluationRound:
+    """The station (alpha) put under evaluation by the bureau's administrator: round 1 open."""
+    return services.evaluation_start(station=station or city.alpha, user=city.bureau_admin)
+
+
+def self_assess(evaluation_round, head, *, skip=(), met=True) -> None:
+    answers = [services.SelfAssessment(code=code, met=met, note="见附件") for code in CODES if code not in skip]
+    services.round_self_assessment_save(evaluation_round=evaluation_round, user=head, answers=answers)
+
+
+def submitted_round(city, station=None, head=None) -> EvaluationRound:
+    """Round 1 of alpha answered (every item met, by the head) and submitted."""
+    evaluation_round = open_round(city, station)
+    head = head or city.alpha_head
+    self_assess(evaluation_round, head)
+    return services.round_submit(evaluation_round=evaluation_round, user=head)
+
+
+def review(evaluation_round, admin, *, not_met=()) -> None:
+    """Every item reviewed: met, except `not_met` (each with a remark)."""
+    reviews = [
+        services.Review(code=code, met=code not in not_met, remark="未见相关材料" if code in not_met else "")
+        for code in evaluation_round.items.values_list("code", flat=True)
+    ]
+    services.round_review_save(evaluation_round=evaluation_round, user=admin, reviews=reviews)
+
+
+def conclude(city, evaluation_round, conclusion=Conclusion.APPROVED, *, not_met=(), **extra) -> EvaluationRound:
+    review(evaluation_round, city.bureau_admin, not_met=not_met)
+    return services.round_conclude(
+        evaluation_round=evaluation_round, user=city.bureau_admin, conclusion=conclusion, **extra
+    )
+
+
+def queued_mails(callbacks) -> list[dict]:
+    """The kwargs of the round e-mails the captured on-commit callbacks queue."""
+    return [
+        callback.args[2]
+        for callback in callbacks
+        if isinstance(callback, functools.partial)
+        and callback.func is tenants_tasks.queue
+        and callback.args[0].name.endswith("round_mail_task")
+    ]
