@@ -44,6 +44,7 @@ from core.messaging.tasks import message_deliver_task
 from core.network.models import ReferralFlow, StationLoad
 from core.referrals import services
 from core.referrals.models import Direction, Referral, ReferralEvent, ReferralState
+from core.stats.models import CaseFact
 from stationnet.celery import app as celery_app
 from tenants.models import Domain, Membership, Station, StationStatus, StationStatusChange, User
 from tenants.services import station_change_status, station_create
@@ -158,6 +159,7 @@ def _remove(made: Made) -> None:
         delete(ReferralFlow, "from_station_id", ids)
         delete(ReferralFlow, "to_station_id", ids)
         delete(StationLoad, "station_id", ids)
+        delete(CaseFact, "station_id", ids)
         delete(InboxMessage, "source", schemas)
         delete(Domain, "tenant_id", ids)
         delete(Membership, "station_id", ids)
@@ -328,17 +330,31 @@ class Duplicate:
     attempts: int
 
 
-def deliver_twice(fault: Fault) -> list[Duplicate]:
-    """Messages already delivered lose their acknowledgement and are queued again: requests (sender → receiver),
-    reports to the bureau (sender → public) and answers (receiver → sender). And one key of each direction is applied
-    a second time directly: refused."""
-    duplicates = []
-    picks = (
+def _picks(fault: Fault) -> tuple[tuple[str, str, int], ...]:
+    """The messages delivered twice: requests (sender → receiver), reports to the bureau (sender → public) and
+    answers (receiver → sender), so many of each kind."""
+    return (
         (fault.sender.schema_name, services.MESSAGE_REQUESTED, 10),
         (fault.sender.schema_name, services.MESSAGE_FLOW, 5),
         (fault.receiver.schema_name, services.MESSAGE_EVENT, 10),
     )
-    for schema, kind, count in picks:
+
+
+def delivered_enough(fault: Fault) -> bool:
+    """Whether enough messages of each picked kind are delivered to deliver them again (answers queue behind the
+    requests and the case facts each station reports to the bureau, so they may lag the answering by a while)."""
+    for schema, kind, count in _picks(fault):
+        with schema_context(schema):
+            if OutboxMessage.objects.filter(kind=kind, delivered_at__isnull=False).count() < count:
+                return False
+    return True
+
+
+def deliver_twice(fault: Fault) -> list[Duplicate]:
+    """Messages already delivered lose their acknowledgement and are queued again (see `_picks`). And one key of
+    each direction is applied a second time directly: refused."""
+    duplicates = []
+    for schema, kind, count in _picks(fault):
         with schema_context(schema):
             delivered = list(OutboxMessage.objects.filter(kind=kind, delivered_at__isnull=False).order_by("id")[:count])
             assert len(delivered) == count, f"only {len(delivered)} {kind} messages delivered in {schema} so far"
@@ -454,6 +470,12 @@ def test_a_thousand_referrals_survive_killed_workers_and_duplicate_deliveries(fa
         for action, point in SCHEDULE:
             wait_for(lambda p=point: progress.reached(p), futures=futures, until=until, what=f"reaching {point}")
             if action == "duplicate":
+                wait_for(
+                    lambda: on_own_connection(delivered_enough, fault),
+                    futures=futures,
+                    until=until,
+                    what="messages of each kind delivered",
+                )
                 duplicates = on_own_connection(deliver_twice, fault)
                 continue
             # Kill a worker at work: it has finished tasks and messages wait in the outboxes.
@@ -536,6 +558,13 @@ def check_everything(fault: Fault, duplicates: list[Duplicate]) -> None:
             fault.receiver.pk,
         )
 
+    # The city statistics' read model: one fact per case of either station, in the case's last state.
+    for station in (fault.sender, fault.receiver):
+        with schema_context(station.schema_name):
+            states = dict(ServiceCase.objects.values_list("pk", "state"))
+        facts = dict(CaseFact.objects.filter(station=station).values_list("case_id", "state"))
+        assert facts == states, station.code
+
     # Each message applied once: inbox keys unique, and as many inbox rows as delivered outbox rows, key for key, in
     # each direction; nothing pending anywhere; the messages delivered twice on purpose were delivered again.
     sent = {}
@@ -544,12 +573,13 @@ def check_everything(fault: Fault, duplicates: list[Duplicate]) -> None:
             assert not OutboxMessage.objects.filter(delivered_at__isnull=True).exists(), schema
             for destination, key in OutboxMessage.objects.values_list("destination", "key"):
                 sent.setdefault((schema, destination), set()).add(key)
-    for source, destination in ((sender, receiver), (sender, public), (receiver, sender)):
+    directions = {(sender, receiver), (sender, public), (receiver, sender), (receiver, public)}
+    for source, destination in directions:
         with schema_context(destination):
             keys = list(InboxMessage.objects.filter(source=source).values_list("key", flat=True))
         assert len(keys) == len(set(keys)) == len(sent[(source, destination)]), (source, destination)
         assert set(keys) == sent[(source, destination)], (source, destination)
-    assert set(sent) == {(sender, receiver), (sender, public), (receiver, sender)}
+    assert set(sent) == directions
     for duplicate in duplicates:
         with schema_context(duplicate.schema):
             message = OutboxMessage.objects.get(pk=duplicate.message_id)
