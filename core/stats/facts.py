@@ -2,7 +2,7 @@
 when a case changes (`case_fact_send`, one case, inside the change's transaction) and when a station's facts are
 rebuilt (`case_facts_rebuild`, all its cases at once). One query for both, so they cannot disagree."""
 
-from core.desk.models import CaseState, EventKind, Rating
+from core.desk.models import CaseState, EventKind, PlanKind, Rating
 
 # Survey ratings as levels; a rating of satisfied or better counts as satisfied.
 RATING_LEVELS = {Rating.VERY_SATISFIED: 4, Rating.SATISFIED: 3, Rating.FAIR: 2, Rating.DISSATISFIED: 1}
@@ -51,3 +51,36 @@ FACT_SELECT = (  # noqa: S608  (constants only)
     "LEFT JOIN desk_servicerecord r ON r.case_id = c.id "
     "LEFT JOIN desk_survey s ON s.case_id = c.id"
 ).format(columns=", ".join(f"{expression} AS {name}" for name, expression in FACT_COLUMNS.items()))
+
+
+# What a fact adds to the counts of a local day: its day of reception (a demand at its first case, in the category
+# too; the case; how it is served now), of first completion (on time: no later than its deadline) and of its survey
+# (each rated question when satisfied or better; question 5 when solved). Name: (moment, expression over a fact `f`).
+DAY_COUNTS = {
+    "demands": ("received_at", "f.first_of_demand::int"),
+    "demands_in_category": ("received_at", "f.first_of_demand_in_category::int"),
+    "received": ("received_at", "1"),
+    "to_institutions": ("received_at", f"(f.plan_kind = '{PlanKind.INSTITUTION}')::int"),
+    "to_stations": ("received_at", f"(f.plan_kind = '{PlanKind.STATION}')::int"),
+    "completed": ("completed_at", "1"),
+    "on_time": ("completed_at", "COALESCE((f.completed_at <= f.due_at)::int, 0)"),
+    "surveys": ("surveyed_at", "1"),
+    **{f"sat_{name}": ("surveyed_at", f"COALESCE((f.{name} >= {SATISFIED_LEVEL})::int, 0)") for name in RATED},
+    "solved": ("surveyed_at", "COALESCE(f.q5::int, 0)"),
+}
+MOMENTS = ("received_at", "completed_at", "surveyed_at")
+
+
+def day_contributions(where: str) -> str:
+    """SQL of what the facts of `stats_casefact f` matching `where` add to each local day: a row per fact and moment,
+    (station_id, category_id, day, *DAY_COUNTS). Takes the parameter %(tz)s, the local time zone."""
+    parts = []
+    for moment in MOMENTS:
+        counts = ", ".join(
+            f"{expression if at == moment else '0'} AS {name}" for name, (at, expression) in DAY_COUNTS.items()
+        )
+        parts.append(
+            f"SELECT f.station_id, f.category_id, (f.{moment} AT TIME ZONE %(tz)s)::date AS day, {counts} "  # noqa: S608
+            f"FROM stats_casefact f WHERE f.{moment} IS NOT NULL AND ({where})"
+        )
+    return " UNION ALL ".join(parts)

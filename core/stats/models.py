@@ -6,6 +6,10 @@
   cases changes, so a city-wide question is one scan of one table however many stations there are (a loop over the
   stations' schemas grows with them). `as_of` is when the station read the case: an older reading never overwrites
   a newer one.
+- `StationDay` and `CategoryDay`: what the facts add up to per station and local day, and per service category and
+  local day (`core.stats.facts.DAY_COUNTS`), kept with the facts in the same transaction. The dashboard's usual
+  questions (the whole city by station, district or category) read these: a station-day row stands for every case
+  event of that day, so a period costs stations × days rows however busy they were.
 - `CaseListAccess`: every time a bureau user looked at or exported a station's case list (the deliberate,
   logged path from the city's figures down to one station's cases).
 """
@@ -78,6 +82,61 @@ class CaseFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station_id}: {self.number}"
+
+
+class DayCounts(models.Model):
+    """The counts of one local day (see `core.stats.facts.DAY_COUNTS` for what each counts, and at which moment)."""
+
+    day = models.DateField(_("day"))
+    demands = models.IntegerField(default=0)
+    demands_in_category = models.IntegerField(default=0)
+    received = models.IntegerField(default=0)
+    to_institutions = models.IntegerField(default=0)
+    to_stations = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    surveys = models.IntegerField(default=0)
+    sat_q1 = models.IntegerField(default=0)
+    sat_q2 = models.IntegerField(default=0)
+    sat_q3 = models.IntegerField(default=0)
+    sat_q4 = models.IntegerField(default=0)
+    sat_q6 = models.IntegerField(default=0)
+    sat_q7 = models.IntegerField(default=0)
+    sat_q8 = models.IntegerField(default=0)
+    sat_q9 = models.IntegerField(default=0)
+    sat_q10 = models.IntegerField(default=0)
+    solved = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class StationDay(DayCounts):
+    station = models.ForeignKey("tenants.Station", on_delete=KEEP, related_name="+", verbose_name=_("station"))
+
+    class Meta:
+        verbose_name = _("station day")
+        verbose_name_plural = _("station days")
+        constraints = [models.UniqueConstraint(fields=["station", "day"], name="stats_stationday_one")]
+        indexes = [models.Index(name="stats_stationday_day", fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.station_id}: {self.day}"
+
+
+class CategoryDay(DayCounts):
+    category = models.ForeignKey(
+        "catalog.ServiceCategory", on_delete=KEEP, related_name="+", verbose_name=_("service category")
+    )
+
+    class Meta:
+        verbose_name = _("category day")
+        verbose_name_plural = _("category days")
+        constraints = [models.UniqueConstraint(fields=["category", "day"], name="stats_categoryday_one")]
+        indexes = [models.Index(name="stats_categoryday_day", fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.category_id}: {self.day}"
 
 
 class CaseListAccess(models.Model):

@@ -28,7 +28,7 @@ from django_tenants.utils import schema_context
 from core.catalog.models import ServiceCategory
 from core.desk.models import PlanKind
 from core.districts import District
-from core.stats.facts import FACT_COLUMNS, FACT_SELECT, RATED, SATISFIED_LEVEL
+from core.stats.facts import DAY_COUNTS, FACT_COLUMNS, FACT_SELECT, MOMENTS, RATED, SATISFIED_LEVEL
 from core.stats.models import CaseFact, CaseListAccess
 from tenants.models import Station
 
@@ -157,36 +157,21 @@ def _hours(seconds: float | None) -> float | None:
 
 GROUP_KEY = {"station": "f.station_id", "district": "st.district", "category": "f.category_id"}
 
-# The counted figures, by the moment they are counted at (see the module docstring): one query per moment over the
-# rows of that moment in the period, which its covering index answers without visiting the table (see the model).
-# Every figure is a count, so the database counts per group and trend bucket (one hash aggregate, no sort) and the
-# groups, the trend and the city total are sums of those cells. A demand counts once: at its first case (in the
-# group's category, when grouped by category).
-COUNTS = {
-    "received_at": {
-        "demands": "count(*) FILTER (WHERE f.first_of_demand)",
-        "demands_in_category": "count(*) FILTER (WHERE f.first_of_demand_in_category)",
-        "received": "count(*)",
-        "to_institutions": f"count(*) FILTER (WHERE f.plan_kind = '{PlanKind.INSTITUTION}')",
-        "to_stations": f"count(*) FILTER (WHERE f.plan_kind = '{PlanKind.STATION}')",
-    },
-    "completed_at": {
-        "completed": "count(*)",
-        "on_time": "count(*) FILTER (WHERE f.completed_at <= f.due_at)",
-    },
-    "surveyed_at": {
-        "surveys": "count(*)",
-        **{f"sat_{name}": f"count(*) FILTER (WHERE f.{name} >= {SATISFIED_LEVEL})" for name in RATED},
-        "solved": "count(*) FILTER (WHERE f.q5)",
-    },
-}
+# The counted figures (`DAY_COUNTS`), from the day counts when they can answer: the whole city by station or district
+# (the station days), or by category (the category days), with any filter those tables carry. Otherwise (a station's
+# or a district's figures by category, a category's by station or district) from the facts: one query per moment
+# over the facts of that moment in the period, which its covering index answers without visiting the table (see the
+# model). Either way the database sums per group and trend bucket (one hash aggregate, no sort), and the groups, the
+# trend and the city total are sums of those cells. A demand counts once: at its first case (in the group's
+# category, when grouped by category).
+MOMENT_COUNTS = {moment: [name for name, (at, _sql) in DAY_COUNTS.items() if at == moment] for moment in MOMENTS}
 # The medians, of the cases completed in the period: per group and for the city, sorted in the database.
 MEDIANS = {
     "response": "percentile_cont(0.5) WITHIN GROUP (ORDER BY f.response_seconds)",
     "completion": "percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM f.completed_at - f.received_at))",
 }
-# Where each moment's count goes on a trend point.
-TREND = {"received_at": "received", "completed_at": "completed", "surveyed_at": "surveys"}
+# What a trend point adds up.
+TREND = {"received": "received", "completed": "completed", "surveys": "surveys", "sat_q10": "satisfied"}
 
 
 def _figures(row: dict) -> Figures:
@@ -210,6 +195,15 @@ def _add(into: dict, row: dict) -> None:
         into[name] = into.get(name, 0) + value
 
 
+def _day_table(by: str, *, station, district: str, category) -> str | None:
+    """The day count table that answers this question, if one does."""
+    if by in ("station", "district") and category is None:
+        return "stats_stationday"
+    if by == "category" and station is None and not district:
+        return "stats_categoryday"
+    return None
+
+
 def city_statistics(
     *,
     start: datetime.date,
@@ -218,14 +212,23 @@ def city_statistics(
     station: Station | None = None,
     district: str = "",
     category: ServiceCategory | None = None,
+    from_facts: bool = False,
 ) -> CityStatistics:
     """The city's figures for the period, per group (`by` station, district or category) with the total and the
-    trend, optionally only for one station, district or category. Four queries of the read model (the counts of the
-    cases received, completed and surveyed in the period, and the medians), whatever the number of stations."""
+    trend, optionally only for one station, district or category. Two queries of the read model (the counts, from the
+    day counts, and the medians, from the facts), or four when the day counts cannot answer (or `from_facts`): the
+    counts of the cases received, completed and surveyed in the period, and the medians. Whatever the number of
+    stations."""
     if by not in GROUPINGS:
         raise ValueError(f"group by one of {GROUPINGS}, not {by!r}")
     period = Period(start, end)
-    params = {"since": period.since, "until": period.until, "tz": timezone.get_current_timezone_name()}
+    params = {
+        "since": period.since,
+        "until": period.until,
+        "start": start,
+        "end": end,
+        "tz": timezone.get_current_timezone_name(),
+    }
     filters = []
     if station is not None:
         filters.append("f.station_id = %(station)s")
@@ -240,42 +243,52 @@ def city_statistics(
     values: dict[object, dict] = defaultdict(dict)
     totals: dict = {}
     trend = {day: TrendPoint(day) for day in period.buckets()}
+    table = None if from_facts else _day_table(by, station=station, district=district, category=category)
 
-    def rows(moment: str, select: str, group_by: str):
-        where = " AND ".join([f"f.{moment} >= %(since)s AND f.{moment} < %(until)s", *filters])
+    def rows(source: str, where: str, select: str, group_by: str):
         # Only constant SQL is put together here; every value is a parameter.
+        joined = "" if source == "stats_categoryday" else " JOIN tenants_station st ON st.id = f.station_id"
         cursor.execute(
-            f"SELECT {select} FROM stats_casefact f JOIN tenants_station st ON st.id = f.station_id "  # noqa: S608
-            f"WHERE {where} GROUP BY {group_by}",
+            f"SELECT {select} FROM {source} f{joined} "  # noqa: S608
+            f"WHERE {' AND '.join([where, *filters])} GROUP BY {group_by}",
             params,
         )
         return cursor.fetchall()
+
+    def count(cells_rows, names: list[str]) -> None:
+        for group, day, *cells in cells_rows:
+            cell = dict(zip(names, cells, strict=True))
+            if "demands" in cell:
+                # The city counts a demand once; a category counts each demand that has a case in it.
+                in_category = cell.pop("demands_in_category")
+                _add(values[group], cell | ({"demands": in_category} if by == "category" else {}))
+            else:
+                _add(values[group], cell)
+            _add(totals, cell)
+            point = trend[day]
+            for name, attribute in TREND.items():
+                if name in cell:
+                    setattr(point, attribute, getattr(point, attribute) + cell[name])
 
     with transaction.atomic(), connection.cursor() as cursor:
         # Compiling these aggregates (JIT) costs more than it saves at a few hundred thousand rows; the medians sort
         # in memory.
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL work_mem = '32MB'")
-        for moment, counts in COUNTS.items():
-            names = list(counts)
-            bucket = f"date_trunc('{period.trend_unit}', f.{moment} AT TIME ZONE %(tz)s)::date"
-            overall = f"count(*) FILTER (WHERE f.q10 >= {SATISFIED_LEVEL})" if moment == "surveyed_at" else "0"
-            for group, day, satisfied, *cells in rows(
-                moment, f"{key}, {bucket}, {overall}, {', '.join(counts.values())}", "1, 2"
-            ):
-                cell = dict(zip(names, cells, strict=True))
-                if "demands" in cell:
-                    # The city counts a demand once; a category counts each demand that has a case in it.
-                    in_category = cell.pop("demands_in_category")
-                    _add(values[group], cell | ({"demands": in_category} if by == "category" else {}))
-                else:
-                    _add(values[group], cell)
-                _add(totals, cell)
-                point = trend[day]
-                setattr(point, TREND[moment], getattr(point, TREND[moment]) + cell[names[0]])
-                point.satisfied += satisfied
+        if table is not None:
+            names = list(DAY_COUNTS)
+            bucket = f"date_trunc('{period.trend_unit}', f.day)::date"
+            sums = ", ".join(f"sum(f.{name})" for name in names)
+            count(rows(table, "f.day >= %(start)s AND f.day <= %(end)s", f"{key}, {bucket}, {sums}", "1, 2"), names)
+        else:
+            for moment, names in MOMENT_COUNTS.items():
+                bucket = f"date_trunc('{period.trend_unit}', f.{moment} AT TIME ZONE %(tz)s)::date"
+                sums = ", ".join(f"sum({DAY_COUNTS[name][1]})" for name in names)
+                where = f"f.{moment} >= %(since)s AND f.{moment} < %(until)s"
+                count(rows("stats_casefact", where, f"{key}, {bucket}, {sums}", "1, 2"), names)
         for no_group, group, *medians in rows(
-            "completed_at",
+            "stats_casefact",
+            "f.completed_at >= %(since)s AND f.completed_at < %(until)s",
             f"GROUPING({key}), {key}, {', '.join(MEDIANS.values())}",
             f"GROUPING SETS (({key}), ())",
         ):
@@ -300,7 +313,7 @@ def city_statistics(
 def _groups(by: str, figures: dict, *, station=None, district="", category=None) -> list[Group]:
     """Every group of the kind asked for (with zero figures where nothing happened), in their natural order."""
     if by == "station":
-        stations = Station.objects.order_by("code")
+        stations = Station.objects.only("pk", "code", "name").order_by("code")
         if station is not None:
             stations = stations.filter(pk=station.pk)
         if district:

@@ -5,16 +5,24 @@ desk's services call it after every change of a case's figures); `case_facts_reb
 facts at once (a new read model, a backfill, a repair). In the public schema: `case_fact_apply` (the message
 handler) keeps the newest reading of each case; `case_list_access_record` logs a bureau user's look at a station's
 case list.
+
+The day counts (`StationDay`, `CategoryDay`) change with the facts, in the same transaction: by what the fact's new
+reading adds to its days less what its old one added (`day_contributions`, one SQL for one fact and for a whole
+station). A transaction takes the rows of the station days it changes, in order, then those of the category days, in
+order: two deliveries at once wait for each other, never in a circle. `day_counts_rebuild` writes them all again
+from the facts.
 """
 
 import datetime
+from collections import defaultdict
 
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from core.messaging.services import message_send
-from core.stats.facts import FACT_COLUMNS, FACT_SELECT
+from core.stats.facts import DAY_COUNTS, FACT_COLUMNS, FACT_SELECT, day_contributions
 from core.stats.models import CaseFact, CaseListAccess
 from tenants.models import Station, User
 from tenants.selectors import station_of_source
@@ -45,16 +53,78 @@ def case_fact_send(*, case_id: int) -> None:
     )
 
 
+# The day count tables, and the position of their key in a row of `day_contributions`.
+DAY_TABLES = (("stats_stationday", "station_id", 0), ("stats_categoryday", "category_id", 1))
+
+
+def _public_table(table: str) -> str:
+    return f"{connection.ops.quote_name(get_public_schema_name())}.{table}"
+
+
+def _day_rows(where: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(day_contributions(where), params | {"tz": timezone.get_current_timezone_name()})
+        return cursor.fetchall()
+
+
+def _upsert_days(table: str, key: str, select: str, params) -> None:
+    """Add the counts `select` gives, (key, day, *DAY_COUNTS) rows in key order, to the day count table."""
+    names = ", ".join(DAY_COUNTS)
+    updates = ", ".join(f"{name} = t.{name} + EXCLUDED.{name}" for name in DAY_COUNTS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_public_table(table)} AS t ({key}, day, {names}) {select} "  # noqa: S608  (constant SQL)
+            f"ON CONFLICT ({key}, day) DO UPDATE SET {updates}",
+            params,
+        )
+
+
+def _days_change(*, before: list[tuple], after: list[tuple]) -> None:
+    """Change the day counts by what the rows `after` add less what the rows `before` added."""
+    for table, key, position in DAY_TABLES:
+        delta: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(DAY_COUNTS))
+        for sign, rows in ((-1, before), (1, after)):
+            for row in rows:
+                cells = delta[(row[position], row[2])]
+                for index, value in enumerate(row[3:]):
+                    cells[index] += sign * value
+        changed = sorted((group, day, *cells) for (group, day), cells in delta.items() if any(cells))
+        if changed:
+            values = ", ".join(["%s"] * len(changed))
+            _upsert_days(table, key, f"VALUES {values}", [tuple(row) for row in changed])
+
+
+def _days_add_station(*, station: Station, sign: int) -> None:
+    """Add (sign 1) or take away (sign -1) what every fact of `station` adds to the day counts."""
+    sums = ", ".join(f"{sign} * sum(c.{name})" for name in DAY_COUNTS)
+    source = day_contributions("f.station_id = %(station)s")
+    for table, key, _position in DAY_TABLES:
+        select = f"SELECT c.{key}, c.day, {sums} FROM ({source}) c GROUP BY 1, 2 ORDER BY 1, 2"  # noqa: S608
+        _upsert_days(table, key, select, {"station": station.pk, "tz": timezone.get_current_timezone_name()})
+
+
+def _lock_days() -> None:
+    """Keep other writers of the day counts out until the end of the transaction (readers go on)."""
+    with connection.cursor() as cursor:
+        for table, _key, _position in DAY_TABLES:
+            cursor.execute(f"LOCK TABLE {_public_table(table)} IN SHARE ROW EXCLUSIVE MODE")
+
+
 @transaction.atomic
 def case_fact_apply(*, payload: dict, source: str) -> CaseFact | None:
-    """Keep a station's reading of one of its cases (message handler), unless a newer one is kept already."""
+    """Keep a station's reading of one of its cases (message handler), unless a newer one is kept already; the day
+    counts follow."""
     station = station_of_source(source=source)
     values = {name: parse_datetime(value) if name in TIMES and value else value for name, value in payload.items()}
     case_id = values.pop("case_id")
     fact = CaseFact.objects.select_for_update().filter(station=station, case_id=case_id).first()
     if fact is not None and fact.as_of >= values["as_of"]:
         return None
+    which = "f.station_id = %(station)s AND f.case_id = %(case)s"
+    params = {"station": station.pk, "case": case_id}
+    before = _day_rows(which, params) if fact is not None else []
     fact, _created = CaseFact.objects.update_or_create(station=station, case_id=case_id, defaults=values)
+    _days_change(before=before, after=_day_rows(which, params))
     return fact
 
 
@@ -64,12 +134,15 @@ def case_facts_rebuild(*, station: Station) -> int:
 
     The station's case table is locked against writers (readers go on) while the facts are read: a change made
     before has its message carry an older reading, which the read model then ignores; a change made after waits, and
-    its message carries a newer one. Nothing is lost and nothing goes back in time.
+    its message carries a newer one. Nothing is lost and nothing goes back in time. The day counts are locked too,
+    and lose what the station's old facts added and gain what the new ones add.
     """
     names = [name for name in FACT_COLUMNS]
     columns = ", ".join(["station_id", *names])
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in names if name != "case_id")
     public = connection.ops.quote_name(get_public_schema_name())
+    _lock_days()
+    _days_add_station(station=station, sign=-1)
     with schema_context(station.schema_name), connection.cursor() as cursor:
         cursor.execute("LOCK TABLE desk_servicecase IN EXCLUSIVE MODE")
         cursor.execute(
@@ -79,7 +152,23 @@ def case_facts_rebuild(*, station: Station) -> int:
             f"WHERE {public}.stats_casefact.as_of <= EXCLUDED.as_of",
             [station.pk],
         )
-        return cursor.rowcount
+        written = cursor.rowcount
+    _days_add_station(station=station, sign=1)
+    return written
+
+
+@transaction.atomic
+def day_counts_rebuild() -> None:
+    """Write the day counts again from the facts (for a new day count table, or after a change of time zone)."""
+    _lock_days()
+    sums = ", ".join(f"sum(c.{name})" for name in DAY_COUNTS)
+    source = day_contributions("true")
+    with connection.cursor() as cursor:
+        for table, _key, _position in DAY_TABLES:
+            cursor.execute(f"DELETE FROM {_public_table(table)}")  # noqa: S608  (constant SQL)
+    for table, key, _position in DAY_TABLES:
+        select = f"SELECT c.{key}, c.day, {sums} FROM ({source}) c GROUP BY 1, 2 ORDER BY 1, 2"  # noqa: S608
+        _upsert_days(table, key, select, {"tz": timezone.get_current_timezone_name()})
 
 
 @transaction.atomic

@@ -3,6 +3,8 @@ figures of the fixed data set (`tests/core/stats/dataset.py`), bad parameters re
 does not grow with the rows, a station's case list only for the bureau roles that may see it and every call logged,
 and everyone else refused."""
 
+import json
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
@@ -10,7 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 
+from api.v1.statistics import CityStatisticsSerializer, StationStatisticsSerializer, statistics_data
 from core.stats.models import CaseListAccess
+from core.stats.selectors import city_statistics
 from tests.conftest import host_client
 from tests.core.stats import dataset
 from tests.factories import UserFactory
@@ -160,6 +164,18 @@ def test_a_station_figures_by_category(city, cases, viewer):
         54.0,
     )
     assert viewer.get("/api/v1/statistics/stations/999999/").status_code == 404
+
+
+@pytest.mark.parametrize("by", ["station", "district", "category"])
+def test_the_answer_is_what_the_documented_serializers_give(city, cases, by):
+    """The views build their answer directly (`statistics_data`); the serializers are the documented schema."""
+    start, end = dataset.START, dataset.END
+    statistics = city_statistics(start=start, end=end, by=by)
+    assert statistics_data(statistics) == CityStatisticsSerializer(statistics).data
+    one = city_statistics(start=start, end=end, by="category", station=city.alpha)
+    one.station = city.alpha
+    assert statistics_data(one) == StationStatisticsSerializer(one).data
+    assert json.dumps(statistics_data(one)) == json.dumps(StationStatisticsSerializer(one).data)
 
 
 def test_an_administrator_reads_a_case_list_and_every_call_is_logged(city, cases, admin, django_assert_num_queries):

@@ -1,10 +1,10 @@
 """Write the city statistics' read model again from the stations' schemas: after a restore of the public schema, to
 backfill cases from before the read model existed, or to repair it. Safe while the stations work (see
-`case_facts_rebuild`)."""
+`case_facts_rebuild`). The day counts are then written again from all the facts (`day_counts_rebuild`)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.stats.services import case_facts_rebuild
+from core.stats.services import case_facts_rebuild, day_counts_rebuild
 from tenants.models import Station
 
 
@@ -27,3 +27,5 @@ class Command(BaseCommand):
             total += written
             self.stdout.write(f"{station.code}: {written} case(s)")
         self.stdout.write(f"rebuilt {total} case fact(s)")
+        day_counts_rebuild()
+        self.stdout.write("rebuilt the day counts")
