@@ -238,7 +238,7 @@ def generate(args: argparse.Namespace, stations: list, results: dict) -> None:
     with timed(setup, "facts_s"):
         setup["facts"] = sum(case_facts_rebuild(station=station) for station in stations)
     with timed(setup, "vacuum_s"), connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE stats_casefact")
+        cursor.execute("VACUUM ANALYZE stats_casefact, stats_stationday, stats_categoryday, tenants_station")
     setup["cases"] = args.cases * len(stations)
 
 
