@@ -1,0 +1,276 @@
+"""API of station operations (clauses 4.2.2, 4.3, 4.4, 4.5), on a station host.
+
+Members read; the head writes, except maintenance logs, which every member records. Serializers check types only;
+every rule is the services' (`core.operations.services`), whose refusals come back as 400 keyed by field (403 for who
+may not). Files (training certificates, written systems) are uploaded multipart and checked by content.
+"""
+
+from dataclasses import asdict
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.response import Response
+
+from api.base import StationAPIView
+from api.errors import service_call
+from api.pagination import paginate
+from api.permissions import request_membership
+from core.operations import selectors, services
+from core.operations.models import (
+    Equipment,
+    EquipmentKind,
+    MaintenanceLog,
+    SystemCode,
+    SystemDocumentVersion,
+    Training,
+    TrainingKind,
+)
+from tenants.models import MemberRole, User
+
+# Input: types only ------------------------------------------------------------------------------------------------
+
+
+class TrainingInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    held_on = serializers.DateField()
+    hours = serializers.DecimalField(max_digits=5, decimal_places=1)
+    kind = serializers.ChoiceField(choices=TrainingKind.choices)
+    attendees = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+    certificate = serializers.FileField(required=False, allow_null=True, default=None)
+
+
+class EquipmentInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=EquipmentKind.choices)
+    name = serializers.CharField(max_length=120)
+    location = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    acquired_on = serializers.DateField(required=False, allow_null=True, default=None)
+    maintenance_interval_days = serializers.IntegerField(min_value=1)
+    next_maintenance_due = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class MaintenanceInput(serializers.Serializer):
+    performed_on = serializers.DateField()
+    work = serializers.CharField(max_length=4000)
+
+
+class VersionInput(serializers.Serializer):
+    effective_on = serializers.DateField()
+    text = serializers.CharField(required=False, allow_blank=True, default="")
+    file = serializers.FileField(required=False, allow_null=True, default=None)
+
+
+def _valid(serializer: serializers.Serializer) -> dict:
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _user(user: User | None) -> dict | None:
+    return None if user is None else {"id": user.pk, "name": user.display_name}
+
+
+# Output -----------------------------------------------------------------------------------------------------------
+
+
+class TrainingSerializer(serializers.ModelSerializer):
+    attendees = serializers.SerializerMethodField()
+    has_certificate = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Training
+        fields = ["id", "title", "held_on", "hours", "kind", "attendees", "has_certificate", "certificate_name"]
+
+    def get_attendees(self, training) -> list[dict]:
+        return [{**_user(a.user), "completed": a.completed} for a in training.attendance.all()]
+
+    def get_has_certificate(self, training) -> bool:
+        return bool(training.certificate)
+
+
+class EquipmentSerializer(serializers.ModelSerializer):
+    overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Equipment
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "location",
+            "acquired_on",
+            "maintenance_interval_days",
+            "next_maintenance_due",
+            "overdue",
+        ]
+
+
+class MaintenanceSerializer(serializers.ModelSerializer):
+    performed_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MaintenanceLog
+        fields = ["id", "equipment", "performed_on", "performed_by", "work", "next_due"]
+
+    def get_performed_by(self, log) -> dict | None:
+        return _user(log.performed_by)
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    approved_by = serializers.SerializerMethodField()
+    has_file = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SystemDocumentVersion
+        fields = ["id", "number", "effective_on", "text", "has_file", "file_name", "file_kind", "approved_by"]
+
+    def get_approved_by(self, version) -> dict | None:
+        return _user(version.approved_by)
+
+    def get_has_file(self, version) -> bool:
+        return bool(version.file)
+
+
+def _system(row: selectors.SystemRow) -> dict:
+    return {
+        "code": row.code,
+        "name": row.name,
+        "current": VersionSerializer(row.current).data if row.current else None,
+        "versions": VersionSerializer(row.versions, many=True).data,
+    }
+
+
+def _register_row(row: selectors.RegisterRow) -> dict:
+    record = row.record
+    return {
+        "user": _user(row.user),
+        "role": row.membership.role,
+        "is_head": row.is_head,
+        "duty_start": record.duty_start.isoformat() if record and record.duty_start else None,
+        "qualifications": [
+            {"name": q.name, "number": q.number, "valid_until": q.valid_until.isoformat() if q.valid_until else None}
+            for q in (record.qualifications.all() if record else [])
+        ],
+        "cleared_for_duty": row.cleared,
+    }
+
+
+# Views ------------------------------------------------------------------------------------------------------------
+
+
+class OperationsAPIView(StationAPIView):
+    """Members read; `write_roles` write (the head unless said otherwise; the services check it again)."""
+
+    write_roles: tuple[str, ...] = (MemberRole.HEAD,)
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        if request.method not in SAFE_METHODS:
+            membership = request_membership(request)
+            if membership is None or membership.role not in self.write_roles:
+                self.permission_denied(request)
+
+
+class StaffRegisterView(OperationsAPIView):
+    """The staff register (clause 4.4): every active member, the head first, with duty start, qualifications and
+    whether a completed pre-duty training clears them for duty."""
+
+    @extend_schema(
+        responses=inline_serializer(
+            "StaffRegisterRow",
+            {
+                "user": serializers.DictField(),
+                "role": serializers.CharField(),
+                "is_head": serializers.BooleanField(),
+                "duty_start": serializers.DateField(allow_null=True),
+                "qualifications": serializers.ListField(child=serializers.DictField()),
+                "cleared_for_duty": serializers.BooleanField(),
+            },
+            many=True,
+        )
+    )
+    def get(self, request):
+        return Response([_register_row(row) for row in selectors.staff_register(station=self.station)])
+
+
+class TrainingListView(OperationsAPIView):
+    """Trainings, newest first; the head records one (multipart with an optional `certificate`: PDF, JPEG, PNG)."""
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(responses=TrainingSerializer(many=True))
+    def get(self, request):
+        return paginate(self, request, selectors.training_list(), TrainingSerializer)
+
+    @extend_schema(request={"multipart/form-data": TrainingInput}, responses={201: TrainingSerializer})
+    def post(self, request):
+        data = dict(_valid(TrainingInput(data=request.data)))
+        ids = data.pop("attendees")
+        data["attendees"] = list(User.objects.filter(pk__in=ids))
+        if len(data["attendees"]) != len(set(ids)):
+            data["attendees"].append(User(pk=0))  # an unknown id: refused as not a member, like any outsider
+        training = service_call(services.training_create, user=request.user, **data)
+        return Response(TrainingSerializer(selectors.training_get(pk=training.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class EquipmentListView(OperationsAPIView):
+    """The equipment register (clause 4.3) with `overdue` flagged; the head adds an item."""
+
+    @extend_schema(responses=EquipmentSerializer(many=True))
+    def get(self, request):
+        return paginate(self, request, selectors.equipment_list(), EquipmentSerializer)
+
+    @extend_schema(request=EquipmentInput, responses={201: EquipmentSerializer})
+    def post(self, request):
+        data = _valid(EquipmentInput(data=request.data))
+        equipment = service_call(services.equipment_create, user=request.user, **data)
+        return Response(
+            EquipmentSerializer(selectors.equipment_list().get(pk=equipment.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class MaintenanceView(OperationsAPIView):
+    """Record a maintenance of an item (clause 4.3.5); any member. The item's next due date moves on."""
+
+    write_roles = (MemberRole.HEAD, MemberRole.STAFF)
+
+    @extend_schema(request=MaintenanceInput, responses={201: MaintenanceSerializer})
+    def post(self, request, pk: int):
+        equipment = selectors.equipment_get(pk=pk)
+        if equipment is None:
+            raise Http404
+        data = _valid(MaintenanceInput(data=request.data))
+        log = service_call(services.maintenance_log_add, equipment=equipment, user=request.user, **data)
+        return Response(MaintenanceSerializer(log).data, status=status.HTTP_201_CREATED)
+
+
+class SystemListView(OperationsAPIView):
+    """The eight written systems of clause 4.5 with their current version and every version."""
+
+    @extend_schema(responses=inline_serializer("SystemRow", {"code": serializers.CharField()}, many=True))
+    def get(self, request):
+        return Response([_system(row) for row in selectors.system_list()])
+
+
+class SystemVersionView(OperationsAPIView):
+    """The head publishes a new version of a system (`a`-`h`): text and/or a PDF or DOCX `file` (multipart)."""
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(request={"multipart/form-data": VersionInput}, responses={201: VersionSerializer})
+    def post(self, request, code: str):
+        if code not in SystemCode.values:
+            raise Http404
+        data = _valid(VersionInput(data=request.data))
+        version = service_call(services.system_version_publish, user=request.user, code=code, **data)
+        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class EvidenceView(OperationsAPIView):
+    """What the operations show the evaluation's self-assessment: counts of trained staff, maintained equipment,
+    systems in effect."""
+
+    @extend_schema(responses=inline_serializer("OperationsEvidence", {"members": serializers.IntegerField()}))
+    def get(self, request):
+        return Response(asdict(selectors.operations_self_assessment_evidence(station=self.station)))

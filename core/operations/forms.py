@@ -1,0 +1,97 @@
+"""Forms of the operations pages. They check types and shapes only; the rules are the services', whose field errors
+come back onto them."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.operations.models import EquipmentKind, SystemCode, TrainingKind
+from tenants.models import User
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class MemberChoiceForm(forms.Form):
+    def __init__(self, *args, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        queryset = members if members is not None else User.objects.none()
+        for name, field in self.fields.items():
+            if name in ("member", "attendees"):
+                field.queryset = queryset
+                field.label_from_instance = lambda user: user.display_name
+
+
+class StaffRecordForm(MemberChoiceForm):
+    member = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Member"))
+    duty_start = forms.DateField(label=_("On duty since"), required=False, widget=DATE)
+    background = forms.CharField(
+        label=_("Professional background and experience"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class QualificationForm(MemberChoiceForm):
+    member = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Member"))
+    name = forms.CharField(label=_("Qualification"), max_length=100)
+    number = forms.CharField(label=_("Certificate number"), max_length=60, required=False)
+    valid_until = forms.DateField(label=_("Valid until"), required=False, widget=DATE)
+
+
+class TrainingForm(MemberChoiceForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    held_on = forms.DateField(label=_("Date"), widget=DATE)
+    hours = forms.DecimalField(label=_("Hours"), max_digits=5, decimal_places=1, min_value=Decimal("0.5"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=TrainingKind.choices, widget=forms.RadioSelect)
+    attendees = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), label=_("Attendees"), widget=forms.CheckboxSelectMultiple
+    )
+    certificate = forms.FileField(
+        label=_("Certificate (PDF, JPEG or PNG)"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+
+
+class EquipmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=EquipmentKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    location = forms.CharField(label=_("Location"), max_length=120, required=False)
+    acquired_on = forms.DateField(label=_("Acquired on"), required=False, widget=DATE)
+    maintenance_interval_days = forms.IntegerField(label=_("Maintenance interval (days)"), min_value=1)
+    next_maintenance_due = forms.DateField(
+        label=_("First maintenance due (blank: one interval after acquisition)"), required=False, widget=DATE
+    )
+
+
+class MaintenanceForm(forms.Form):
+    performed_on = forms.DateField(label=_("Date"), widget=DATE)
+    work = forms.CharField(label=_("What was done"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SystemVersionForm(forms.Form):
+    effective_on = forms.DateField(label=_("Effective from"), widget=DATE)
+    text = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
+    file = forms.FileField(
+        label=_("File (PDF or Word DOCX)"), required=False, widget=forms.FileInput(attrs={"accept": ".pdf,.docx"})
+    )
+
+
+class DisplayForm(forms.Form):
+    process = forms.CharField(
+        label=_("Service process"), required=False, max_length=8000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    notes = forms.CharField(
+        label=_("Other notices"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def errors_onto(form: forms.Form, error) -> None:
+    """A service's field errors onto the form (its own fields by name, the rest at the top)."""
+    for key, messages in error.message_dict.items():
+        form.add_error(key if key in form.fields else None, messages)
+
+
+SYSTEM_CODES = SystemCode.values

@@ -1,0 +1,215 @@
+"""Reads of station operations, in the active station's schema (the station host's). Members come from the public
+schema's memberships of that station; everything else is the station's own."""
+
+import contextlib
+import datetime
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from core.operations.models import (
+    DisplayNotice,
+    Equipment,
+    MaintenanceLog,
+    StaffQualification,
+    StaffRecord,
+    SystemCode,
+    SystemDocument,
+    SystemDocumentVersion,
+    Training,
+    TrainingAttendance,
+    TrainingKind,
+)
+from tenants.models import MemberRole, Membership, Station, User
+from tenants.selectors import station_items_prefetch, station_public_facts
+
+
+def _cleared_attendance(today: datetime.date):
+    """Completed attendances of pre-duty trainings held by `today`."""
+    return TrainingAttendance.objects.filter(
+        completed=True, training__kind=TrainingKind.PRE_DUTY, training__held_on__lte=today
+    )
+
+
+def member_is_cleared_for_duty(*, user: User | None) -> bool:
+    """Whether `user` completed a pre-duty training of the active station (clause 4.4.1): only then are they assigned
+    cases. Membership is checked by the caller (`core.desk.services.is_member`)."""
+    if user is None:
+        return False
+    return _cleared_attendance(timezone.localdate()).filter(user=user).exists()
+
+
+def members_cleared_for_duty(*, station: Station) -> QuerySet[User]:
+    """The station's active members who completed a pre-duty training: who may be assigned cases (the desk's
+    choices). Run with the station's schema active."""
+    cleared = _cleared_attendance(timezone.localdate()).filter(user=OuterRef("pk"))
+    return (
+        User.objects.filter(memberships__station=station, memberships__is_active=True)
+        .filter(Exists(cleared))
+        .order_by("username")
+    )
+
+
+@dataclass
+class RegisterRow:
+    membership: Membership
+    record: StaffRecord | None
+    cleared: bool
+
+    @property
+    def user(self) -> User:
+        return self.membership.user
+
+    @property
+    def is_head(self) -> bool:
+        return self.membership.role == MemberRole.HEAD
+
+
+def staff_register(*, station: Station) -> list[RegisterRow]:
+    """Every active member of the station, the head first, with their register entry (qualifications prefetched) and
+    whether they are cleared for duty. A fixed number of queries, whatever the number of members."""
+    memberships = list(
+        Membership.objects.filter(station=station, is_active=True)
+        .select_related("user")
+        .order_by("role", "user__username")  # "head" sorts before "staff"
+    )
+    users = [m.user_id for m in memberships]
+    records = {
+        r.user_id: r
+        for r in StaffRecord.objects.filter(user_id__in=users).prefetch_related(
+            Prefetch("qualifications", queryset=StaffQualification.objects.order_by("name", "pk"))
+        )
+    }
+    cleared = set(_cleared_attendance(timezone.localdate()).filter(user_id__in=users).values_list("user_id", flat=True))
+    return [RegisterRow(membership=m, record=records.get(m.user_id), cleared=m.user_id in cleared) for m in memberships]
+
+
+def staff_record_get(*, user_id: int) -> StaffRecord | None:
+    return StaffRecord.objects.select_related("user").filter(user_id=user_id).first()
+
+
+def training_list() -> QuerySet[Training]:
+    return Training.objects.select_related("created_by").prefetch_related(
+        Prefetch("attendance", queryset=TrainingAttendance.objects.select_related("user").order_by("user__username"))
+    )
+
+
+def training_get(*, pk: int) -> Training | None:
+    return training_list().filter(pk=pk).first()
+
+
+def equipment_list(*, today: datetime.date | None = None) -> QuerySet[Equipment]:
+    """The register, with `overdue` (maintenance past due) annotated."""
+    today = today or timezone.localdate()
+    return Equipment.objects.annotate(overdue=Q(next_maintenance_due__lt=today)).order_by("kind", "name", "pk")
+
+
+def equipment_get(*, pk: int) -> Equipment | None:
+    return (
+        Equipment.objects.filter(pk=pk)
+        .prefetch_related(Prefetch("logs", queryset=MaintenanceLog.objects.select_related("performed_by")))
+        .first()
+    )
+
+
+def equipment_due(*, within_days: int, today: datetime.date | None = None) -> QuerySet[Equipment]:
+    """Equipment whose maintenance is due within `within_days` days or overdue."""
+    today = today or timezone.localdate()
+    return Equipment.objects.filter(next_maintenance_due__lte=today + datetime.timedelta(days=within_days))
+
+
+@dataclass
+class SystemRow:
+    code: str
+    name: str
+    document: SystemDocument | None
+    current: SystemDocumentVersion | None
+    versions: list[SystemDocumentVersion]
+
+
+def version_current(versions, today: datetime.date) -> SystemDocumentVersion | None:
+    """The newest version in effect on `today` (versions newest first)."""
+    return next((v for v in versions if v.effective_on <= today), None)
+
+
+def system_list() -> list[SystemRow]:
+    """The eight systems of clause 4.5 in order, each with its versions (newest first) and its current one."""
+    today = timezone.localdate()
+    documents = {
+        d.code: d
+        for d in SystemDocument.objects.prefetch_related(
+            Prefetch(
+                "versions", queryset=SystemDocumentVersion.objects.select_related("approved_by").order_by("-number")
+            )
+        )
+    }
+    rows = []
+    for code, name in SystemCode.choices:
+        document = documents.get(code)
+        versions = list(document.versions.all()) if document else []
+        rows.append(SystemRow(code, name, document, version_current(versions, today), versions))
+    return rows
+
+
+def system_get(*, code: str) -> SystemRow | None:
+    return next((row for row in system_list() if row.code == code), None)
+
+
+def version_get(*, pk: int) -> SystemDocumentVersion | None:
+    return SystemDocumentVersion.objects.select_related("document").filter(pk=pk).first()
+
+
+def display_notice() -> DisplayNotice | None:
+    return DisplayNotice.objects.select_related("updated_by").first()
+
+
+def display_facts(*, station: Station) -> dict:
+    """What clause 4.2.2 asks the station to display that the station already keeps: its service items, hours,
+    service and complaint phones and the bureau's supervision phone (the facts a publication shows)."""
+    station = Station.objects.prefetch_related(station_items_prefetch()).get(pk=station.pk)
+    return station_public_facts(station=station)
+
+
+@dataclass(frozen=True)
+class OperationsEvidence:
+    """What the station's operations show the bureau's evaluation (clauses 4.3-4.5)."""
+
+    members: int
+    members_cleared: int
+    head_designated: bool
+    equipment: int
+    equipment_maintained: int
+    equipment_overdue: int
+    systems: int
+    systems_current: int
+    display_process: bool
+
+
+def operations_self_assessment_evidence(*, station: Station) -> OperationsEvidence:
+    """Counts for the self-assessment (core.evaluation): trained staff, equipment with maintenance up to date, written
+    systems with a current version, the head and the display. Reads the station's own schema."""
+    today = timezone.localdate()
+    same = connection.schema_name == station.schema_name
+    with contextlib.nullcontext() if same else schema_context(station.schema_name):
+        memberships = Membership.objects.filter(station=station, is_active=True)
+        users = list(memberships.values_list("user_id", flat=True))
+        cleared = _cleared_attendance(today).filter(user_id__in=users).values("user_id").distinct().count()
+        equipment = Equipment.objects.aggregate(
+            total=Count("pk"), overdue=Count("pk", filter=Q(next_maintenance_due__lt=today))
+        )
+        current = SystemDocument.objects.filter(versions__effective_on__lte=today).values("code").distinct().count()
+        process = DisplayNotice.objects.exclude(process="").exists()
+        return OperationsEvidence(
+            members=len(users),
+            members_cleared=cleared,
+            head_designated=memberships.filter(role=MemberRole.HEAD).exists(),
+            equipment=equipment["total"],
+            equipment_maintained=equipment["total"] - equipment["overdue"],
+            equipment_overdue=equipment["overdue"],
+            systems=len(SystemCode.choices),
+            systems_current=current,
+            display_process=process,
+        )

@@ -1,0 +1,366 @@
+"""Writes of station operations (clauses 4.2.2, 4.3, 4.4, 4.5), in the active station's schema. Views, the API and
+tasks call these; nothing else writes.
+
+- The staff register (4.4): the head keeps each member's entry (duty start, background, qualifications) and records
+  trainings with who attended. A member is cleared for duty by a completed pre-duty training
+  (`selectors.member_is_cleared_for_duty`); the desk assigns cases only to cleared members.
+- The equipment register (4.3): each item is maintained every so many days; a maintenance log computes the next due
+  date; beat reminds the head of what is due soon, once per due date (`maintenance_remind`).
+- The written systems (4.5 a-h): the head publishes versions; versions are never changed; the current one is the
+  newest in effect.
+- The display (4.2.2): the service process in words, next to the station's facts and phones.
+
+Only the station head writes, except maintenance logs, which any member of the station records.
+"""
+
+import datetime
+import logging
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.db.models import F, Max, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from core.operations.models import (
+    DisplayNotice,
+    Equipment,
+    MaintenanceLog,
+    StaffQualification,
+    StaffRecord,
+    SystemCode,
+    SystemDocument,
+    SystemDocumentVersion,
+    Training,
+    TrainingAttendance,
+)
+from core.uploads.checks import FileKind, upload_check
+from tenants.hosts import station_url
+from tenants.models import MemberRole, Membership, Station, User
+from tenants.tasks import queue_after_commit
+
+logger = logging.getLogger(__name__)
+
+CERTIFICATE_KINDS = ("pdf", "jpeg", "png")
+SYSTEM_FILE_KINDS = ("pdf", "docx")
+
+
+# --- Who may --------------------------------------------------------------------------------------------------------
+
+
+def _station() -> Station:
+    """The station whose schema is active."""
+    return Station.objects.get(schema_name=connection.schema_name)
+
+
+def _membership(user: User | None) -> Membership | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.filter(user=user, station__schema_name=connection.schema_name, is_active=True)
+        .select_related("station")
+        .first()
+    )
+
+
+def _require_head(user: User) -> None:
+    membership = _membership(user)
+    if membership is None or membership.role != MemberRole.HEAD:
+        raise PermissionDenied("only the station head keeps the station's operations")
+
+
+def _require_member(user: User) -> None:
+    if _membership(user) is None:
+        raise PermissionDenied("only the station's members record maintenance")
+
+
+def _members_only(users: Sequence[User], field: str) -> None:
+    ids = {user.pk for user in users}
+    members = set(
+        Membership.objects.filter(
+            user_id__in=ids, station__schema_name=connection.schema_name, is_active=True
+        ).values_list("user_id", flat=True)
+    )
+    if ids - members:
+        raise ValidationError({field: [_("Only members of this station can be chosen.")]}, code="not_member")
+
+
+def _store(instance, field: str, file, kind: FileKind) -> None:
+    getattr(instance, field).save(f"{uuid.uuid4().hex}{kind.extension}", file, save=False)
+
+
+def _original_name(file, kind: FileKind) -> str:
+    return PurePath(file.name or "").name[:255] or kind.name
+
+
+def _save_or_forget(instance, stored: str | None) -> None:
+    """full_clean and save; a stored file is removed again if the row is refused."""
+    try:
+        instance.full_clean()
+        instance.save()
+    except Exception:
+        if stored:
+            default_storage.delete(stored)
+        raise
+
+
+# --- The staff register (clause 4.4) --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def staff_record_save(
+    *, user: User, member: User, duty_start: datetime.date | None = None, background: str = ""
+) -> StaffRecord:
+    """The head writes a member's register entry (created on first save)."""
+    _require_head(user)
+    _members_only([member], "member")
+    record = StaffRecord.objects.select_for_update().filter(user=member).first() or StaffRecord(user=member)
+    record.duty_start = duty_start
+    record.background = background.strip()
+    record.full_clean()
+    record.save()
+    return record
+
+
+@transaction.atomic
+def staff_qualification_add(
+    *, user: User, member: User, name: str, number: str = "", valid_until: datetime.date | None = None
+) -> StaffQualification:
+    """The head records a qualification a member holds (the member's register entry is created if need be)."""
+    _require_head(user)
+    _members_only([member], "member")
+    record, _created = StaffRecord.objects.get_or_create(user=member)
+    qualification = StaffQualification(staff=record, name=name.strip(), number=number.strip(), valid_until=valid_until)
+    qualification.full_clean()
+    qualification.save()
+    return qualification
+
+
+def _certificate_check(file) -> FileKind:
+    return upload_check(
+        file=file,
+        allowed=CERTIFICATE_KINDS,
+        max_bytes=settings.OPERATIONS_DOCUMENT_MAX_BYTES,
+        field="certificate",
+    )
+
+
+@transaction.atomic
+def training_create(
+    *,
+    user: User,
+    title: str,
+    held_on: datetime.date,
+    hours: Decimal,
+    kind: str,
+    attendees: Sequence[User],
+    certificate=None,
+) -> Training:
+    """The head records a training (clause 4.4.1) and who attended it (each attendance completed), with an optional
+    certificate (PDF, JPEG or PNG, checked by content). A pre-duty training held by today clears its attendees for
+    duty. At least one attendee, each a member of the station."""
+    _require_head(user)
+    if not attendees:
+        raise ValidationError({"attendees": [_("Choose who attended.")]}, code="required")
+    _members_only(attendees, "attendees")
+    training = Training(title=title.strip(), held_on=held_on, hours=hours, kind=kind, created_by=user)
+    stored = None
+    if certificate is not None:
+        kind_found = _certificate_check(certificate)
+        training.certificate_name = _original_name(certificate, kind_found)
+        training.certificate_kind = kind_found.name
+        _store(training, "certificate", certificate, kind_found)
+        stored = training.certificate.name
+    _save_or_forget(training, stored)
+    TrainingAttendance.objects.bulk_create(
+        TrainingAttendance(training=training, user=attendee) for attendee in dict.fromkeys(attendees)
+    )
+    logger.info("station %s: training %s recorded", connection.schema_name, training.pk)
+    return training
+
+
+@transaction.atomic
+def training_attendance_set(*, training: Training, user: User, member: User, completed: bool) -> TrainingAttendance:
+    """The head marks a member's attendance of a training completed or not (a member who left early is not cleared)."""
+    _require_head(user)
+    attendance = TrainingAttendance.objects.select_for_update().filter(training=training, user=member).first()
+    if attendance is None:
+        raise ValidationError({"member": [_("This member did not attend this training.")]}, code="not_attendee")
+    attendance.completed = completed
+    attendance.save(update_fields=["completed"])
+    return attendance
+
+
+# --- The equipment register (clause 4.3) ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def equipment_create(
+    *,
+    user: User,
+    kind: str,
+    name: str,
+    maintenance_interval_days: int,
+    location: str = "",
+    acquired_on: datetime.date | None = None,
+    next_maintenance_due: datetime.date | None = None,
+) -> Equipment:
+    """The head adds an item to the register; its first maintenance is due `next_maintenance_due`, by default one
+    interval after it was acquired (or after today)."""
+    _require_head(user)
+    equipment = Equipment(
+        kind=kind,
+        name=name.strip(),
+        location=location.strip(),
+        acquired_on=acquired_on,
+        maintenance_interval_days=maintenance_interval_days,
+        next_maintenance_due=next_maintenance_due or timezone.localdate(),
+    )
+    if next_maintenance_due is None and maintenance_interval_days and maintenance_interval_days > 0:
+        start = acquired_on or timezone.localdate()
+        equipment.next_maintenance_due = start + datetime.timedelta(days=maintenance_interval_days)
+    equipment.full_clean()
+    equipment.save()
+    return equipment
+
+
+@transaction.atomic
+def maintenance_log_add(*, equipment: Equipment, user: User, performed_on: datetime.date, work: str) -> MaintenanceLog:
+    """A member records an inspection or maintenance (clause 4.3.5). The next one is due one interval later; the item's
+    due date moves on (unless a later log already set a later one)."""
+    _require_member(user)
+    equipment = Equipment.objects.select_for_update().get(pk=equipment.pk)
+    if performed_on and performed_on > timezone.localdate():
+        raise ValidationError({"performed_on": [_("The date cannot be in the future.")]}, code="future")
+    log = MaintenanceLog(equipment=equipment, performed_on=performed_on, performed_by=user, work=work.strip())
+    if performed_on:
+        log.next_due = performed_on + datetime.timedelta(days=equipment.maintenance_interval_days)
+    log.full_clean()
+    log.save()
+    if log.next_due > equipment.next_maintenance_due or not equipment.logs.exclude(pk=log.pk).exists():
+        equipment.next_maintenance_due = log.next_due
+        equipment.save(update_fields=["next_maintenance_due"])
+    return log
+
+
+def _head_emails() -> list[str]:
+    heads = User.objects.filter(
+        is_active=True,
+        memberships__station__schema_name=connection.schema_name,
+        memberships__role=MemberRole.HEAD,
+        memberships__is_active=True,
+    )
+    return [email for email in heads.order_by("pk").values_list("email", flat=True) if email]
+
+
+def maintenance_remind(*, today: datetime.date | None = None) -> int:
+    """In the active station: tell the head, in one e-mail, of the equipment whose maintenance is due within
+    `OPERATIONS_MAINTENANCE_REMINDER_DAYS` days or overdue, each item once per due date (`reminded_for`). The items are
+    marked in this transaction (rows another run holds are skipped, so two runs never remind twice) and the e-mail goes
+    after commit. Returns how many items were reminded of."""
+    from core.operations.tasks import maintenance_mail_task
+
+    today = today or timezone.localdate()
+    horizon = today + datetime.timedelta(days=settings.OPERATIONS_MAINTENANCE_REMINDER_DAYS)
+    with transaction.atomic():
+        due = list(
+            Equipment.objects.select_for_update(skip_locked=True)
+            .filter(next_maintenance_due__lte=horizon)
+            .filter(Q(reminded_for__isnull=True) | ~Q(reminded_for=F("next_maintenance_due")))
+            .order_by("next_maintenance_due", "pk")
+        )
+        for equipment in due:
+            equipment.reminded_for = equipment.next_maintenance_due
+            equipment.save(update_fields=["reminded_for"])
+        recipients = _head_emails()
+        if due and recipients:
+            queue_after_commit(
+                maintenance_mail_task, equipment_ids=[e.pk for e in due], recipients=recipients, today=today.isoformat()
+            )
+    return len(due)
+
+
+def maintenance_mail(*, equipment_ids: list[int], recipients: list[str], today: str) -> bool:
+    """E-mail the head the maintenance reminder `maintenance_remind` decided on (the desk's mail helper)."""
+    from core.desk.services import mail
+
+    items = list(Equipment.objects.filter(pk__in=equipment_ids).order_by("next_maintenance_due", "pk"))
+    if not items or not recipients:
+        return False
+    station = _station()
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "station": station,
+            "items": items,
+            "today": datetime.date.fromisoformat(today),
+            "link": station_url(station.code, reverse("operations:equipment", urlconf=settings.ROOT_URLCONF)),
+        }
+    mail(template="operations_maintenance_due", context=context, to=recipients)
+    return True
+
+
+# --- The written systems (clause 4.5) -------------------------------------------------------------------------------
+
+
+def _system_file_check(file) -> FileKind:
+    return upload_check(
+        file=file, allowed=SYSTEM_FILE_KINDS, max_bytes=settings.OPERATIONS_DOCUMENT_MAX_BYTES, field="file"
+    )
+
+
+@transaction.atomic
+def system_version_publish(
+    *, user: User, code: str, effective_on: datetime.date, text: str = "", file=None
+) -> SystemDocumentVersion:
+    """The head publishes a new version of a written system (clause 4.5 a-h): its text and/or a PDF or Word (DOCX)
+    file, checked by content, in effect from `effective_on`. Numbered after the last version; earlier versions stay."""
+    _require_head(user)
+    if code not in SystemCode.values:
+        raise ValidationError({"code": [_("Not one of the written systems of the standard.")]}, code="unknown")
+    text = text.strip()
+    if not text and file is None:
+        raise ValidationError({"text": [_("Give the text of the system, or its file.")]}, code="empty")
+    found = _system_file_check(file) if file is not None else None
+    SystemDocument.objects.get_or_create(code=code)
+    document = SystemDocument.objects.select_for_update().get(code=code)
+    last = document.versions.aggregate(last=Max("number"))["last"] or 0
+    version = SystemDocumentVersion(
+        document=document,
+        number=last + 1,
+        effective_on=effective_on,
+        text=text,
+        approved_by=user,
+        published_at=timezone.now(),
+    )
+    stored = None
+    if found is not None:
+        version.file_name = _original_name(file, found)
+        version.file_kind = found.name
+        _store(version, "file", file, found)
+        stored = version.file.name
+    _save_or_forget(version, stored)
+    logger.info("station %s: system %s version %s published", connection.schema_name, code, version.number)
+    return version
+
+
+# --- The public display (clause 4.2.2) ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def display_notice_save(*, user: User, process: str, notes: str = "") -> DisplayNotice:
+    """The head writes the service process (and other notices) the station displays next to its facts and phones."""
+    _require_head(user)
+    notice = DisplayNotice.objects.select_for_update().first() or DisplayNotice()
+    notice.process = process.strip()
+    notice.notes = notes.strip()
+    notice.updated_by = user
+    notice.full_clean()
+    notice.save()
+    return notice

@@ -1,0 +1,246 @@
+"""Operations pages of a station host, under /operations/ (clauses 4.2.2, 4.3, 4.4, 4.5). Members read everything;
+the head writes, except maintenance logs, which every member records. Files are served only here, to members."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.operations import selectors, services
+from core.operations.forms import (
+    DisplayForm,
+    EquipmentForm,
+    MaintenanceForm,
+    QualificationForm,
+    StaffRecordForm,
+    SystemVersionForm,
+    TrainingForm,
+    errors_onto,
+)
+from core.uploads.checks import KINDS
+from tenants.models import MemberRole, User
+from tenants.pages import StationPage
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def file_response(field, name: str, kind: str) -> FileResponse:
+    if not field:
+        raise Http404
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=KINDS[kind].content_type)
+
+
+class OperationsPage(StationPage):
+    """Members read; `write_roles` post (the head, unless a page says otherwise)."""
+
+    write_roles: tuple[str, ...] = (MemberRole.HEAD,)
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method not in SAFE_METHODS:
+            self.station_roles = self.write_roles
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def is_head(self) -> bool:
+        return self.membership.role == MemberRole.HEAD
+
+    def members(self):
+        return User.objects.filter(memberships__station=self.station, memberships__is_active=True).order_by("username")
+
+    def submitted(self, form, call, success: str):
+        """Run the service with the form's data; on success redirect, otherwise the page again with the errors (400)."""
+        if form.is_valid():
+            try:
+                call(form.cleaned_data)
+            except ValidationError as error:
+                errors_onto(form, error)
+            else:
+                messages.success(self.request, success)
+                return redirect(self.request.path)
+        return None
+
+
+class StaffRegisterPage(OperationsPage):
+    """The staff register (clause 4.4): every member with their role (the head designated, 4.4.2), duty start,
+    qualifications and whether a pre-duty training clears them for duty; the trainings and who attended."""
+
+    template_name = "operations/staff.html"
+
+    def get_context_data(self, forms=None, **kwargs):
+        members = self.members()
+        forms = forms or {}
+        if self.is_head:
+            forms.setdefault("record", StaffRecordForm(members=members, prefix="record"))
+            forms.setdefault("qualification", QualificationForm(members=members, prefix="qualification"))
+            forms.setdefault("training", TrainingForm(members=members, prefix="training"))
+        return super().get_context_data(
+            **kwargs,
+            register=selectors.staff_register(station=self.station),
+            trainings=selectors.training_list(),
+            forms=forms,
+            is_head=self.is_head,
+        )
+
+    # action: (form, service, what to say once done); the forms' fields are the services' arguments.
+    ACTIONS = {
+        "record": (StaffRecordForm, services.staff_record_save, gettext_lazy("The register entry is saved.")),
+        "qualification": (
+            QualificationForm,
+            services.staff_qualification_add,
+            gettext_lazy("The qualification is recorded."),
+        ),
+        "training": (TrainingForm, services.training_create, gettext_lazy("The training is recorded.")),
+    }
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action")
+        if action not in self.ACTIONS:
+            raise Http404
+        form_class, service, done = self.ACTIONS[action]
+        form = form_class(request.POST, request.FILES, members=self.members(), prefix=action)
+        response = self.submitted(form, lambda data: service(user=request.user, **data), str(done))
+        if response is not None:
+            return response
+        return self.render_to_response(self.get_context_data(forms={action: form}), status=400)
+
+
+class TrainingCertificateView(OperationsPage):
+    def get(self, request, *args, **kwargs):
+        training = selectors.training_get(pk=self.kwargs["pk"])
+        if training is None:
+            raise Http404
+        return file_response(training.certificate, training.certificate_name, training.certificate_kind or "pdf")
+
+
+class EquipmentPage(OperationsPage):
+    """The equipment register (clause 4.3), overdue maintenance flagged; the head adds items."""
+
+    template_name = "operations/equipment.html"
+
+    def get_context_data(self, form=None, **kwargs):
+        return super().get_context_data(
+            **kwargs,
+            equipment=selectors.equipment_list(),
+            form=form or (EquipmentForm() if self.is_head else None),
+            is_head=self.is_head,
+            today=timezone.localdate(),
+        )
+
+    def post(self, request, *args, **kwargs):
+        form = EquipmentForm(request.POST)
+        response = self.submitted(
+            form,
+            lambda data: services.equipment_create(user=request.user, **data),
+            _("The equipment is added to the register."),
+        )
+        return response or self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class EquipmentDetailPage(OperationsPage):
+    """One item with its maintenance logs; every member records a maintenance (clause 4.3.5)."""
+
+    template_name = "operations/equipment_detail.html"
+    write_roles = (MemberRole.HEAD, MemberRole.STAFF)
+
+    def equipment(self):
+        equipment = selectors.equipment_get(pk=self.kwargs["pk"])
+        if equipment is None:
+            raise Http404
+        return equipment
+
+    def get_context_data(self, form=None, **kwargs):
+        equipment = self.equipment()
+        return super().get_context_data(
+            **kwargs,
+            item=equipment,
+            logs=equipment.logs.all(),
+            form=form or MaintenanceForm(initial={"performed_on": timezone.localdate()}),
+            overdue=equipment.next_maintenance_due < timezone.localdate(),
+        )
+
+    def post(self, request, *args, **kwargs):
+        equipment = self.equipment()
+        form = MaintenanceForm(request.POST)
+        response = self.submitted(
+            form,
+            lambda data: services.maintenance_log_add(equipment=equipment, user=request.user, **data),
+            _("The maintenance is recorded."),
+        )
+        return response or self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class SystemListPage(OperationsPage):
+    """The eight written systems of clause 4.5, each with its current version."""
+
+    template_name = "operations/systems.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, systems=selectors.system_list())
+
+
+class SystemPage(OperationsPage):
+    """One written system: its current version, the earlier ones, and (the head) a new version."""
+
+    template_name = "operations/system.html"
+
+    def system(self):
+        system = selectors.system_get(code=self.kwargs["code"])
+        if system is None:
+            raise Http404
+        return system
+
+    def get_context_data(self, form=None, **kwargs):
+        return super().get_context_data(
+            **kwargs,
+            system=self.system(),
+            form=form or (SystemVersionForm(initial={"effective_on": timezone.localdate()}) if self.is_head else None),
+        )
+
+    def post(self, request, *args, **kwargs):
+        system = self.system()
+        form = SystemVersionForm(request.POST, request.FILES)
+        response = self.submitted(
+            form,
+            lambda data: services.system_version_publish(user=request.user, code=system.code, **data),
+            _("The new version is published."),
+        )
+        return response or self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class SystemVersionFileView(OperationsPage):
+    def get(self, request, *args, **kwargs):
+        version = selectors.version_get(pk=self.kwargs["pk"])
+        if version is None:
+            raise Http404
+        return file_response(version.file, version.file_name, version.file_kind or "pdf")
+
+
+class DisplayPage(OperationsPage):
+    """What the station displays in its workplace (clause 4.2.2): its service contents (the station's items), the
+    service process, the service and complaint phones and the bureau's supervision phone; printable."""
+
+    template_name = "operations/display.html"
+
+    def get_context_data(self, form=None, **kwargs):
+        notice = selectors.display_notice()
+        if form is None and self.is_head:
+            form = DisplayForm(initial={"process": notice.process, "notes": notice.notes} if notice else None)
+        return super().get_context_data(
+            **kwargs, facts=selectors.display_facts(station=self.station), notice=notice, form=form
+        )
+
+    def post(self, request, *args, **kwargs):
+        form = DisplayForm(request.POST)
+        response = self.submitted(
+            form,
+            lambda data: services.display_notice_save(user=request.user, **data),
+            _("The display is saved."),
+        )
+        return response or self.render_to_response(self.get_context_data(form=form), status=400)
