@@ -1,0 +1,271 @@
+"""API of public supervision (clause 6.1) and complaints (clause 6.5) on a station host: the opinions with their
+plans, and the complaints with their timeline, the next step and the escalation to the bureau.
+
+Serializers check types only; every rule is the services', whose refusals come back as 400 keyed by field.
+"""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from api.base import StationAPIView
+from api.errors import service_call
+from api.pagination import paginate
+from core.complaints import selectors as complaint_selectors
+from core.complaints import services as complaint_services
+from core.complaints.models import Complaint, ComplaintEvent
+from core.supervision import selectors, services
+from core.supervision.models import ImprovementPlan, Opinion
+
+TEXT = {"required": False, "allow_blank": True}
+
+
+def _valid(serializer: serializers.Serializer) -> dict:
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# Opinions --------------------------------------------------------------------------------------------------------
+
+
+class OpinionFilter(serializers.Serializer):
+    state = serializers.CharField(**TEXT)
+    kind = serializers.CharField(**TEXT)
+    channel = serializers.CharField(**TEXT)
+    topic = serializers.CharField(**TEXT)
+    q = serializers.CharField(**TEXT)
+
+
+class ImprovementPlanSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ImprovementPlan
+        fields = ["id", "what", "owner", "due_on", "done_at", "result", "created_at"]
+
+
+class OpinionSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True)
+    channel = serializers.CharField(read_only=True)
+    topic = serializers.CharField(read_only=True)
+    state = serializers.CharField(read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    case = serializers.IntegerField(source="case_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Opinion
+        fields = [
+            "id",
+            "kind",
+            "channel",
+            "anonymous",
+            "name",
+            "phone",
+            "email",
+            "text",
+            "topic",
+            "case",
+            "state",
+            "state_display",
+            "received_at",
+            "answer",
+            "answered_at",
+            "closed_at",
+            "published",
+            "public_result",
+            "published_at",
+        ]
+
+
+class OpinionDetailSerializer(OpinionSerializer):
+    plans = ImprovementPlanSerializer(many=True, read_only=True)
+
+    class Meta(OpinionSerializer.Meta):
+        fields = [*OpinionSerializer.Meta.fields, "plans"]
+
+
+class OpinionActionInput(serializers.Serializer):
+    """`action` one of classify (`kind`, `topic`), answer (`answer`), publish (`public_result`), close."""
+
+    action = serializers.ChoiceField(choices=["classify", "answer", "publish", "close"])
+    kind = serializers.CharField(**TEXT)
+    topic = serializers.CharField(**TEXT)
+    answer = serializers.CharField(**TEXT)
+    public_result = serializers.CharField(**TEXT)
+
+
+def _opinion(pk: int) -> Opinion:
+    opinion = selectors.opinion_get(pk=pk)
+    if opinion is None:
+        raise Http404
+    return opinion
+
+
+class OpinionListView(StationAPIView):
+    """The station's opinions, newest first, filtered by `state`, `kind`, `channel`, `topic`, `q` (text)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter(name) for name in OpinionFilter().fields],
+        responses=OpinionSerializer(many=True),
+    )
+    def get(self, request):
+        filters = {k: v for k, v in _valid(OpinionFilter(data=request.query_params)).items() if v}
+        return paginate(self, request, selectors.opinion_list(**filters), OpinionSerializer)
+
+
+class OpinionDetailView(StationAPIView):
+    @extend_schema(responses=OpinionDetailSerializer)
+    def get(self, request, pk: int):
+        return Response(OpinionDetailSerializer(_opinion(pk)).data)
+
+    @extend_schema(request=OpinionActionInput, responses=OpinionDetailSerializer)
+    def post(self, request, pk: int):
+        opinion = _opinion(pk)
+        data = _valid(OpinionActionInput(data=request.data))
+        action, user = data["action"], request.user
+        if action == "classify":
+            service_call(
+                services.opinion_classify,
+                opinion=opinion,
+                user=user,
+                kind=data.get("kind", ""),
+                topic=data.get("topic", ""),
+                case=opinion.case,
+            )
+        elif action == "answer":
+            service_call(services.opinion_answer, opinion=opinion, user=user, answer=data.get("answer", ""))
+        elif action == "publish":
+            service_call(
+                services.opinion_publish, opinion=opinion, user=user, public_result=data.get("public_result", "")
+            )
+        else:
+            service_call(services.opinion_close, opinion=opinion, user=user)
+        return Response(OpinionDetailSerializer(_opinion(pk)).data)
+
+
+# Complaints ------------------------------------------------------------------------------------------------------
+
+
+class ComplaintFilter(serializers.Serializer):
+    state = serializers.CharField(**TEXT)
+    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+    q = serializers.CharField(**TEXT)
+
+
+class ComplaintEventSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True)
+    from_state = serializers.CharField(read_only=True)
+    to_state = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = ComplaintEvent
+        fields = ["kind", "from_state", "to_state", "text", "actor_name", "created_at"]
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    state = serializers.CharField(read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    channel = serializers.CharField(read_only=True)
+    feedback = serializers.CharField(read_only=True)
+    acknowledge_overdue = serializers.BooleanField(read_only=True)
+    response_overdue = serializers.BooleanField(read_only=True)
+    case = serializers.IntegerField(source="case_id", read_only=True, allow_null=True)
+    opinion = serializers.IntegerField(source="opinion_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "id",
+            "uid",
+            "opinion",
+            "case",
+            "channel",
+            "complainant_name",
+            "complainant_phone",
+            "complainant_email",
+            "subject",
+            "state",
+            "state_display",
+            "received_at",
+            "acknowledge_due_at",
+            "acknowledge_overdue",
+            "response_due_at",
+            "response_overdue",
+            "acknowledged_at",
+            "responded_at",
+            "response",
+            "closed_at",
+            "feedback",
+            "feedback_text",
+            "escalated_at",
+            "escalation_reason",
+            "bureau_handling",
+            "bureau_handled_at",
+            "version",
+        ]
+
+
+class ComplaintDetailSerializer(ComplaintSerializer):
+    events = ComplaintEventSerializer(many=True, read_only=True)
+
+    class Meta(ComplaintSerializer.Meta):
+        fields = [*ComplaintSerializer.Meta.fields, "events"]
+
+
+class ComplaintTransitionInput(serializers.Serializer):
+    """`to` the next state; `text` the response (to responded); `feedback` satisfied / not_satisfied and
+    `feedback_text` (to closed); `version` the complaint's as read."""
+
+    to = serializers.CharField()
+    text = serializers.CharField(**TEXT)
+    feedback = serializers.CharField(**TEXT)
+    feedback_text = serializers.CharField(**TEXT)
+    version = serializers.IntegerField()
+
+
+class ComplaintEscalateInput(serializers.Serializer):
+    reason = serializers.CharField(**TEXT)
+
+
+def _complaint(pk: int) -> Complaint:
+    complaint = complaint_selectors.complaint_get(pk=pk)
+    if complaint is None:
+        raise Http404
+    return complaint
+
+
+class ComplaintListView(StationAPIView):
+    """The station's complaints, newest first, filtered by `state`, `overdue=true` and `q`."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter(name) for name in ComplaintFilter().fields],
+        responses=ComplaintSerializer(many=True),
+    )
+    def get(self, request):
+        filters = _valid(ComplaintFilter(data=request.query_params))
+        return paginate(self, request, complaint_selectors.complaint_list(**filters), ComplaintSerializer)
+
+
+class ComplaintDetailView(StationAPIView):
+    @extend_schema(responses=ComplaintDetailSerializer)
+    def get(self, request, pk: int):
+        return Response(ComplaintDetailSerializer(_complaint(pk)).data)
+
+
+class ComplaintTransitionView(StationAPIView):
+    @extend_schema(request=ComplaintTransitionInput, responses=ComplaintDetailSerializer)
+    def post(self, request, pk: int):
+        complaint = _complaint(pk)
+        data = _valid(ComplaintTransitionInput(data=request.data))
+        service_call(complaint_services.complaint_transition, complaint=complaint, user=request.user, **data)
+        return Response(ComplaintDetailSerializer(_complaint(pk)).data)
+
+
+class ComplaintEscalateView(StationAPIView):
+    @extend_schema(request=ComplaintEscalateInput, responses=ComplaintDetailSerializer)
+    def post(self, request, pk: int):
+        complaint = _complaint(pk)
+        data = _valid(ComplaintEscalateInput(data=request.data))
+        service_call(
+            complaint_services.complaint_escalate, complaint=complaint, user=request.user, reason=data.get("reason", "")
+        )
+        return Response(ComplaintDetailSerializer(_complaint(pk)).data, status=status.HTTP_200_OK)

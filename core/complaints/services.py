@@ -1,0 +1,249 @@
+"""Writes of complaints (clause 6.5, after GB/T 19012), in the active station's schema.
+
+`complaint_open_from_opinion` (a public opinion of kind complaint) and `complaint_create` (entered by staff) open a
+complaint with its two deadlines, counted in working days on the Chinese calendar from its reception:
+acknowledged within `COMPLAINT_ACKNOWLEDGE_WORKING_DAYS`, responded to within `COMPLAINT_RESPONSE_WORKING_DAYS`.
+`complaint_transition` moves it along `TRANSITIONS`, each step an event of its timeline. `complaint_escalate` sends an
+unresolved complaint to the bureau (GB/T 19013) by message; `complaint_bureau_handling_apply` (the message handler)
+keeps the bureau's handling when it comes back.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django_tenants.utils import get_public_schema_name
+
+from core.complaints.models import Complaint, ComplaintEvent, ComplaintEventKind, ComplaintState, Feedback
+from core.desk.models import ServiceCase
+from core.desk.workdays import add_working_days
+from core.messaging.services import message_send
+from core.supervision.models import Opinion, OpinionChannel, OpinionKind
+from tenants.models import User
+
+S = ComplaintState
+MESSAGE_ESCALATED = "escalations.escalated"
+MESSAGE_HANDLED = "complaints.bureau_handled"
+
+# The one state machine: from each state, where it may go.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    S.RECEIVED: (S.ACKNOWLEDGED,),
+    S.ACKNOWLEDGED: (S.INVESTIGATING,),
+    S.INVESTIGATING: (S.RESPONDED,),
+    S.RESPONDED: (S.INVESTIGATING, S.CLOSED),
+    S.CLOSED: (),
+}
+OPEN = (S.RECEIVED, S.ACKNOWLEDGED, S.INVESTIGATING)
+
+
+def deadlines(received_at: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
+    """(acknowledge by, respond by) of a complaint received at `received_at`."""
+    return (
+        add_working_days(received_at, settings.COMPLAINT_ACKNOWLEDGE_WORKING_DAYS),
+        add_working_days(received_at, settings.COMPLAINT_RESPONSE_WORKING_DAYS),
+    )
+
+
+def _event(complaint: Complaint, *, kind: str, user: User | None = None, text: str = "", **states) -> None:
+    ComplaintEvent.objects.create(
+        complaint=complaint,
+        kind=kind,
+        text=text,
+        actor=user,
+        actor_name=str(user) if user is not None else "",
+        created_at=timezone.now(),
+        **states,
+    )
+
+
+def _check_case(case: ServiceCase | None) -> None:
+    if case is not None and not ServiceCase.objects.filter(pk=case.pk).exists():
+        raise ValidationError({"case": [_("No such case at this station.")]})
+
+
+def _open(complaint: Complaint, user: User | None) -> Complaint:
+    complaint.subject = (complaint.subject or "").strip()
+    complaint.acknowledge_due_at, complaint.response_due_at = deadlines(complaint.received_at)
+    complaint.created_by = user
+    complaint.full_clean()
+    complaint.save()
+    _event(complaint, kind=ComplaintEventKind.STATE, user=user, to_state=S.RECEIVED)
+    return complaint
+
+
+@transaction.atomic
+def complaint_create(
+    *,
+    user: User,
+    channel: str,
+    subject: str,
+    received_at: datetime.datetime | None = None,
+    complainant_name: str = "",
+    complainant_phone: str = "",
+    complainant_email: str = "",
+    case: ServiceCase | None = None,
+) -> Complaint:
+    """A complaint staff enter themselves (taken by phone, in person, ...)."""
+    now = timezone.now()
+    if received_at is not None and received_at > now:
+        raise ValidationError({"received_at": [_("A complaint cannot be received in the future.")]})
+    _check_case(case)
+    complaint = Complaint(
+        channel=channel,
+        subject=subject,
+        received_at=received_at or now,
+        complainant_name=complainant_name.strip(),
+        complainant_phone=complainant_phone.strip(),
+        complainant_email=complainant_email.strip(),
+        case=case,
+    )
+    return _open(complaint, user)
+
+
+@transaction.atomic
+def complaint_open_from_opinion(*, opinion: Opinion, user: User) -> Complaint:
+    """Open the complaint an opinion of kind complaint makes: its text, contact, channel, case and reception time.
+    An opinion opens at most one complaint."""
+    opinion = Opinion.objects.select_for_update().get(pk=opinion.pk)
+    if opinion.kind != OpinionKind.COMPLAINT:
+        raise ValidationError({"opinion": [_("Only an opinion of kind complaint opens a complaint.")]})
+    if Complaint.objects.filter(opinion=opinion).exists():
+        raise ValidationError({"opinion": [_("This opinion has its complaint already.")]})
+    complaint = Complaint(
+        opinion=opinion,
+        channel=opinion.channel or OpinionChannel.WEB,
+        subject=opinion.text,
+        received_at=opinion.received_at,
+        complainant_name=opinion.name,
+        complainant_phone=opinion.phone,
+        complainant_email=opinion.email,
+        case=opinion.case,
+    )
+    return _open(complaint, user)
+
+
+@transaction.atomic
+def complaint_link_case(*, complaint: Complaint, user: User, case: ServiceCase | None) -> Complaint:
+    """Link the complaint to the desk case it is about (or unlink it)."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    _check_case(case)
+    complaint.case = case
+    complaint.version += 1
+    complaint.save(update_fields=["case", "version"])
+    _event(complaint, kind=ComplaintEventKind.NOTE, user=user, text=case.number if case else "")
+    return complaint
+
+
+@transaction.atomic
+def complaint_transition(
+    *,
+    complaint: Complaint,
+    user: User,
+    to: str,
+    text: str = "",
+    feedback: str = "",
+    feedback_text: str = "",
+    version: int | None = None,
+) -> Complaint:
+    """Move a complaint to state `to`. Responding needs the response (`text`); closing needs the complainant's
+    feedback (satisfied or not, and optionally in words). `version` (as read) refuses a change made meanwhile."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if version is not None and version != complaint.version:
+        raise ValidationError({"version": [_("The complaint was changed meanwhile: reload it and try again.")]})
+    if to not in TRANSITIONS.get(complaint.state, ()):
+        raise ValidationError(
+            {
+                "to": [
+                    _("A complaint cannot go from “%(from)s” to “%(to)s”.")
+                    % {"from": S(complaint.state).label, "to": S(to).label if to in S.values else to}
+                ]
+            }
+        )
+    text = (text or "").strip()
+    now = timezone.now()
+    previous = complaint.state
+    fields = ["state", "version"]
+    if to == S.ACKNOWLEDGED:
+        complaint.acknowledged_at = now
+        fields.append("acknowledged_at")
+    elif to == S.RESPONDED:
+        if not text:
+            raise ValidationError({"text": [_("Write the response given to the complainant.")]})
+        complaint.response, complaint.responded_at = text, now
+        fields += ["response", "responded_at"]
+    elif to == S.CLOSED:
+        if feedback not in Feedback.values:
+            raise ValidationError({"feedback": [_("Record whether the complainant is satisfied.")]})
+        complaint.feedback, complaint.feedback_text, complaint.closed_at = feedback, feedback_text.strip(), now
+        fields += ["feedback", "feedback_text", "closed_at"]
+    complaint.state = to
+    complaint.version += 1
+    complaint.full_clean()
+    complaint.save(update_fields=fields)
+    note = text if to != S.CLOSED else " ".join(filter(None, [str(Feedback(feedback).label), feedback_text.strip()]))
+    _event(complaint, kind=ComplaintEventKind.STATE, user=user, text=note, from_state=previous, to_state=to)
+    return complaint
+
+
+@transaction.atomic
+def complaint_escalate(*, complaint: Complaint, user: User, reason: str) -> Complaint:
+    """Send a complaint the station could not settle to the bureau (GB/T 19013): once responded (typically the
+    complainant was not satisfied), with the reason. It arrives in the bureau's escalations exactly once."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    reason = (reason or "").strip()
+    if complaint.escalated_at is not None:
+        raise ValidationError({"reason": [_("This complaint is escalated already.")]})
+    if complaint.state not in (S.RESPONDED, S.CLOSED):
+        raise ValidationError({"reason": [_("Respond to the complaint before escalating it to the bureau.")]})
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the complaint goes to the bureau.")]})
+    complaint.escalated_at, complaint.escalation_reason = timezone.now(), reason
+    complaint.version += 1
+    complaint.save(update_fields=["escalated_at", "escalation_reason", "version"])
+    _event(complaint, kind=ComplaintEventKind.ESCALATION, user=user, text=reason)
+    message_send(
+        destination=get_public_schema_name(),
+        kind=MESSAGE_ESCALATED,
+        stream=f"complaints:{complaint.uid}",
+        payload={
+            "uid": str(complaint.uid),
+            "complaint_id": complaint.pk,
+            "subject": complaint.subject,
+            "complainant_name": complaint.complainant_name,
+            "complainant_phone": complaint.complainant_phone,
+            "complainant_email": complaint.complainant_email,
+            "received_at": complaint.received_at.isoformat(),
+            "station_response": complaint.response,
+            "feedback": complaint.feedback,
+            "feedback_text": complaint.feedback_text,
+            "reason": reason,
+            "escalated_at": complaint.escalated_at.isoformat(),
+        },
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_bureau_handling_apply(*, payload: dict, source: str) -> None:
+    """The bureau's handling of an escalated complaint, arrived by message from the public schema."""
+    if source != get_public_schema_name():
+        raise ValidationError(f"the bureau's handling comes from the public schema, not {source!r}")
+    complaint = Complaint.objects.select_for_update().filter(uid=payload["uid"]).first()
+    if complaint is None:
+        return
+    complaint.bureau_handling = payload["handling"]
+    complaint.bureau_handled_at = parse_datetime(payload["handled_at"])
+    complaint.bureau_handled_by = payload.get("handled_by", "")[:150]
+    complaint.version += 1
+    complaint.save(update_fields=["bureau_handling", "bureau_handled_at", "bureau_handled_by", "version"])
+    ComplaintEvent.objects.create(
+        complaint=complaint,
+        kind=ComplaintEventKind.BUREAU,
+        text=complaint.bureau_handling,
+        actor_name=complaint.bureau_handled_by,
+        created_at=timezone.now(),
+    )

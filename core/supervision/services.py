@@ -1,0 +1,327 @@
+"""Writes of public supervision (clause 6.1), in the active station's schema.
+
+Every opinion is recorded (`opinion_submit_public` from the public form, `opinion_log` for what staff take by phone,
+WeChat, the suggestion box or in person), classified (`opinion_classify`), answered (`opinion_answer`) and closed
+(`opinion_close`); where reasonable it gets improvement plans (`improvement_plan_create`, `improvement_plan_complete`)
+and its result is published on the station's public page (`opinion_publish`).
+
+The public form is guarded: `opinion_submit_public` refuses an address that submitted
+`SUPERVISION_SUBMISSIONS_PER_HOUR` times in the past hour (counted in `PublicSubmission`, by a salted hash of the
+address), and the form's signed stamp (`form_stamp`, checked by `form_stamp_check`) refuses a form sent back too fast
+(a robot) or too late.
+"""
+
+import datetime
+import hashlib
+import hmac
+import uuid
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.desk.models import ServiceCase
+from core.supervision.models import (
+    ImprovementPlan,
+    Opinion,
+    OpinionChannel,
+    OpinionState,
+    PublicSubmission,
+)
+from core.uploads.checks import upload_check
+from tenants.models import Station, User
+from tenants.selectors import membership_get
+
+PHOTO_KINDS = ("jpeg", "png")
+STAMP_SALT = "stationnet.supervision.form"
+CLIENT_SALT = b"stationnet.supervision.client"
+STAFF_CHANNELS = (OpinionChannel.PHONE, OpinionChannel.WECHAT, OpinionChannel.BOX, OpinionChannel.IN_PERSON)
+
+
+# The public form's guards ------------------------------------------------------------------------------------------
+
+
+def client_key(address: str) -> str:
+    """A salted hash of a client's address: what the rate limit keeps instead of the address."""
+    key = hmac.new(settings.SECRET_KEY.encode(), CLIENT_SALT, hashlib.sha256).digest()
+    return hmac.new(key, (address or "").encode(), hashlib.sha256).hexdigest()
+
+
+def form_stamp() -> str:
+    """The signed time a public form was shown: sent with the form, checked when it comes back."""
+    return signing.dumps({"t": timezone.now().timestamp()}, salt=STAMP_SALT)
+
+
+def form_stamp_check(*, stamp: str) -> None:
+    """Refuse a form whose stamp is missing or forged, that came back sooner than `SUPERVISION_FORM_MIN_SECONDS`
+    after it was shown (filled by a program, not a person), or later than `SUPERVISION_FORM_MAX_SECONDS`."""
+    try:
+        shown = float(signing.loads(stamp or "", salt=STAMP_SALT)["t"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise ValidationError(
+            _("This form could not be checked. Please reload the page and send it again."), code="stamp"
+        ) from None
+    age = timezone.now().timestamp() - shown
+    if age < settings.SUPERVISION_FORM_MIN_SECONDS:
+        raise ValidationError(
+            _("The form was sent too quickly. Please check what you wrote and send it again."), code="too_fast"
+        )
+    if age > settings.SUPERVISION_FORM_MAX_SECONDS:
+        raise ValidationError(
+            _("This form was open for too long. What you wrote is kept below: please send it again."),
+            code="too_stale",
+        )
+
+
+def _rate_limit(client: str) -> None:
+    now = timezone.now()
+    PublicSubmission.objects.filter(submitted_at__lt=now - datetime.timedelta(days=1)).delete()
+    recent = PublicSubmission.objects.filter(client=client, submitted_at__gte=now - datetime.timedelta(hours=1))
+    if recent.count() >= settings.SUPERVISION_SUBMISSIONS_PER_HOUR:
+        message = _(
+            "Too many opinions were sent from your network in the past hour (at most %(limit)s). "
+            "What you wrote is kept: please send it again later, or call the station's complaint phone."
+        ) % {"limit": settings.SUPERVISION_SUBMISSIONS_PER_HOUR}
+        raise ValidationError({NON_FIELD_ERRORS: ValidationError(message, code="rate_limited")})
+    PublicSubmission.objects.create(client=client, submitted_at=now)
+
+
+# Recording -------------------------------------------------------------------------------------------------------
+
+
+def _contact(opinion: Opinion) -> None:
+    opinion.name = opinion.name.strip()
+    opinion.phone = opinion.phone.strip()
+    opinion.email = opinion.email.strip()
+    if opinion.anonymous:
+        opinion.name = opinion.phone = opinion.email = ""
+    elif not opinion.name or not (opinion.phone or opinion.email):
+        errors = {}
+        if not opinion.name:
+            errors["name"] = [_("Give a name, or send the opinion anonymously.")]
+        if not (opinion.phone or opinion.email):
+            errors["phone"] = [_("Give a phone number or an e-mail address to be answered, or stay anonymous.")]
+        raise ValidationError(errors)
+
+
+def _save(opinion: Opinion, photo=None) -> Opinion:
+    """Validate the opinion and its photo together (every error at once, each on its field), then keep both."""
+    errors: dict[str, list] = {}
+    kind = None
+    if photo is not None:
+        try:
+            kind = upload_check(
+                file=photo, allowed=PHOTO_KINDS, max_bytes=settings.SUPERVISION_PHOTO_MAX_BYTES, field="photo"
+            )
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    try:
+        opinion.full_clean(exclude=["photo"])
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    if kind is not None:
+        opinion.photo_kind = kind.name
+        opinion.photo.save(f"{uuid.uuid4().hex}{kind.extension}", photo, save=False)
+    try:
+        opinion.save()
+    except Exception:
+        if kind is not None:
+            default_storage.delete(opinion.photo.name)
+        raise
+    return opinion
+
+
+def _check_case(case: ServiceCase | None) -> None:
+    if case is not None and not ServiceCase.objects.filter(pk=case.pk).exists():
+        raise ValidationError({"case": [_("No such case at this station.")]})
+
+
+@transaction.atomic
+def opinion_submit_public(
+    *,
+    client_address: str,
+    kind: str,
+    text: str,
+    anonymous: bool = True,
+    name: str = "",
+    phone: str = "",
+    email: str = "",
+    photo=None,
+) -> Opinion:
+    """An opinion from the station's public form (channel "web"), anonymous or with a name and a phone or e-mail,
+    with an optional photo (JPEG or PNG, checked by content, refused on `photo`). Refused, as a whole, when the
+    address sent `SUPERVISION_SUBMISSIONS_PER_HOUR` opinions in the past hour."""
+    opinion = Opinion(
+        kind=kind,
+        channel=OpinionChannel.WEB,
+        anonymous=anonymous,
+        name=name,
+        phone=phone,
+        email=email,
+        text=(text or "").strip(),
+        received_at=timezone.now(),
+    )
+    _contact(opinion)
+    _rate_limit(client_key(client_address))
+    _save(opinion, photo)
+    return opinion
+
+
+@transaction.atomic
+def opinion_log(
+    *,
+    user: User,
+    channel: str,
+    kind: str,
+    text: str,
+    received_at: datetime.datetime | None = None,
+    anonymous: bool = True,
+    name: str = "",
+    phone: str = "",
+    email: str = "",
+    case: ServiceCase | None = None,
+    photo=None,
+) -> Opinion:
+    """An opinion staff took by phone, WeChat, from the suggestion box or in person."""
+    if channel not in STAFF_CHANNELS:
+        raise ValidationError({"channel": [_("Staff log opinions that came by phone, WeChat, the box or in person.")]})
+    now = timezone.now()
+    if received_at is not None and received_at > now:
+        raise ValidationError({"received_at": [_("An opinion cannot be received in the future.")]})
+    _check_case(case)
+    opinion = Opinion(
+        kind=kind,
+        channel=channel,
+        anonymous=anonymous,
+        name=name,
+        phone=phone,
+        email=email,
+        text=(text or "").strip(),
+        case=case,
+        received_at=received_at or now,
+        logged_by=user,
+    )
+    _contact(opinion)
+    _save(opinion, photo)
+    return opinion
+
+
+def _locked(opinion: Opinion) -> Opinion:
+    return Opinion.objects.select_for_update().get(pk=opinion.pk)
+
+
+@transaction.atomic
+def opinion_classify(
+    *, opinion: Opinion, user: User, kind: str, topic: str, case: ServiceCase | None = None
+) -> Opinion:
+    """Set an opinion's kind, its topic and the desk case it is about (if any)."""
+    opinion = _locked(opinion)
+    if not topic:
+        raise ValidationError({"topic": [_("Choose a topic.")]})
+    _check_case(case)
+    opinion.kind, opinion.topic, opinion.case = kind, topic, case
+    opinion.full_clean()
+    opinion.save(update_fields=["kind", "topic", "case"])
+    return opinion
+
+
+@transaction.atomic
+def opinion_answer(*, opinion: Opinion, user: User, answer: str) -> Opinion:
+    """Answer an opinion (the station's reply to who gave it); it may be answered again until it is closed."""
+    opinion = _locked(opinion)
+    if opinion.state == OpinionState.CLOSED:
+        raise ValidationError({"answer": [_("This opinion is closed.")]})
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationError({"answer": [_("Write the answer.")]})
+    opinion.answer, opinion.answered_at, opinion.answered_by = answer, timezone.now(), user
+    opinion.state = OpinionState.ANSWERED
+    opinion.full_clean()
+    opinion.save(update_fields=["answer", "answered_at", "answered_by", "state"])
+    return opinion
+
+
+@transaction.atomic
+def opinion_close(*, opinion: Opinion, user: User) -> Opinion:
+    """Close an answered opinion whose improvement plans are all done."""
+    opinion = _locked(opinion)
+    if opinion.state != OpinionState.ANSWERED:
+        raise ValidationError({"state": [_("Only an answered opinion can be closed.")]})
+    if opinion.plans.filter(done_at__isnull=True).exists():
+        raise ValidationError({"state": [_("Finish its improvement plans first.")]})
+    opinion.state, opinion.closed_at = OpinionState.CLOSED, timezone.now()
+    opinion.save(update_fields=["state", "closed_at"])
+    return opinion
+
+
+@transaction.atomic
+def improvement_plan_create(
+    *, opinion: Opinion, user: User, what: str, owner: User | None, due_on: datetime.date | None
+) -> ImprovementPlan:
+    """An improvement the opinion calls for: what, who owns it (a member of this station) and by when."""
+    opinion = _locked(opinion)
+    if opinion.state == OpinionState.CLOSED:
+        raise ValidationError({"what": [_("This opinion is closed.")]})
+    station = Station.objects.get(schema_name=_schema())
+    errors = {}
+    if owner is not None and membership_get(user=owner, station=station) is None:
+        errors["owner"] = [_("The owner must be a member of this station.")]
+    if due_on is not None and due_on < timezone.localdate():
+        errors["due_on"] = [_("The due date cannot be in the past.")]
+    if errors:
+        raise ValidationError(errors)
+    plan = ImprovementPlan(opinion=opinion, what=(what or "").strip(), owner=owner, due_on=due_on, created_by=user)
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+@transaction.atomic
+def improvement_plan_complete(*, plan: ImprovementPlan, user: User, result: str) -> ImprovementPlan:
+    """The plan is done: what came of it (which may then be published)."""
+    plan = ImprovementPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.done_at is not None:
+        raise ValidationError({"result": [_("This plan is done already.")]})
+    result = (result or "").strip()
+    if not result:
+        raise ValidationError({"result": [_("Say what was done.")]})
+    plan.result, plan.done_at = result, timezone.now()
+    plan.save(update_fields=["result", "done_at"])
+    return plan
+
+
+@transaction.atomic
+def opinion_publish(*, opinion: Opinion, user: User, public_result: str = "") -> Opinion:
+    """Publish an answered opinion's result on the station's public page. Without a text, the results of its done
+    improvement plans (else its answer) are published. Publishing again replaces the text."""
+    opinion = _locked(opinion)
+    if opinion.state == OpinionState.RECEIVED:
+        raise ValidationError({"public_result": [_("Answer the opinion before publishing its result.")]})
+    text = (public_result or "").strip()
+    if not text:
+        done = opinion.plans.filter(done_at__isnull=False).order_by("done_at", "id")
+        text = "\n".join(plan.result for plan in done) or opinion.answer
+    opinion.published, opinion.public_result, opinion.published_at = True, text, timezone.now()
+    opinion.full_clean()
+    opinion.save(update_fields=["published", "public_result", "published_at"])
+    return opinion
+
+
+@transaction.atomic
+def opinion_unpublish(*, opinion: Opinion, user: User) -> Opinion:
+    opinion = _locked(opinion)
+    opinion.published, opinion.public_result, opinion.published_at = False, "", None
+    opinion.save(update_fields=["published", "public_result", "published_at"])
+    return opinion
+
+
+def _schema() -> str:
+    from django.db import connection
+
+    return connection.schema_name
