@@ -1,0 +1,83 @@
+"""Confidential cases (clause 7.3) with django-guardian object permissions.
+
+A case the head marks confidential is seen only by the station's head(s) and by whoever holds the object
+permission `desk.view_servicecase` on it: its assignee, granted when it is marked and moved along whenever the case
+is assigned to someone else (`case_access_sync`, called by the desk's services). Everyone else in the station is
+answered as if the case did not exist. guardian's tables are in every station's schema (guardian is in TENANT_APPS
+too), so a permission on a station's case 12 is a row of that station, never confused with another station's case 12.
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models import BigIntegerField, Q, QuerySet
+from django.db.models.functions import Cast
+from guardian.models import UserObjectPermission
+from guardian.shortcuts import assign_perm
+
+from core.desk.models import ServiceCase
+from tenants.models import MemberRole, Membership, User
+
+CODENAME = "view_servicecase"
+PERMISSION = f"desk.{CODENAME}"
+
+
+def is_station_head(user: User | None) -> bool:
+    """Whether `user` is an active head of the station whose schema is active."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and Membership.objects.filter(
+            user=user, station__schema_name=connection.schema_name, role=MemberRole.HEAD, is_active=True
+        ).exists()
+    )
+
+
+def _case_permissions(case_ids) -> QuerySet[UserObjectPermission]:
+    return UserObjectPermission.objects.filter(
+        content_type=ContentType.objects.get_for_model(ServiceCase),
+        object_pk__in=[str(pk) for pk in case_ids],
+        permission__codename=CODENAME,
+    )
+
+
+def case_access_sync(*, case: ServiceCase) -> None:
+    """Give the object permission of a confidential case to its assignee, and take it from anyone else. A case
+    that is not confidential needs no object permission: every member of the station sees it. Runs inside the
+    caller's transaction (marking, assigning, planning)."""
+    from core.archive.models import ConfidentialCase
+
+    _case_permissions([case.pk]).delete()
+    if case.assignee_id and ConfidentialCase.objects.filter(case_id=case.pk).exists():
+        assign_perm(PERMISSION, case.assignee, case)
+
+
+def case_permissions_remove(*, case_ids) -> None:
+    """Remove the object permissions of removed cases (an approved disposal)."""
+    _case_permissions(case_ids).delete()
+
+
+def cases_visible_to(cases: QuerySet[ServiceCase], *, user: User) -> QuerySet[ServiceCase]:
+    """`cases` without the confidential ones `user` may not see (heads see every case)."""
+    if is_station_head(user):
+        return cases
+    return cases.exclude(Q(confidential__isnull=False) & ~Q(pk__in=_granted(user)))
+
+
+def _granted(user: User):
+    return (
+        UserObjectPermission.objects.filter(
+            user=user,
+            content_type=ContentType.objects.get_for_model(ServiceCase),
+            permission__codename=CODENAME,
+        )
+        .annotate(case_pk=Cast("object_pk", BigIntegerField()))
+        .values("case_pk")
+    )
+
+
+def hidden_case_ids(*, user: User, case_ids) -> set[int]:
+    """Of `case_ids`, the confidential cases `user` may not see."""
+    if not case_ids or is_station_head(user):
+        return set()
+    confidential = ServiceCase.objects.filter(pk__in=case_ids, confidential__isnull=False)
+    return set(confidential.exclude(pk__in=_granted(user)).values_list("pk", flat=True))

@@ -1,0 +1,342 @@
+"""Writes of the quality archive (clause 7): filing under archive numbers, the access log, confidential cases,
+disposal after the retention period, and exports."""
+
+import datetime
+import io
+import zipfile
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from core.archive import confidentiality
+from core.archive.models import (
+    AccessAction,
+    ArchiveAccess,
+    ArchiveDisposal,
+    ArchiveEntry,
+    ArchiveExport,
+    ConfidentialCase,
+    DisposalState,
+)
+from core.archive.sources import ArchiveDocument, sources
+from core.desk.models import ServiceCase
+from core.desk.services import document_number
+from core.directory.models import Enterprise
+from core.jobs.models import Job
+from core.jobs.services import job_create, job_fail, job_finish, job_progress, job_start
+from tenants.models import Station, User
+
+RETENTION_YEARS = 5  # clause 7.4: 保管期限不少于5年
+NUMBER_KIND = "da"  # 档案: ALPHA-DA-2026-000012
+EXPORT_KIND = "archive.export"
+
+
+@dataclass(frozen=True)
+class ArchiveRow:
+    """A filed document: its archive entry and what its source says of it."""
+
+    entry: ArchiveEntry
+    document: ArchiveDocument
+
+
+def _station() -> Station:
+    return Station.objects.get(schema_name=connection.schema_name)
+
+
+def _documents(enterprise_id: int) -> list[ArchiveDocument]:
+    found = [document for source in sources() for document in source.documents(enterprise_id)]
+    return sorted(found, key=lambda d: (d.recorded_at, d.source, d.object_id))
+
+
+@transaction.atomic
+def archive_file(*, enterprise: Enterprise) -> list[ArchiveRow]:
+    """File every document of `enterprise` in this station that has no archive number yet, in date order (clause
+    7.4), and answer the whole archive in date order. Numbers come from the desk's gap-free sequences (kind `da`,
+    the document's year), so they are given once and never again, even after a disposal removes the entry. Two
+    filings of one enterprise at once queue on a transaction lock."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('archive_file'), %s)", [enterprise.pk % 2**31])
+    documents = _documents(enterprise.pk)
+    entries = {(e.source, e.object_id): e for e in ArchiveEntry.objects.filter(enterprise=enterprise)}
+    station = None
+    rows = []
+    for document in documents:
+        entry = entries.get((document.source, document.object_id))
+        if entry is None:
+            station = station or _station()
+            year = timezone.localtime(document.recorded_at).year
+            entry = ArchiveEntry(
+                number=document_number(station=station, kind=NUMBER_KIND, year=year),
+                enterprise=enterprise,
+                source=document.source,
+                object_id=document.object_id,
+                recorded_at=document.recorded_at,
+            )
+            entry.full_clean(exclude=["enterprise"])
+            entry.save()
+        rows.append(ArchiveRow(entry=entry, document=document))
+    return rows
+
+
+@transaction.atomic
+def archive_access_log(*, user: User, enterprise: Enterprise, action: str, detail: str = "") -> ArchiveAccess:
+    """Write who did what with an enterprise's archive (clause 7.3), in the station's schema."""
+    access = ArchiveAccess(
+        user_id=user.pk,
+        user_name=str(user)[:150],
+        action=action,
+        enterprise=enterprise,
+        enterprise_name=enterprise.name,
+        detail=detail[:500],
+    )
+    access.full_clean(exclude=["enterprise"])
+    access.save()
+    return access
+
+
+# --- Confidential cases ---------------------------------------------------------------------------------------------
+
+
+def _require_head(user: User, message: str) -> None:
+    if not confidentiality.is_station_head(user):
+        raise PermissionDenied(message)
+
+
+@transaction.atomic
+def case_confidential_mark(*, case: ServiceCase, user: User, reason: str = "") -> ConfidentialCase:
+    """The head marks a case confidential (clause 7.3): from now on only its assignee and the head see it."""
+    _require_head(user, _("Only the station head marks a case confidential."))
+    case = ServiceCase.objects.select_for_update().get(pk=case.pk)
+    marked = ConfidentialCase.objects.filter(case=case).first()
+    if marked is None:
+        marked = ConfidentialCase(case=case, marked_by=user, reason=reason.strip())
+        marked.full_clean(exclude=["case", "marked_by"])
+        marked.save()
+    confidentiality.case_access_sync(case=case)
+    return marked
+
+
+@transaction.atomic
+def case_confidential_unmark(*, case: ServiceCase, user: User) -> None:
+    _require_head(user, _("Only the station head marks a case confidential."))
+    case = ServiceCase.objects.select_for_update().get(pk=case.pk)
+    ConfidentialCase.objects.filter(case=case).delete()
+    confidentiality.case_access_sync(case=case)
+
+
+# --- Retention and disposal (clause 7.4) ----------------------------------------------------------------------------
+
+
+def retention_end(last_recorded_at: datetime.datetime) -> datetime.date:
+    """The first local day on which an archive whose last record is `last_recorded_at` may be disposed of."""
+    day = timezone.localtime(last_recorded_at).date()
+    try:
+        return day.replace(year=day.year + RETENTION_YEARS) + datetime.timedelta(days=1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + RETENTION_YEARS, day=28) + datetime.timedelta(days=1)
+
+
+def _disposable(enterprise: Enterprise) -> list[ArchiveRow]:
+    """The filed archive of `enterprise`, or a field-level refusal while it is kept (code `retention`)."""
+    rows = archive_file(enterprise=enterprise)
+    if not rows:
+        raise ValidationError({"enterprise": [_("This station keeps no archive of this enterprise.")]}, code="empty")
+    last = max(row.entry.recorded_at for row in rows)
+    until = retention_end(last)
+    if timezone.localdate() < until:
+        message = _(
+            "The archive is kept for %(years)s years after its last record (%(last)s): it cannot be disposed of "
+            "before %(until)s."
+        ) % {"years": RETENTION_YEARS, "last": timezone.localtime(last).date(), "until": until}
+        raise ValidationError({"enterprise": [ValidationError(message, code="retention")]})
+    return rows
+
+
+def _logged_refusal(*, user: User, enterprise: Enterprise, action: str, work):
+    """Run `work` in its own transaction; a retention refusal is logged (outside the refused work) and raised."""
+    try:
+        with transaction.atomic():
+            return work()
+    except ValidationError as error:
+        if "retention" in _codes(error):
+            messages = "; ".join(m for ms in error.message_dict.values() for m in ms)
+            archive_access_log(
+                user=user, enterprise=enterprise, action=AccessAction.DISPOSAL_REFUSED, detail=f"{action}: {messages}"
+            )
+        raise
+
+
+def _codes(error: ValidationError) -> set[str]:
+    if hasattr(error, "error_dict"):
+        return {e.code for errors in error.error_dict.values() for e in errors if e.code}
+    return {e.code for e in error.error_list if e.code}
+
+
+def archive_dispose(*, enterprise: Enterprise, user: User, reason: str) -> ArchiveDisposal:
+    """Ask for the disposal of an enterprise's archive in this station (clause 7.4). Refused (field `enterprise`)
+    while five years have not passed since its last record, and the refused attempt is logged: the log survives the
+    refusal, so the check runs in its own transaction (the one exception to the services' single transaction).
+    The head then approves it (`archive_disposal_approve`), which removes the documents."""
+
+    def work():
+        if not reason.strip():
+            raise ValidationError({"reason": [_("Say why.")]}, code="required")
+        rows = _disposable(enterprise)
+        disposal = ArchiveDisposal(
+            enterprise=enterprise,
+            enterprise_name=enterprise.name,
+            reason=reason.strip(),
+            last_recorded_at=max(row.entry.recorded_at for row in rows),
+            requested_by=user,
+        )
+        disposal.full_clean(exclude=["enterprise", "requested_by"], validate_constraints=False)
+        try:
+            with transaction.atomic():
+                disposal.save()
+        except IntegrityError:
+            raise ValidationError(
+                {"enterprise": [_("A disposal of this archive is already waiting for approval.")]}, code="open"
+            ) from None
+        archive_access_log(
+            user=user, enterprise=enterprise, action=AccessAction.DISPOSAL_REQUESTED, detail=disposal.reason
+        )
+        return disposal
+
+    return _logged_refusal(user=user, enterprise=enterprise, action="request", work=work)
+
+
+def archive_disposal_approve(*, disposal: ArchiveDisposal, user: User) -> ArchiveDisposal:
+    """The head approves a disposal: the retention is checked again (a record added meanwhile restarts it), every
+    document of the enterprise's archive in this station is removed through its source, the archive entries go,
+    and the disposal keeps who asked, who approved, when, and what was removed (counts by kind, archive numbers).
+    The numbers are never given again (the sequence does not go back)."""
+    _require_head(user, _("Only the station head approves a disposal."))
+    enterprise = Enterprise.objects.get(pk=disposal.enterprise_id)
+
+    def work():
+        locked = ArchiveDisposal.objects.select_for_update().get(pk=disposal.pk)
+        if locked.state != DisposalState.REQUESTED:
+            raise ValidationError({"state": [_("This disposal has been carried out already.")]}, code="done")
+        rows = _disposable(enterprise)
+        counts, numbers = {}, []
+        by_source: dict[str, list[ArchiveRow]] = {}
+        for row in rows:
+            by_source.setdefault(row.entry.source, []).append(row)
+        for source in reversed(sources()):
+            filed = by_source.pop(source.key, [])
+            if not filed:
+                continue
+            if source.remove is None:
+                raise ValidationError({"enterprise": [_("Some documents cannot be removed.")]}, code="kept")
+            source.remove([row.entry.object_id for row in filed])
+            counts[source.key] = len(filed)
+        if by_source:  # documents of a source no longer registered
+            raise ValidationError({"enterprise": [_("Some documents cannot be removed.")]}, code="kept")
+        numbers = [row.entry.number for row in rows]
+        ArchiveEntry.objects.filter(enterprise=enterprise).delete()
+        locked.state = DisposalState.APPROVED
+        locked.approved_by = user
+        locked.approved_at = timezone.now()
+        locked.removed_counts = counts
+        locked.removed_numbers = numbers
+        locked.save()
+        archive_access_log(
+            user=user,
+            enterprise=enterprise,
+            action=AccessAction.DISPOSAL_APPROVED,
+            detail=_("%(count)s documents removed") % {"count": len(numbers)},
+        )
+        return locked
+
+    try:
+        return _logged_refusal(user=user, enterprise=enterprise, action="approve", work=work)
+    except ProtectedError:
+        raise ValidationError(
+            {"enterprise": [_("Other records still point at these documents: they cannot be removed.")]},
+            code="protected",
+        ) from None
+
+
+# --- Export: a ZIP of PDFs ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def archive_export_start(*, enterprise: Enterprise, user: User) -> Job:
+    """Queue the export of an enterprise's archive as a ZIP of PDFs (logged, clause 7.3). The ZIP is kept with the
+    export, not as the job's result, so that only its requester downloads it."""
+    from core.archive.tasks import archive_export_task
+
+    rows = archive_file(enterprise=enterprise)
+    if not rows:
+        raise ValidationError({"enterprise": [_("This station keeps no archive of this enterprise.")]})
+    job = job_create(kind=EXPORT_KIND, user=user, input_name=f"archive-{enterprise.uscc}.zip")
+    export = ArchiveExport(job_id=job.pk, enterprise=enterprise, requested_by=user)
+    export.full_clean(exclude=["enterprise", "requested_by", "data"])
+    export.save()
+    archive_access_log(user=user, enterprise=enterprise, action=AccessAction.EXPORT, detail=f"job {job.pk}")
+    transaction.on_commit(lambda: archive_export_task.delay(job_id=job.pk))
+    return job
+
+
+def archive_export_run(*, job_id: int) -> Job:
+    """Print the archive (the Celery task): one PDF of the enterprise's registration facts and the archive's index,
+    then one PDF per kind of document, each document on its own pages under its archive number. One Chromium run
+    per PDF, not per document: an archive of hundreds of documents prints in a handful of runs. What the requester
+    may not see (confidential cases) is left out, as on the page."""
+    from core.archive.selectors import rows_visible
+    from core.desk.printing import PrintingError, pdf_from_html
+
+    job = Job.objects.get(pk=job_id)
+    if job.finished_at is not None:
+        return job
+    export = ArchiveExport.objects.select_related("enterprise", "requested_by").get(job_id=job_id)
+    with translation.override("zh-hans"):
+        rows = rows_visible(rows=archive_file(enterprise=export.enterprise), user=export.requested_by)
+        groups = [(source, [r for r in rows if r.entry.source == source.key]) for source in sources()]
+        groups = [(source, filed) for source, filed in groups if filed]
+        job_start(job_id=job_id, total=1 + len(groups))
+        station = _station()
+        files = []
+        try:
+            html = render_to_string(
+                "archive/print/index.html", {"station": station, "enterprise": export.enterprise, "rows": rows}
+            )
+            files.append(("00-index.pdf", pdf_from_html(html=html)))
+            job_progress(job_id=job_id, done=1)
+            for position, (source, filed) in enumerate(groups, start=1):
+                contents = source.rows([row.entry.object_id for row in filed])
+                documents = [(row, contents.get(row.entry.object_id, [])) for row in filed]
+                context = {
+                    "station": station,
+                    "enterprise": export.enterprise,
+                    "source": source,
+                    "documents": documents,
+                }
+                html = render_to_string("archive/print/documents.html", context)
+                files.append((f"{position:02d}-{source.key.replace('.', '-')}.pdf", pdf_from_html(html=html)))
+                job_progress(job_id=job_id, done=1 + position)
+        except PrintingError as error:
+            return job_fail(job_id=job_id, error=str(error))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files:
+            archive.writestr(name, data)
+    with transaction.atomic():
+        export.name = job.input_name
+        export.data = buffer.getvalue()
+        export.save(update_fields=["name", "data"])
+        return job_finish(job_id=job_id, summary={"pdfs": len(files), "documents": len(rows)})
+
+
+@transaction.atomic
+def archive_export_download(*, export: ArchiveExport, user: User) -> ArchiveExport:
+    """Hand the ZIP to its requester, and log it."""
+    if export.requested_by_id != user.pk:
+        raise ArchiveExport.DoesNotExist
+    archive_access_log(user=user, enterprise=export.enterprise, action=AccessAction.DOWNLOAD, detail=export.name)
+    return export

@@ -1,0 +1,54 @@
+"""The extension point of the archive: sources of dated documents of an enterprise.
+
+An app that keeps documents about enterprises (the desk today; complaints and supervision when they come) registers
+an `ArchiveSource` in its AppConfig.ready(). The archive asks every source for an enterprise's documents, files each
+under an archive number (in date order), prints them (one PDF per source), and on an approved disposal asks the
+source to remove them. A source never decides who may see a document: it says which cases a document belongs to
+(`case_ids`), and the archive hides the documents of confidential cases from whoever may not see them.
+"""
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ArchiveDocument:
+    source: str  # the source's key
+    object_id: int
+    recorded_at: datetime.datetime
+    title: str
+    reference: str = ""  # the document's own number, if it has one (a demand's, a record's)
+    case_ids: tuple[int, ...] = ()
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class ArchiveSource:
+    key: str  # `<app>.<kind>`, stored in ArchiveEntry.source
+    label: str
+    position: int  # the order of the sources in an export
+    # The documents of one enterprise (by directory id), any order.
+    documents: Callable[[int], Iterable[ArchiveDocument]]
+    # The printed content of some documents: {object id: [(label, value), …]} (values are plain text).
+    rows: Callable[[list[int]], dict[int, list[tuple[str, str]]]]
+    # Remove the documents (an approved disposal); returns how many were removed. Called in the disposal's
+    # transaction, sources in reverse `position` order (dependents before what they point at).
+    remove: Callable[[list[int]], int] | None = None
+    extra: dict = field(default_factory=dict)
+
+
+_SOURCES: dict[str, ArchiveSource] = {}
+
+
+def source_register(source: ArchiveSource) -> None:
+    """Register (or replace: a reloaded app) an archive source."""
+    _SOURCES[source.key] = source
+
+
+def sources() -> list[ArchiveSource]:
+    return sorted(_SOURCES.values(), key=lambda source: (source.position, source.key))
+
+
+def source_get(key: str) -> ArchiveSource | None:
+    return _SOURCES.get(key)
