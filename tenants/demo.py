@@ -9,6 +9,7 @@ from core.directory.demo import directory_demo_load
 from core.districts import District
 from core.evaluation.demo import round_approve_all
 from core.evaluation.services import evaluation_start
+from core.operations.demo import operations_demo_load
 from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
 from tenants.services import (
     membership_create,
@@ -122,6 +123,7 @@ def demo_city_load() -> list[Station]:
             round_approve_all(station=station, admin=admin, note="演示数据")
             station_publish(station=station, user=admin)
             station.refresh_from_db()
+        operations_demo_load(station=station)  # its members trained before duty (clause 4.4.1), its equipment
         stations.append(station)
     directory_demo_load()
     return stations

@@ -25,8 +25,17 @@ from tenants.selectors import membership_get
 # Paths on a station host that a non-member may reach: signing in and out, setting a password from an invitation,
 # switching language and static files; and, deliberately, the enterprise's satisfaction survey (clause 5.2.4): it is
 # answered without an account through a signed, expiring link, and shows nothing without a valid token of this
-# station (core.desk.survey_views).
-OPEN_STATION_PATHS = ("/accounts/login/", "/accounts/logout/", "/accounts/invite/", "/i18n/", "/static/", "/survey/")
+# station (core.desk.survey_views); and the station's public opinion page (clause 6.1), where anyone may leave a
+# suggestion or complaint and read the published results (core.supervision.views).
+OPEN_STATION_PATHS = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/invite/",
+    "/i18n/",
+    "/static/",
+    "/survey/",
+    "/feedback/",
+)
 
 
 class StationTenantMiddleware(TenantMainMiddleware):

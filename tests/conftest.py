@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 
 from core.districts import District
+from core.operations.demo import pre_duty_training_record
 from tenants.hosts import station_host
 from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
 from tenants.services import membership_create, station_create, user_create
@@ -64,6 +65,10 @@ def city(django_db_setup, django_db_blocker) -> City:
         beta_staff = UserFactory(username="beta-staff")
         membership_create(user=alpha_staff, station=alpha, role=MemberRole.STAFF)
         membership_create(user=beta_staff, station=beta, role=MemberRole.STAFF)
+        # Clause 4.4.1: only members with a completed pre-duty training are assigned cases; the city's were trained
+        # (the invitee, who never took duty, was not).
+        pre_duty_training_record(station=alpha, members=[alpha_head, alpha_staff])
+        pre_duty_training_record(station=beta, members=[beta_head, beta_staff])
         invitee = user_create(username="alpha-invitee", email="alpha-invitee@example.test", full_name="新同事")
         invitee_membership = membership_create(user=invitee, station=alpha, role=MemberRole.STAFF)
         connection.set_schema_to_public()

@@ -438,8 +438,8 @@ def _demand(pk: int) -> Demand:
     return demand
 
 
-def _case(pk: int) -> ServiceCase:
-    case = selectors.case_get(pk=pk)
+def _case(pk: int, viewer: User | None = None) -> ServiceCase:
+    case = selectors.case_get(pk=pk, viewer=viewer)
     if case is None:
         raise Http404
     return case
@@ -482,13 +482,13 @@ class CaseListView(StationAPIView):
             filters["mine_for"] = request.user
         elif assignee is not None:
             filters["assignee"] = int(assignee)
-        return paginate(self, request, selectors.case_list(**filters), CaseSerializer)
+        return paginate(self, request, selectors.case_list(**filters, viewer=request.user), CaseSerializer)
 
 
 class CaseDetailView(StationAPIView):
     @extend_schema(responses=CaseDetailSerializer)
     def get(self, request, pk: int):
-        return Response(CaseDetailSerializer(_case(pk)).data)
+        return Response(CaseDetailSerializer(_case(pk, request.user)).data)
 
 
 class CaseTransitionView(StationAPIView):
@@ -496,7 +496,7 @@ class CaseTransitionView(StationAPIView):
 
     @extend_schema(request=TransitionInput, responses=CaseDetailSerializer)
     def post(self, request, pk: int):
-        case = _case(pk)
+        case = _case(pk, request.user)
         data = _valid(TransitionInput(data=request.data))
         service_call(
             services.case_transition,
@@ -506,7 +506,7 @@ class CaseTransitionView(StationAPIView):
             reason=data.get("reason", ""),
             expected_version=data["version"],
         )
-        return Response(CaseDetailSerializer(_case(pk)).data)
+        return Response(CaseDetailSerializer(_case(pk, request.user)).data)
 
 
 class CasePlanView(StationAPIView):
@@ -514,12 +514,12 @@ class CasePlanView(StationAPIView):
 
     @extend_schema(request=PlanInput, responses={201: CaseDetailSerializer})
     def post(self, request, pk: int):
-        case = _case(pk)
+        case = _case(pk, request.user)
         data = dict(_valid(PlanInput(data=request.data)))
         version = data.pop("version")
         fields = {key: value for key, value in data.items() if value is not None}
         service_call(services.case_plan, case=case, user=request.user, expected_version=version, **fields)
-        return Response(CaseDetailSerializer(_case(pk)).data, status=status.HTTP_201_CREATED)
+        return Response(CaseDetailSerializer(_case(pk, request.user)).data, status=status.HTTP_201_CREATED)
 
 
 class CaseEventView(StationAPIView):
@@ -527,7 +527,7 @@ class CaseEventView(StationAPIView):
 
     @extend_schema(request=EventInput, responses={201: EventSerializer})
     def post(self, request, pk: int):
-        case = _case(pk)
+        case = _case(pk, request.user)
         data = _valid(EventInput(data=request.data))
         event = service_call(
             services.case_event_add, case=case, user=request.user, kind=data["kind"], text=data.get("text", "")
@@ -541,14 +541,14 @@ class CaseRecordView(StationAPIView):
 
     @extend_schema(responses=RecordSerializer)
     def get(self, request, pk: int):
-        record = getattr(_case(pk), "record", None)
+        record = getattr(_case(pk, request.user), "record", None)
         if record is None:
             raise Http404
         return Response(RecordSerializer(record).data)
 
     @extend_schema(request=RecordInput, responses={200: RecordSerializer, 201: RecordSerializer})
     def post(self, request, pk: int):
-        case = _case(pk)
+        case = _case(pk, request.user)
         existed = getattr(case, "record", None) is not None
         data = dict(_valid(RecordInput(data=request.data)))
         version = data.pop("version", None)
@@ -564,7 +564,7 @@ class RecordAmendmentView(StationAPIView):
 
     @extend_schema(request=AmendmentInput, responses={201: RecordSerializer})
     def post(self, request, pk: int):
-        record = getattr(_case(pk), "record", None)
+        record = getattr(_case(pk, request.user), "record", None)
         if record is None:
             raise Http404
         data = dict(_valid(AmendmentInput(data=request.data)))

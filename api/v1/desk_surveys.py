@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from api.base import StationAPIView
 from api.errors import service_call
+from core.desk import selectors as desk_selectors
 from core.desk import services
 from core.desk.models import Rating, ServiceCase, Survey, SurveyChannel
 
@@ -80,8 +81,8 @@ class SurveySerializer(serializers.ModelSerializer):
         return None if user is None else {"id": user.pk, "name": user.display_name}
 
 
-def _case(pk: int) -> ServiceCase:
-    case = ServiceCase.objects.filter(pk=pk).first()
+def _case(pk: int, viewer) -> ServiceCase:
+    case = desk_selectors.case_get(pk=pk, viewer=viewer)
     if case is None:
         raise Http404
     return case
@@ -93,14 +94,14 @@ class CaseSurveyView(StationAPIView):
 
     @extend_schema(responses=SurveySerializer)
     def get(self, request, pk: int):
-        survey = Survey.objects.select_related("keyed_in_by").filter(case=_case(pk)).first()
+        survey = Survey.objects.select_related("keyed_in_by").filter(case=_case(pk, request.user)).first()
         if survey is None:
             raise Http404
         return Response(SurveySerializer(survey).data)
 
     @extend_schema(request=SurveyInput, responses={201: SurveySerializer})
     def post(self, request, pk: int):
-        case = _case(pk)
+        case = _case(pk, request.user)
         serializer = SurveyInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         survey = service_call(

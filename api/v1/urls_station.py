@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from api.v1 import activity, desk, desk_surveys, evaluation, referrals, tenants
+from api.v1 import activity, archive, desk, desk_surveys, evaluation, operations, referrals, supervision, tenants
 from api.v1.docs import schema_urls
 
 urlpatterns = [
@@ -45,5 +45,34 @@ urlpatterns = [
         name="api-evaluation-item-evidence",
     ),
     path("evaluation/submit/", evaluation.SubmitView.as_view(), name="api-evaluation-submit"),
+    path("operations/staff/", operations.StaffRegisterView.as_view(), name="api-operations-staff"),
+    path("operations/trainings/", operations.TrainingListView.as_view(), name="api-operations-trainings"),
+    path("operations/equipment/", operations.EquipmentListView.as_view(), name="api-operations-equipment"),
+    path(
+        "operations/equipment/<int:pk>/maintenance/",
+        operations.MaintenanceView.as_view(),
+        name="api-operations-maintenance",
+    ),
+    path("operations/systems/", operations.SystemListView.as_view(), name="api-operations-systems"),
+    path(
+        "operations/systems/<str:code>/versions/",
+        operations.SystemVersionView.as_view(),
+        name="api-operations-system-versions",
+    ),
+    path("operations/evidence/", operations.EvidenceView.as_view(), name="api-operations-evidence"),
+    path("archive/enterprises/<int:pk>/", archive.EnterpriseArchiveView.as_view(), name="api-archive-enterprise"),
+    path("archive/enterprises/<int:pk>/exports/", archive.ExportStartView.as_view(), name="api-archive-export-start"),
+    path("archive/exports/<int:pk>/", archive.ExportStatusView.as_view(), name="api-archive-export"),
+    path("archive/access-log/", archive.AccessLogView.as_view(), name="api-archive-access-log"),
+    path("supervision/opinions/", supervision.OpinionListView.as_view(), name="api-supervision-opinions"),
+    path("supervision/opinions/<int:pk>/", supervision.OpinionDetailView.as_view(), name="api-supervision-opinion"),
+    path("complaints/", supervision.ComplaintListView.as_view(), name="api-complaints"),
+    path("complaints/<int:pk>/", supervision.ComplaintDetailView.as_view(), name="api-complaint"),
+    path(
+        "complaints/<int:pk>/transition/",
+        supervision.ComplaintTransitionView.as_view(),
+        name="api-complaint-transition",
+    ),
+    path("complaints/<int:pk>/escalate/", supervision.ComplaintEscalateView.as_view(), name="api-complaint-escalate"),
     *schema_urls("stationnet.urls_station"),
 ]

@@ -194,7 +194,7 @@ class CaseFormPage(StationPage):
     pdf_url_name = ""
 
     def get_context_data(self, **kwargs):
-        data = case_print_context(pk=self.kwargs["pk"])
+        data = case_print_context(pk=self.kwargs["pk"], viewer=self.request.user)
         if data is None:
             raise Http404
         self.data = data

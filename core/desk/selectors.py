@@ -30,12 +30,14 @@ def case_list(
     q: str = "",
     open_only: bool = False,
     due_before: datetime.datetime | None = None,
+    viewer: User | None = None,
 ) -> QuerySet[ServiceCase]:
     """Cases, newest first. `category` is a catalog clause (`5.1.6`); `assignee` a user or user id; `mine_for` the
     cases assigned to that user; `received_from`/`received_to` local dates, both included; `q` a case or demand
     number, or part of the enterprise's name; `open_only` leaves out closed and held cases; `due_before` keeps the
-    open cases due by then (soonest first)."""
-    cases = _cases()
+    open cases due by then (soonest first). With `viewer`, confidential cases they may not see are left out
+    (clause 7.3, `core.archive.confidentiality`)."""
+    cases = _visible(_cases(), viewer)
     if q:
         cases = cases.filter(
             Q(number__startswith=q.upper()) | Q(demand__enterprise_name__contains=q) | Q(demand__uscc=q.upper())
@@ -74,11 +76,21 @@ def case_view_filters(*, view: str, user: User) -> dict:
     return {}
 
 
-def case_get(*, pk: int) -> ServiceCase | None:
-    """One case with its plans (current first, then the history) and its timeline."""
+def _visible(cases: QuerySet[ServiceCase], viewer: User | None) -> QuerySet[ServiceCase]:
+    """Without the confidential cases `viewer` may not see (none left out without a viewer: tasks, services)."""
+    if viewer is None:
+        return cases
+    from core.archive.confidentiality import cases_visible_to
+
+    return cases_visible_to(cases, user=viewer)
+
+
+def case_get(*, pk: int, viewer: User | None = None) -> ServiceCase | None:
+    """One case with its plans (current first, then the history) and its timeline; None also when `viewer` may not
+    see it (a confidential case answers like a missing one)."""
     plans = ServicePlan.objects.select_related("staff", "institution", "created_by").prefetch_related("agreed_items")
     return (
-        _cases()
+        _visible(_cases(), viewer)
         .select_related("demand__enterprise", "record__staff", "record__category", "record__institution")
         .prefetch_related(
             Prefetch("record__amendments", queryset=RecordAmendment.objects.select_related("actor")),
@@ -112,7 +124,7 @@ def demand_get(*, pk: int) -> Demand | None:
     return demand_list().prefetch_related(*DEMAND_TABLES).filter(pk=pk).first()
 
 
-def case_print_context(*, pk: int) -> dict | None:
+def case_print_context(*, pk: int, viewer: User | None = None) -> dict | None:
     """What the printed forms of a case show: Appendix A of its demand and Appendix B of the case. None if the
     station has no such case.
 
@@ -121,7 +133,8 @@ def case_print_context(*, pk: int) -> dict | None:
     `services.record_initial`); `demand_boxes` and `record_boxes`, every check box of form A / B in printed order as
     (box, ticked) pairs."""
     case = (
-        ServiceCase.objects.select_related(
+        _visible(ServiceCase.objects.all(), viewer)
+        .select_related(
             "demand", "category", "assignee", "record__staff", "record__category", "record__institution", "survey"
         )
         .filter(pk=pk)

@@ -39,6 +39,7 @@ from core.desk.models import (
 )
 from core.directory import services as directory_services
 from core.directory.models import Enterprise
+from core.operations.selectors import member_is_cleared_for_duty
 from core.stats.services import case_fact_send
 from tenants.hosts import station_url
 from tenants.models import MemberRole, Membership, Station, StationStatus, User
@@ -466,7 +467,15 @@ def _plan_write(*, case: ServiceCase, plan: ServicePlan, user: User, agreed_item
     if plan.kind == PlanKind.SELF and plan.staff_id and case.assignee_id != plan.staff_id:
         case.assignee_id = plan.staff_id
         case.save(update_fields=["assignee"])
+        _confidential_access_sync(case)
     return plan
+
+
+def _confidential_access_sync(case: ServiceCase) -> None:
+    """A confidential case's object permission follows its assignee (clause 7.3, core.archive.confidentiality)."""
+    from core.archive.confidentiality import case_access_sync
+
+    case_access_sync(case=case)
 
 
 def _path_to_planned(state: str) -> tuple[str, ...]:
@@ -509,9 +518,15 @@ def case_assign(*, case: ServiceCase, user: User, assignee: User, expected_versi
     version_check(case, expected_version)
     if not is_member(assignee):
         raise ValidationError({"assignee": [_("Only a member of this station can be booked.")]})
+    if not member_is_cleared_for_duty(user=assignee):  # clause 4.4.1: trained before taking duty
+        raise ValidationError(
+            {"assignee": [_("This member has no completed pre-duty training in the staff register yet.")]},
+            code="not_cleared",
+        )
     case.assignee = assignee
     case.version += 1
     case.save(update_fields=["assignee", "version"])
+    _confidential_access_sync(case)
     _event(case, kind=EventKind.NOTE, actor=user, text=_("Assigned to %(name)s") % {"name": assignee})
     return case
 

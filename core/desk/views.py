@@ -24,6 +24,7 @@ from core.desk.forms import (
     formset_rows,
 )
 from core.desk.models import CaseState, ExamCategory, InspectionMaterial, ServiceRecord, Survey
+from core.operations.selectors import members_cleared_for_duty
 from core.referrals import selectors as referral_selectors
 from stationnet.pagination import CappedPaginator
 from tenants.models import User
@@ -51,7 +52,9 @@ class CaseListPage(StationPage):
         filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
         view = filters.pop("view", "")
         filters |= selectors.case_view_filters(view=view, user=self.request.user)
-        page = CappedPaginator(selectors.case_list(**filters), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = CappedPaginator(selectors.case_list(**filters, viewer=self.request.user), PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
         query = self.request.GET.copy()
         query.pop("page", None)
         return super().get_context_data(
@@ -188,7 +191,7 @@ class CasePage(StationPage):
     ACTIONS = ("transition", "plan", "event", "record", "amend", "survey")
 
     def case(self):
-        case = selectors.case_get(pk=self.kwargs["pk"])
+        case = selectors.case_get(pk=self.kwargs["pk"], viewer=self.request.user)
         if case is None:
             raise Http404
         return case
@@ -207,7 +210,7 @@ class CasePage(StationPage):
                     "staff": case.assignee_id or self.request.user.pk,
                     "agreed_items": list(case.items.all()),
                 },
-                members=members,
+                members=members_cleared_for_duty(station=self.station),  # clause 4.4.1
             ),
             "event": EventForm(),
             "record": RecordForm(
@@ -259,7 +262,7 @@ class CasePage(StationPage):
         record = getattr(case, "record", None)
         form = {
             "transition": lambda: TransitionForm(request.POST),
-            "plan": lambda: PlanForm(request.POST, members=members),
+            "plan": lambda: PlanForm(request.POST, members=members_cleared_for_duty(station=self.station)),
             "event": lambda: EventForm(request.POST),
             "record": lambda: RecordForm(request.POST, instance=record, members=members),
             "amend": lambda: AmendmentForm(request.POST, instance=record, members=members),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console import evaluation, statistics, views
+from console import escalations, evaluation, statistics, views
 
 app_name = "console"
 
@@ -26,6 +26,8 @@ urlpatterns = [
         name="evaluation_evidence",
     ),
     path("referrals/", views.ReferralFlowsPage.as_view(), name="referrals"),
+    path("escalations/", escalations.EscalationListPage.as_view(), name="escalations"),
+    path("escalations/<int:pk>/", escalations.EscalationPage.as_view(), name="escalation"),
     path("referrals/policy/", views.ReferralPolicyPage.as_view(), name="referral_policy"),
     path("statistics/", statistics.CityStatisticsPage.as_view(), name="statistics"),
     path(

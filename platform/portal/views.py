@@ -131,6 +131,7 @@ class PortalStationView(TemplateView):
             subject=station,
             current=history[0] if history else _listing(station, None, now),
             history=history,
+            feedback_url=station_url(station.code, "/feedback/"),
         )
 
 

@@ -68,6 +68,7 @@ SHARED_APPS = [
     "core.network",
     "core.evaluation",
     "core.stats",
+    "core.escalations",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -76,6 +77,12 @@ TENANT_APPS = [
     "core.messaging",
     "core.desk",
     "core.referrals",
+    # Object permissions on a station's rows (confidential cases) are rows of that station: see core.archive.
+    "guardian",
+    "core.archive",
+    "core.supervision",
+    "core.complaints",
+    "core.operations",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -168,7 +175,21 @@ BUREAU_SUPERVISION_PHONE = env.text("STATIONNET_BUREAU_SUPERVISION_PHONE", "1231
 # evidence a station head uploads is refused above this size (bytes).
 EVALUATION_INTERVAL_DAYS = env.integer("STATIONNET_EVALUATION_INTERVAL_DAYS", 365)
 EVALUATION_EVIDENCE_MAX_BYTES = env.integer("STATIONNET_EVALUATION_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+# Station operations (clauses 4.3-4.5): the head is reminded of equipment maintenance due within this many days; a
+# training certificate or a written system's file is refused above this size (bytes).
+OPERATIONS_MAINTENANCE_REMINDER_DAYS = env.integer("STATIONNET_OPERATIONS_MAINTENANCE_REMINDER_DAYS", 14)
+OPERATIONS_DOCUMENT_MAX_BYTES = env.integer("STATIONNET_OPERATIONS_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 # Messages between schemas (core.messaging) still undelivered this long after their last attempt are queued again.
+# Public supervision (clause 6.1): the station's public opinion form takes at most this many submissions per hour from
+# one address; a form sent back faster than the minimum or later than the maximum (seconds) after it was shown is
+# refused as automated; an optional photo is refused above this size (bytes).
+SUPERVISION_SUBMISSIONS_PER_HOUR = env.integer("STATIONNET_SUPERVISION_SUBMISSIONS_PER_HOUR", 5)
+SUPERVISION_FORM_MIN_SECONDS = env.integer("STATIONNET_SUPERVISION_FORM_MIN_SECONDS", 3)
+SUPERVISION_FORM_MAX_SECONDS = env.integer("STATIONNET_SUPERVISION_FORM_MAX_SECONDS", 2 * 3600)
+SUPERVISION_PHOTO_MAX_BYTES = env.integer("STATIONNET_SUPERVISION_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+# Complaints (clause 6.5): acknowledged within, and responded to within, this many working days of their reception.
+COMPLAINT_ACKNOWLEDGE_WORKING_DAYS = env.integer("STATIONNET_COMPLAINT_ACKNOWLEDGE_WORKING_DAYS", 1)
+COMPLAINT_RESPONSE_WORKING_DAYS = env.integer("STATIONNET_COMPLAINT_RESPONSE_WORKING_DAYS", 5)
 MESSAGING_REQUEUE_AFTER = datetime.timedelta(seconds=env.integer("STATIONNET_MESSAGE_REQUEUE_SECONDS", 60))
 # Printing Appendix A and B to PDF runs Debian's chromium (see core.desk.printing): its path, and how long it may take.
 STATIONNET_CHROMIUM = env.text("STATIONNET_CHROMIUM", "") or None
@@ -277,6 +298,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.evaluation.tasks.round_open_due_task",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Equipment maintenance due soon or overdue (clause 4.3.5): each station head is e-mailed once per due date.
+    "operations-maintenance-reminders": {
+        "task": "core.operations.tasks.maintenance_remind_all_task",
+        "schedule": crontab(hour=8, minute=15),
+    },
 }
 
 # --- REST API -------------------------------------------------------------------------------------------------------
@@ -302,7 +328,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"DistrictEnum": "core.districts.District", "CaseStateEnum": "core.desk.models.CaseState"},
+    "ENUM_NAME_OVERRIDES": {
+        "DistrictEnum": "core.districts.District",
+        "CaseStateEnum": "core.desk.models.CaseState",
+        "OpinionKindEnum": "core.supervision.models.OpinionKind",
+        "TrainingKindEnum": "core.operations.models.TrainingKind",
+        "EquipmentKindEnum": "core.operations.models.EquipmentKind",
+        "RoundKindEnum": "core.evaluation.models.RoundKind",
+        "PlanKindEnum": "core.desk.models.PlanKind",
+        "InstitutionKindEnum": "core.directory.models.InstitutionKind",
+        "QualificationKindEnum": "core.directory.models.QualificationKind",
+    },
 }
 
 LOGGING = {

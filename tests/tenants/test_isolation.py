@@ -51,7 +51,8 @@ def test_the_walk_finds_the_station_endpoints():
 
 def test_the_only_open_station_pages_are_sign_in_invitations_language_and_the_survey_link():
     open_paths = set(concrete_paths("stationnet.urls_station")) - set(STATION_PATHS)
-    assert {path.split("/")[1] for path in open_paths} == {"accounts", "i18n", "survey"}
+    # The station's public opinion page (clause 6.1) is open by design: tests/core/supervision/test_pages.py.
+    assert {path.split("/")[1] for path in open_paths} == {"accounts", "i18n", "survey", "feedback"}
     assert {"/survey/x/", "/survey/x/thanks/"} == set(SURVEY_PATHS)
 
 
