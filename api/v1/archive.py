@@ -12,7 +12,8 @@ from api.base import StationAPIView
 from api.errors import service_call
 from api.pagination import paginate
 from core.archive import selectors, services
-from core.archive.models import AccessAction, ArchiveAccess
+from core.archive.models import AccessAction, ArchiveAccess, ArchiveDisposal, ConfidentialCase
+from core.desk import selectors as desk_selectors
 from core.jobs.selectors import job_get
 from tenants.models import MemberRole
 
@@ -133,3 +134,124 @@ class AccessLogView(StationAPIView):
         filters = AccessFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         return paginate(self, request, selectors.access_log(**filters.validated_data), AccessSerializer)
+
+
+# --- Confidential cases and disposals (clauses 7.3, 7.4) -------------------------------------------------------------
+
+
+class ConfidentialInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class ConfidentialSerializer(serializers.Serializer):
+    case = serializers.IntegerField()
+    confidential = serializers.BooleanField()
+    reason = serializers.CharField()
+    marked_at = serializers.DateTimeField(allow_null=True)
+
+
+def _confidential(case) -> dict:
+    marked = ConfidentialCase.objects.filter(case=case).first()
+    return {
+        "case": case.pk,
+        "confidential": marked is not None,
+        "reason": getattr(marked, "reason", ""),
+        "marked_at": getattr(marked, "marked_at", None),
+    }
+
+
+class CaseConfidentialView(StationAPIView):
+    """The head's confidential mark of a case (clause 7.3): GET it, POST marks the case (only its assignee and the
+    head see it from then on), DELETE lifts the mark. The station head only."""
+
+    station_roles = (MemberRole.HEAD,)
+
+    def _case(self, request, pk: int):
+        case = desk_selectors.case_get(pk=pk, viewer=request.user)
+        if case is None:
+            raise Http404
+        return case
+
+    @extend_schema(responses=ConfidentialSerializer)
+    def get(self, request, pk: int):
+        return Response(ConfidentialSerializer(_confidential(self._case(request, pk))).data)
+
+    @extend_schema(request=ConfidentialInput, responses=ConfidentialSerializer)
+    def post(self, request, pk: int):
+        case = self._case(request, pk)
+        data = ConfidentialInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        service_call(
+            services.case_confidential_mark, case=case, user=request.user, reason=data.validated_data.get("reason", "")
+        )
+        return Response(ConfidentialSerializer(_confidential(case)).data)
+
+    @extend_schema(request=None, responses=ConfidentialSerializer)
+    def delete(self, request, pk: int):
+        case = self._case(request, pk)
+        service_call(services.case_confidential_unmark, case=case, user=request.user)
+        return Response(ConfidentialSerializer(_confidential(case)).data)
+
+
+class DisposalSerializer(serializers.ModelSerializer):
+    requested_by = serializers.CharField(source="requested_by.display_name", read_only=True)
+    approved_by = serializers.CharField(source="approved_by.display_name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ArchiveDisposal
+        fields = [
+            "id",
+            "enterprise_id",
+            "enterprise_name",
+            "state",
+            "reason",
+            "last_recorded_at",
+            "requested_by",
+            "requested_at",
+            "approved_by",
+            "approved_at",
+            "removed_counts",
+            "removed_numbers",
+        ]
+
+
+class DisposalInput(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class EnterpriseDisposalListView(StationAPIView):
+    """The disposals of an enterprise's archive; POST asks for one (`reason`): refused (400 on `enterprise`, and
+    logged) within five years of its last record. The head then approves it."""
+
+    @extend_schema(responses=DisposalSerializer(many=True))
+    def get(self, request, pk: int):
+        enterprise = selectors.archive_enterprise_get(pk=pk)
+        if enterprise is None:
+            raise Http404
+        return Response(DisposalSerializer(selectors.disposal_list(enterprise=enterprise), many=True).data)
+
+    @extend_schema(request=DisposalInput, responses={201: DisposalSerializer})
+    def post(self, request, pk: int):
+        enterprise = selectors.archive_enterprise_get(pk=pk)
+        if enterprise is None:
+            raise Http404
+        data = DisposalInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        disposal = service_call(
+            services.archive_dispose, enterprise=enterprise, user=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(DisposalSerializer(disposal).data, status=status.HTTP_201_CREATED)
+
+
+class DisposalApproveView(StationAPIView):
+    """The head approves a disposal: the retention is checked again and the archive's documents are removed."""
+
+    station_roles = (MemberRole.HEAD,)
+
+    @extend_schema(request=None, responses=DisposalSerializer)
+    def post(self, request, pk: int):
+        disposal = selectors.disposal_list().filter(pk=pk).first()
+        if disposal is None:
+            raise Http404
+        done = service_call(services.archive_disposal_approve, disposal=disposal, user=request.user)
+        return Response(DisposalSerializer(done).data)

@@ -431,8 +431,8 @@ class CaseDetailSerializer(CaseSerializer):
 # Views ------------------------------------------------------------------------------------------------------------
 
 
-def _demand(pk: int) -> Demand:
-    demand = selectors.demand_get(pk=pk)
+def _demand(pk: int, viewer: User) -> Demand:
+    demand = selectors.demand_get(pk=pk, viewer=viewer)
     if demand is None:
         raise Http404
     return demand
@@ -450,20 +450,20 @@ class DemandListView(StationAPIView):
 
     @extend_schema(responses=DemandSerializer(many=True))
     def get(self, request):
-        return paginate(self, request, selectors.demand_list(), DemandSerializer)
+        return paginate(self, request, selectors.demand_list(viewer=request.user), DemandSerializer)
 
     @extend_schema(request=DemandInput, responses={201: DemandDetailSerializer})
     def post(self, request):
         data = dict(_valid(DemandInput(data=request.data)))
         tables = {name: [dict(row) for row in rows] for name, rows in data.pop("tables", {}).items()}
         demand = service_call(services.demand_create, station=self.station, user=request.user, tables=tables, **data)
-        return Response(DemandDetailSerializer(_demand(demand.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(DemandDetailSerializer(_demand(demand.pk, request.user)).data, status=status.HTTP_201_CREATED)
 
 
 class DemandDetailView(StationAPIView):
     @extend_schema(responses=DemandDetailSerializer)
     def get(self, request, pk: int):
-        return Response(DemandDetailSerializer(_demand(pk)).data)
+        return Response(DemandDetailSerializer(_demand(pk, request.user)).data)
 
 
 class CaseListView(StationAPIView):

@@ -213,15 +213,16 @@ class ReferralStationSerializer(serializers.ModelSerializer):
 # Views ------------------------------------------------------------------------------------------------------------
 
 
-def _referral(pk: int) -> Referral:
-    referral = selectors.referral_get(pk=pk)
+def _referral(pk: int, viewer: User) -> Referral:
+    """The referral, or 404: also one of a confidential case `viewer` may not see (clause 7.3)."""
+    referral = selectors.referral_get(pk=pk, viewer=viewer)
     if referral is None:
         raise Http404
     return referral
 
 
-def _case(pk: int) -> ServiceCase:
-    case = desk_selectors.case_get(pk=pk)
+def _case(pk: int, viewer: User) -> ServiceCase:
+    case = desk_selectors.case_get(pk=pk, viewer=viewer)
     if case is None:
         raise Http404
     return case
@@ -238,7 +239,7 @@ class ReferralListView(StationAPIView):
     )
     def get(self, request):
         filters = _valid(ReferralFilter(data=request.query_params))
-        return paginate(self, request, selectors.referral_list(**filters), ReferralSerializer)
+        return paginate(self, request, selectors.referral_list(**filters, viewer=request.user), ReferralSerializer)
 
 
 class ReferralInboxView(StationAPIView):
@@ -246,13 +247,13 @@ class ReferralInboxView(StationAPIView):
 
     @extend_schema(responses=ReferralSerializer(many=True))
     def get(self, request):
-        return paginate(self, request, selectors.referral_inbox(), ReferralSerializer)
+        return paginate(self, request, selectors.referral_inbox(viewer=request.user), ReferralSerializer)
 
 
 class ReferralDetailView(StationAPIView):
     @extend_schema(responses=ReferralDetailSerializer)
     def get(self, request, pk: int):
-        return Response(ReferralDetailSerializer(_referral(pk)).data)
+        return Response(ReferralDetailSerializer(_referral(pk, request.user)).data)
 
 
 class ReferralTransitionView(StationAPIView):
@@ -262,7 +263,7 @@ class ReferralTransitionView(StationAPIView):
 
     @extend_schema(request=ReferralTransitionInput, responses=ReferralDetailSerializer)
     def post(self, request, pk: int):
-        referral = _referral(pk)
+        referral = _referral(pk, request.user)
         data = _valid(ReferralTransitionInput(data=request.data))
         service_call(
             services.referral_transition,
@@ -274,7 +275,7 @@ class ReferralTransitionView(StationAPIView):
             assignee=data.get("assignee"),
             expected_version=data["version"],
         )
-        return Response(ReferralDetailSerializer(_referral(pk)).data)
+        return Response(ReferralDetailSerializer(_referral(pk, request.user)).data)
 
 
 class CaseReferralListView(StationAPIView):
@@ -282,12 +283,12 @@ class CaseReferralListView(StationAPIView):
 
     @extend_schema(responses=ReferralSerializer(many=True))
     def get(self, request, pk: int):
-        case = _case(pk)
+        case = _case(pk, request.user)
         return Response(ReferralSerializer(selectors.case_referrals(case=case), many=True).data)
 
     @extend_schema(request=ReferralCreateInput, responses={201: ReferralDetailSerializer})
     def post(self, request, pk: int):
-        case = _case(pk)
+        case = _case(pk, request.user)
         data = _valid(ReferralCreateInput(data=request.data))
         referral = service_call(
             services.referral_create,
@@ -301,7 +302,9 @@ class CaseReferralListView(StationAPIView):
             consent_at=data.get("consent_at"),
             expected_version=data["version"],
         )
-        return Response(ReferralDetailSerializer(_referral(referral.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ReferralDetailSerializer(_referral(referral.pk, request.user)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class CaseShareOptionsView(StationAPIView):
@@ -309,7 +312,7 @@ class CaseShareOptionsView(StationAPIView):
 
     @extend_schema(responses=ShareOptionSerializer(many=True))
     def get(self, request, pk: int):
-        options = services.share_options(case=_case(pk))
+        options = services.share_options(case=_case(pk, request.user))
         return Response(ShareOptionSerializer([{"part": p, "label": label} for p, label in options], many=True).data)
 
 

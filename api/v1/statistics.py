@@ -95,6 +95,8 @@ class FiguresSerializer(serializers.Serializer):
     overall_satisfaction = serializers.FloatField(allow_null=True)
     solved = serializers.IntegerField()
     solved_rate = serializers.FloatField(allow_null=True)
+    complaints = serializers.IntegerField(help_text="Complaints received in the period (clause 6.5).")
+    escalated = serializers.IntegerField(help_text="Of those, how many the station escalated to the bureau.")
 
 
 class StatisticsStationSerializer(serializers.Serializer):

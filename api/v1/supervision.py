@@ -223,7 +223,10 @@ class ComplaintTransitionInput(serializers.Serializer):
 
 
 class ComplaintEscalateInput(serializers.Serializer):
+    """`unresolvable` true escalates before the response: staff judge the dispute cannot be settled here."""
+
     reason = serializers.CharField(**TEXT)
+    unresolvable = serializers.BooleanField(required=False, default=False)
 
 
 def _complaint(pk: int) -> Complaint:
@@ -266,6 +269,10 @@ class ComplaintEscalateView(StationAPIView):
         complaint = _complaint(pk)
         data = _valid(ComplaintEscalateInput(data=request.data))
         service_call(
-            complaint_services.complaint_escalate, complaint=complaint, user=request.user, reason=data.get("reason", "")
+            complaint_services.complaint_escalate,
+            complaint=complaint,
+            user=request.user,
+            reason=data.get("reason", ""),
+            unresolvable=data["unresolvable"],
         )
         return Response(ComplaintDetailSerializer(_complaint(pk)).data, status=status.HTTP_200_OK)

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 
-from api.v1 import evaluation, network, statistics, tenants
+from api.v1 import escalations, evaluation, network, statistics, tenants
 from api.v1.docs import schema_urls
 
 urlpatterns = [
@@ -39,5 +39,7 @@ urlpatterns = [
         evaluation.ConcludeView.as_view(),
         name="api-evaluation-round-conclude",
     ),
+    path("escalations/", escalations.EscalationListView.as_view(), name="api-escalations"),
+    path("escalations/<int:pk>/", escalations.EscalationDetailView.as_view(), name="api-escalation"),
     *schema_urls("stationnet.urls_public"),
 ]

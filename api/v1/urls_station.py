@@ -1,6 +1,17 @@
 from django.urls import include, path
 
-from api.v1 import activity, archive, desk, desk_surveys, evaluation, operations, referrals, supervision, tenants
+from api.v1 import (
+    activity,
+    archive,
+    assessment,
+    desk,
+    desk_surveys,
+    evaluation,
+    operations,
+    referrals,
+    supervision,
+    tenants,
+)
 from api.v1.docs import schema_urls
 
 urlpatterns = [
@@ -64,6 +75,15 @@ urlpatterns = [
     path("archive/enterprises/<int:pk>/exports/", archive.ExportStartView.as_view(), name="api-archive-export-start"),
     path("archive/exports/<int:pk>/", archive.ExportStatusView.as_view(), name="api-archive-export"),
     path("archive/access-log/", archive.AccessLogView.as_view(), name="api-archive-access-log"),
+    path(
+        "archive/enterprises/<int:pk>/disposals/",
+        archive.EnterpriseDisposalListView.as_view(),
+        name="api-archive-disposals",
+    ),
+    path("archive/disposals/<int:pk>/approve/", archive.DisposalApproveView.as_view(), name="api-archive-approve"),
+    path(
+        "archive/cases/<int:pk>/confidential/", archive.CaseConfidentialView.as_view(), name="api-archive-confidential"
+    ),
     path("supervision/opinions/", supervision.OpinionListView.as_view(), name="api-supervision-opinions"),
     path("supervision/opinions/<int:pk>/", supervision.OpinionDetailView.as_view(), name="api-supervision-opinion"),
     path("complaints/", supervision.ComplaintListView.as_view(), name="api-complaints"),
@@ -74,5 +94,15 @@ urlpatterns = [
         name="api-complaint-transition",
     ),
     path("complaints/<int:pk>/escalate/", supervision.ComplaintEscalateView.as_view(), name="api-complaint-escalate"),
+    path("assessment/summary/", assessment.SummaryView.as_view(), name="api-assessment-summary"),
+    path("assessment/reviews/", assessment.ReviewListView.as_view(), name="api-assessment-reviews"),
+    path("assessment/reviews/<int:case_id>/", assessment.ReviewDetailView.as_view(), name="api-assessment-review"),
+    path("assessment/staff/", assessment.AssessmentListView.as_view(), name="api-assessment-staff"),
+    path("assessment/staff/<int:pk>/", assessment.AssessmentDetailView.as_view(), name="api-assessment"),
+    path(
+        "assessment/staff/<int:pk>/confirm/",
+        assessment.AssessmentConfirmView.as_view(),
+        name="api-assessment-confirm",
+    ),
     *schema_urls("stationnet.urls_station"),
 ]

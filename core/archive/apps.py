@@ -8,7 +8,8 @@ class ArchiveConfig(AppConfig):
     verbose_name = _("Quality archive")
 
     def ready(self):
-        # The desk's documents are the archive's first sources; other apps register theirs in their own ready().
-        from core.archive import desk_sources
+        # The desk's documents, then complaints and supervision opinions, as the archive's sources.
+        from core.archive import complaint_sources, desk_sources
 
         desk_sources.register_all()
+        complaint_sources.register_all()  # complaints and opinions linked to a case; neither app imports the archive

@@ -238,6 +238,10 @@ def archive_disposal_approve(*, disposal: ArchiveDisposal, user: User) -> Archiv
         if by_source:  # documents of a source no longer registered
             raise ValidationError({"enterprise": [_("Some documents cannot be removed.")]}, code="kept")
         numbers = [row.entry.number for row in rows]
+        # The foreign keys are checked at commit (deferred): check them now, so that a row of another app still
+        # pointing at a removed document refuses the disposal here rather than failing the commit.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         ArchiveEntry.objects.filter(enterprise=enterprise).delete()
         locked.state = DisposalState.APPROVED
         locked.approved_by = user
@@ -255,7 +259,7 @@ def archive_disposal_approve(*, disposal: ArchiveDisposal, user: User) -> Archiv
 
     try:
         return _logged_refusal(user=user, enterprise=enterprise, action="approve", work=work)
-    except ProtectedError:
+    except (ProtectedError, IntegrityError):
         raise ValidationError(
             {"enterprise": [_("Other records still point at these documents: they cannot be removed.")]},
             code="protected",

@@ -56,6 +56,10 @@ class EscalateForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Why it goes to the bureau"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+    unresolvable = forms.BooleanField(
+        label=gettext_lazy("The dispute cannot be settled at the station (escalate before responding)"),
+        required=False,
+    )
 
 
 class CaseLinkForm(forms.Form):

@@ -82,6 +82,7 @@ class ComplaintEventKind(models.TextChoices):
     ESCALATION = "escalation", _("Escalated to the bureau")
     BUREAU = "bureau", _("Bureau's handling")
     NOTE = "note", _("Note")
+    REMINDER = "reminder", _("Deadline reminder")
 
 
 class ComplaintEvent(models.Model):
@@ -102,3 +103,37 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.get_kind_display()}"
+
+
+class ComplaintDeadline(models.TextChoices):
+    ACKNOWLEDGE = "acknowledge", _("Acknowledgement")
+    RESPONSE = "response", _("Response")
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", _("Due soon")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class ComplaintReminder(models.Model):
+    """A deadline reminder decided on for a complaint: one per complaint, deadline and kind (the unique constraint
+    makes a second one impossible). `sent_at` is set once its e-mail went out, so a retried send does not repeat it."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="reminders")
+    deadline = models.CharField(_("deadline"), max_length=20, choices=ComplaintDeadline.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=ReminderKind.choices)
+    due_at = models.DateTimeField(_("due at"))
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    created_at = models.DateTimeField(_("decided at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("complaint reminder")
+        verbose_name_plural = _("complaint reminders")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "deadline", "kind"], name="complaint_reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.deadline} {self.kind}"

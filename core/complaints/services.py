@@ -12,18 +12,34 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.db import connection, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
 
-from core.complaints.models import Complaint, ComplaintEvent, ComplaintEventKind, ComplaintState, Feedback
+from core.complaints.models import (
+    Complaint,
+    ComplaintDeadline,
+    ComplaintEvent,
+    ComplaintEventKind,
+    ComplaintReminder,
+    ComplaintState,
+    Feedback,
+    ReminderKind,
+)
 from core.desk.models import ServiceCase
+from core.desk.services import mail
 from core.desk.workdays import add_working_days
 from core.messaging.services import message_send
+from core.stats.services import complaint_fact_send
 from core.supervision.models import Opinion, OpinionChannel, OpinionKind
-from tenants.models import User
+from core.supervision.selectors import station_members_active
+from tenants.hosts import station_url
+from tenants.models import Station, User
+from tenants.tasks import queue_after_commit
 
 S = ComplaintState
 MESSAGE_ESCALATED = "escalations.escalated"
@@ -49,6 +65,8 @@ def deadlines(received_at: datetime.datetime) -> tuple[datetime.datetime, dateti
 
 
 def _event(complaint: Complaint, *, kind: str, user: User | None = None, text: str = "", **states) -> None:
+    """Write a step of the complaint's timeline, after the complaint itself; every change has one, so this is also
+    where the city statistics are told about the complaint (in the same transaction, clause 6.5 counted city-wide)."""
     ComplaintEvent.objects.create(
         complaint=complaint,
         kind=kind,
@@ -58,6 +76,7 @@ def _event(complaint: Complaint, *, kind: str, user: User | None = None, text: s
         created_at=timezone.now(),
         **states,
     )
+    complaint_fact_send(complaint_id=complaint.pk)
 
 
 def _check_case(case: ServiceCase | None) -> None:
@@ -190,15 +209,26 @@ def complaint_transition(
 
 
 @transaction.atomic
-def complaint_escalate(*, complaint: Complaint, user: User, reason: str) -> Complaint:
-    """Send a complaint the station could not settle to the bureau (GB/T 19013): once responded (typically the
-    complainant was not satisfied), with the reason. It arrives in the bureau's escalations exactly once."""
+def complaint_escalate(*, complaint: Complaint, user: User, reason: str, unresolvable: bool = False) -> Complaint:
+    """Send a complaint the station could not settle to the bureau (GB/T 19013), with the reason: once responded
+    (typically the complainant was not satisfied), or before that when staff judge the dispute cannot be settled at
+    the station (`unresolvable`). A complaint is escalated once; it arrives in the bureau's escalations exactly once.
+    Its own deadlines keep running: the station still acknowledges and responds."""
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     reason = (reason or "").strip()
     if complaint.escalated_at is not None:
         raise ValidationError({"reason": [_("This complaint is escalated already.")]})
-    if complaint.state not in (S.RESPONDED, S.CLOSED):
-        raise ValidationError({"reason": [_("Respond to the complaint before escalating it to the bureau.")]})
+    if complaint.state not in (S.RESPONDED, S.CLOSED) and not unresolvable:
+        raise ValidationError(
+            {
+                "unresolvable": [
+                    _(
+                        "Respond to the complaint before escalating it to the bureau, or confirm that the dispute "
+                        "cannot be settled at the station."
+                    )
+                ]
+            }
+        )
     if not reason:
         raise ValidationError({"reason": [_("Say why the complaint goes to the bureau.")]})
     complaint.escalated_at, complaint.escalation_reason = timezone.now(), reason
@@ -247,3 +277,115 @@ def complaint_bureau_handling_apply(*, payload: dict, source: str) -> None:
         actor_name=complaint.bureau_handled_by,
         created_at=timezone.now(),
     )
+
+
+# --- Deadline reminders ----------------------------------------------------------------------------------------------
+
+# Which deadline runs in which states: acknowledging while received, responding until responded.
+DEADLINE_STATES = {ComplaintDeadline.ACKNOWLEDGE: (S.RECEIVED,), ComplaintDeadline.RESPONSE: OPEN}
+DEADLINE_FIELD = {ComplaintDeadline.ACKNOWLEDGE: "acknowledge_due_at", ComplaintDeadline.RESPONSE: "response_due_at"}
+
+
+def complaint_handler(*, complaint: Complaint) -> User | None:
+    """Who handles the complaint: the last member who took a step on it (its timeline's latest entry by a person,
+    at first who logged it), if still an active member of the station."""
+    actor_id = (
+        ComplaintEvent.objects.filter(complaint=complaint, actor__isnull=False)
+        .order_by("-created_at", "-id")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+    if actor_id is None:
+        return None
+    members = station_members_active(user_ids=[actor_id])
+    return members[0] if members else None
+
+
+def complaint_deadline_remind() -> dict[str, int]:
+    """In the active station: remind the station head(s) and the complaint's handler of every acknowledgement or
+    response deadline still running that falls within `COMPLAINT_REMINDER_WORKING_DAYS` working days (due soon) or
+    has passed (overdue); once per complaint, deadline and kind (a deadline first seen past gets only the overdue
+    reminder). The `ComplaintReminder` rows and a reminder entry on the timeline are written in this transaction
+    (complaints another run holds are skipped; the unique constraint refuses a second reminder) and the e-mails go
+    after commit. Returns how many reminders of each kind were decided on."""
+    from core.complaints.tasks import complaint_reminder_send_task
+
+    now = timezone.now()
+    window_end = add_working_days(now, settings.COMPLAINT_REMINDER_WORKING_DAYS)
+    counts = {ReminderKind.DUE_SOON.value: 0, ReminderKind.OVERDUE.value: 0}
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        complaints = (
+            Complaint.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                Q(state=S.RECEIVED, acknowledge_due_at__lte=window_end)
+                | Q(state__in=OPEN, response_due_at__lte=window_end)
+            )
+            .prefetch_related("reminders")
+            .order_by("received_at", "pk")
+        )
+        heads = None
+        for complaint in complaints:
+            done = {(reminder.deadline, reminder.kind) for reminder in complaint.reminders.all()}
+            for deadline, states in DEADLINE_STATES.items():
+                due = getattr(complaint, DEADLINE_FIELD[deadline])
+                if complaint.state not in states or due > window_end:
+                    continue
+                kind = ReminderKind.OVERDUE if due < now else ReminderKind.DUE_SOON
+                if (deadline, kind) in done:
+                    continue
+                heads = station_members_active(heads=True) if heads is None else heads
+                handler = complaint_handler(complaint=complaint)
+                recipients = list(dict.fromkeys([*heads, *([handler] if handler else [])]))
+                reminder = ComplaintReminder(
+                    complaint=complaint,
+                    deadline=deadline,
+                    kind=kind,
+                    due_at=due,
+                    recipients=list(dict.fromkeys(person.email for person in recipients if person.email)),
+                    created_at=now,
+                )
+                reminder.full_clean()
+                reminder.save()
+                counts[kind] += 1
+                text = _("%(deadline)s %(kind)s (%(due)s): reminded %(names)s") % {
+                    "deadline": ComplaintDeadline(deadline).label,
+                    "kind": ReminderKind(kind).label.lower(),
+                    "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
+                    "names": "、".join(person.display_name for person in recipients) or "—",
+                }
+                _event(complaint, kind=ComplaintEventKind.REMINDER, text=text)
+                if reminder.recipients:
+                    queue_after_commit(complaint_reminder_send_task, reminder_id=reminder.pk)
+    return counts
+
+
+def complaint_reminder_send(*, reminder_id: int) -> bool:
+    """E-mail a reminder `complaint_deadline_remind` decided on, once: not again when it was sent (a retry), nor when
+    its deadline stopped running meanwhile (acknowledged, responded). The row stays locked while sending, so two
+    workers never both send it."""
+    with transaction.atomic():
+        reminder = (
+            ComplaintReminder.objects.select_for_update(of=("self",))
+            .select_related("complaint")
+            .filter(pk=reminder_id)
+            .first()
+        )
+        if reminder is None or reminder.sent_at is not None or not reminder.recipients:
+            return False
+        complaint = reminder.complaint
+        if complaint.state not in DEADLINE_STATES[reminder.deadline]:
+            return False
+        station = Station.objects.get(schema_name=connection.schema_name)
+        link = reverse("complaints:complaint", urlconf=settings.ROOT_URLCONF, kwargs={"pk": complaint.pk})
+        context = {
+            "station": station,
+            "complaint": complaint,
+            "reminder": reminder,
+            "acknowledge": reminder.deadline == ComplaintDeadline.ACKNOWLEDGE,
+            "overdue": reminder.kind == ReminderKind.OVERDUE,
+            "link": station_url(station.code, link),
+        }
+        mail(app="complaints", template="reminder", context=context, to=reminder.recipients)
+        reminder.sent_at = timezone.now()
+        reminder.save(update_fields=["sent_at"])
+    return True

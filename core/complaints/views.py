@@ -118,7 +118,7 @@ class ComplaintPage(StationPage):
             events=list(complaint.events.all()),
             steps=steps,
             escalate_form=escalate,
-            may_escalate=complaint.escalated_at is None and complaint.state in (S.RESPONDED, S.CLOSED),
+            may_escalate=complaint.escalated_at is None,
             link_form=link,
         )
 
@@ -130,7 +130,10 @@ class ComplaintPage(StationPage):
             form.is_valid()
             key = "escalate"
             call = lambda: services.complaint_escalate(  # noqa: E731
-                complaint=self.complaint, user=request.user, reason=form.cleaned_data.get("reason", "")
+                complaint=self.complaint,
+                user=request.user,
+                reason=form.cleaned_data.get("reason", ""),
+                unresolvable=form.cleaned_data.get("unresolvable", False),
             )
             success = _("The complaint is escalated to the bureau.")
         elif action == "link":

@@ -112,16 +112,23 @@ def record_get(*, pk: int) -> ServiceRecord | None:
     )
 
 
-def demand_list() -> QuerySet[Demand]:
-    """Demands, newest first, with their cases and ticked boxes (not their table rows: see `demand_get`)."""
-    return Demand.objects.select_related("enterprise").prefetch_related(
+def demand_list(*, viewer: User | None = None) -> QuerySet[Demand]:
+    """Demands, newest first, with their cases and ticked boxes (not their table rows: see `demand_get`). With
+    `viewer`, a demand with a confidential case they may not see is left out whole (its form describes that case)."""
+    demands = Demand.objects.select_related("enterprise", "created_by").prefetch_related(
         "boxes", Prefetch("cases", queryset=ServiceCase.objects.select_related("category").order_by("number"))
     )
+    if viewer is None:
+        return demands
+    from core.archive.confidentiality import demands_visible_to
+
+    return demands_visible_to(demands, user=viewer)
 
 
-def demand_get(*, pk: int) -> Demand | None:
-    """The whole demand: every field of Appendix A, its table rows and its cases."""
-    return demand_list().prefetch_related(*DEMAND_TABLES).filter(pk=pk).first()
+def demand_get(*, pk: int, viewer: User | None = None) -> Demand | None:
+    """The whole demand: every field of Appendix A, its table rows and its cases; None also when `viewer` may not
+    see it (see `demand_list`)."""
+    return demand_list(viewer=viewer).prefetch_related(*DEMAND_TABLES).filter(pk=pk).first()
 
 
 def case_print_context(*, pk: int, viewer: User | None = None) -> dict | None:

@@ -759,11 +759,11 @@ def survey_link_verify(*, token: str) -> ServiceCase:
     return case
 
 
-def mail(*, template: str, context: dict, to: list[str]) -> None:
-    """Send one e-mail of `desk/email/<template>_{subject,body}.txt`, in the site's language."""
+def mail(*, template: str, context: dict, to: list[str], app: str = "desk") -> None:
+    """Send one e-mail of `<app>/email/<template>_{subject,body}.txt`, in the site's language."""
     with translation.override(settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"desk/email/{template}_subject.txt", context).split())
-        body = render_to_string(f"desk/email/{template}_body.txt", context)
+        subject = " ".join(render_to_string(f"{app}/email/{template}_subject.txt", context).split())
+        body = render_to_string(f"{app}/email/{template}_body.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
 
 

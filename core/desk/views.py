@@ -66,7 +66,9 @@ class DemandListPage(StationPage):
     template_name = "desk/demand_list.html"
 
     def get_context_data(self, **kwargs):
-        page = CappedPaginator(selectors.demand_list(), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = CappedPaginator(selectors.demand_list(viewer=self.request.user), PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
         return super().get_context_data(**kwargs, page=page)
 
 
@@ -139,7 +141,7 @@ class DemandPage(StationPage):
     template_name = "desk/demand.html"
 
     def get_context_data(self, **kwargs):
-        demand = selectors.demand_get(pk=self.kwargs["pk"])
+        demand = selectors.demand_get(pk=self.kwargs["pk"], viewer=self.request.user)
         if demand is None:
             raise Http404
         tables = []

@@ -4,16 +4,27 @@ from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.archive.confidentiality import referrals_visible_to
 from core.referrals.models import Direction, Referral, ReferralState
-from tenants.models import Station, StationStatus
+from tenants.models import Station, StationStatus, User
 
 OPEN = (ReferralState.REQUESTED, ReferralState.ACCEPTED, ReferralState.IN_SERVICE, ReferralState.ON_HOLD)
 
 
 def referral_list(
-    *, direction: str | None = None, state: str = "", open_only: bool = False, overdue: bool = False, q: str = ""
+    *,
+    direction: str | None = None,
+    state: str = "",
+    open_only: bool = False,
+    overdue: bool = False,
+    q: str = "",
+    viewer: User | None = None,
 ) -> QuerySet[Referral]:
+    """Referrals, newest first. With `viewer`, those of a confidential case they may not see are left out (clause
+    7.3, `core.archive.confidentiality`)."""
     referrals = Referral.objects.select_related("partner", "institution", "category", "case")
+    if viewer is not None:
+        referrals = referrals_visible_to(referrals, user=viewer)
     if direction:
         referrals = referrals.filter(direction=direction)
     if state:
@@ -28,14 +39,18 @@ def referral_list(
     return referrals.order_by("-requested_at", "-id")
 
 
-def referral_inbox() -> QuerySet[Referral]:
+def referral_inbox(*, viewer: User | None = None) -> QuerySet[Referral]:
     """Referred to us and waiting for our answer, oldest deadline first."""
-    return referral_list(direction=Direction.INCOMING, state=ReferralState.REQUESTED).order_by("accept_due_at", "id")
+    referrals = referral_list(direction=Direction.INCOMING, state=ReferralState.REQUESTED, viewer=viewer)
+    return referrals.order_by("accept_due_at", "id")
 
 
-def referral_get(*, pk: int) -> Referral | None:
+def referral_get(*, pk: int, viewer: User | None = None) -> Referral | None:
+    """One referral; None also when it is of a confidential case `viewer` may not see (it answers like a missing
+    one)."""
+    referrals = Referral.objects.all() if viewer is None else referrals_visible_to(Referral.objects.all(), user=viewer)
     return (
-        Referral.objects.select_related("partner", "institution", "category", "case", "previous", "created_by")
+        referrals.select_related("partner", "institution", "category", "case", "previous", "created_by")
         .prefetch_related("events")
         .filter(pk=pk)
         .first()

@@ -27,11 +27,18 @@ S = ReferralState
 PAGE_SIZE = 50
 
 # The tabs of the referral list: (label, the referrals it lists).
+# Each takes the viewer: the referrals of confidential cases they may not see are left out (clause 7.3).
 TABS = {
-    "waiting": (gettext_lazy("Referred to us – waiting"), selectors.referral_inbox),
-    "in": (gettext_lazy("Referred to us"), lambda: selectors.referral_list(direction=Direction.INCOMING)),
-    "out": (gettext_lazy("Referred by us"), lambda: selectors.referral_list(direction=Direction.OUTGOING)),
-    "overdue": (gettext_lazy("Overdue"), lambda: selectors.referral_list(overdue=True)),
+    "waiting": (gettext_lazy("Referred to us – waiting"), lambda viewer: selectors.referral_inbox(viewer=viewer)),
+    "in": (
+        gettext_lazy("Referred to us"),
+        lambda viewer: selectors.referral_list(direction=Direction.INCOMING, viewer=viewer),
+    ),
+    "out": (
+        gettext_lazy("Referred by us"),
+        lambda viewer: selectors.referral_list(direction=Direction.OUTGOING, viewer=viewer),
+    ),
+    "overdue": (gettext_lazy("Overdue"), lambda viewer: selectors.referral_list(overdue=True, viewer=viewer)),
 }
 
 
@@ -43,7 +50,7 @@ class ReferralListPage(StationPage):
         if tab not in TABS:
             tab = "waiting"
         label, referrals = TABS[tab]
-        page = CappedPaginator(referrals(), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = CappedPaginator(referrals(self.request.user), PAGE_SIZE).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             **kwargs,
             tabs=[(key, value[0]) for key, value in TABS.items()],
@@ -55,8 +62,8 @@ class ReferralListPage(StationPage):
         )
 
 
-def _case_or_404(pk: int):
-    case = desk_selectors.case_get(pk=pk)
+def _case_or_404(pk: int, viewer):
+    case = desk_selectors.case_get(pk=pk, viewer=viewer)
     if case is None:
         raise Http404
     return case
@@ -105,7 +112,7 @@ class ReferPage(StationPage):
         )
 
     def setup_case(self):
-        self.case = _case_or_404(self.kwargs["pk"])
+        self.case = _case_or_404(self.kwargs["pk"], self.request.user)
         self.options = services.share_options(case=self.case)
 
     def get(self, request, *args, **kwargs):
@@ -210,7 +217,7 @@ class ReferralPage(StationPage):
     TARGETS = {"accept": S.ACCEPTED, "decline": S.DECLINED, "withdraw": S.WITHDRAWN}
 
     def referral(self):
-        referral = selectors.referral_get(pk=self.kwargs["pk"])
+        referral = selectors.referral_get(pk=self.kwargs["pk"], viewer=self.request.user)
         if referral is None:
             raise Http404
         return referral

@@ -84,3 +84,19 @@ def day_contributions(where: str) -> str:
             f"FROM stats_casefact f WHERE f.{moment} IS NOT NULL AND ({where})"
         )
     return " UNION ALL ".join(parts)
+
+
+# What a station tells the city about each of its complaints (clause 6.5): when it was received, the service category
+# of the case it is about (none when it is about no case), where it stands, and whether it went to the bureau. Nothing
+# of the complainant or of the complaint's words.
+COMPLAINT_COLUMNS = {
+    "complaint_id": "c.id",
+    "received_at": "c.received_at",
+    "category_id": "s.category_id",
+    "state": "c.state",
+    "escalated_at": "c.escalated_at",
+    "as_of": "clock_timestamp()",
+}
+COMPLAINT_SELECT = (  # noqa: S608  (constants only)
+    "SELECT {columns} FROM complaints_complaint c LEFT JOIN desk_servicecase s ON s.id = c.case_id"
+).format(columns=", ".join(f"{expression} AS {name}" for name, expression in COMPLAINT_COLUMNS.items()))

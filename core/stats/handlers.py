@@ -7,3 +7,8 @@ from core.stats import services
 @message_handler(services.MESSAGE_FACT)
 def case_fact(*, payload: dict, source: str) -> None:
     services.case_fact_apply(payload=payload, source=source)
+
+
+@message_handler(services.MESSAGE_COMPLAINT)
+def complaint_fact(*, payload: dict, source: str) -> None:
+    services.complaint_fact_apply(payload=payload, source=source)

@@ -6,6 +6,7 @@
   cases changes, so a city-wide question is one scan of one table however many stations there are (a loop over the
   stations' schemas grows with them). `as_of` is when the station read the case: an older reading never overwrites
   a newer one.
+- `ComplaintFact`: one row per complaint of every station (clause 6.5), fed the same way by the complaints' services.
 - `StationDay` and `CategoryDay`: what the facts add up to per station and local day, and per service category and
   local day (`core.stats.facts.DAY_COUNTS`), kept with the facts in the same transaction. The dashboard's usual
   questions (the whole city by station, district or category) read these: a station-day row stands for every case
@@ -82,6 +83,36 @@ class CaseFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station_id}: {self.number}"
+
+
+class ComplaintFact(models.Model):
+    """One complaint of a station as the city counts it (`core.stats.facts.COMPLAINT_COLUMNS`)."""
+
+    station = models.ForeignKey("tenants.Station", on_delete=KEEP, related_name="+", verbose_name=_("station"))
+    complaint_id = models.PositiveIntegerField(_("complaint id in the station"))
+    received_at = models.DateTimeField(_("received at"))
+    category = models.ForeignKey(
+        "catalog.ServiceCategory",
+        on_delete=KEEP,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service category"),
+    )
+    state = models.CharField(_("state"), max_length=20)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    as_of = models.DateTimeField(_("as of"))
+
+    class Meta:
+        verbose_name = _("complaint fact")
+        verbose_name_plural = _("complaint facts")
+        constraints = [models.UniqueConstraint(fields=["station", "complaint_id"], name="stats_complaint_one")]
+        indexes = [
+            models.Index(name="stats_complaint_received", fields=["received_at"], include=["station", "category"])
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id}: complaint {self.complaint_id}"
 
 
 class DayCounts(models.Model):

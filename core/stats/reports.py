@@ -140,6 +140,8 @@ FIGURE_COLUMNS = [
         title=question_text("q10"),
     ),
     Column("solved_rate", _("Solved (Q5)"), SHARE, _figure("solved_rate"), title=question_text("q5")),
+    Column("complaints", _("Complaints"), COUNT, _figure("complaints")),
+    Column("escalated", _("Escalated to the bureau"), COUNT, _figure("escalated")),
     *[
         Column(
             f"satisfaction_{name}",
@@ -182,6 +184,14 @@ DEFINITIONS = [
         _(
             "Of the surveys submitted in the period. Satisfaction per question: the share of surveys rating it "
             "satisfied or very satisfied; overall is question 10; solved is the share answering yes to question 5."
+        ),
+    ),
+    (
+        _("Complaints"),
+        _(
+            "Of the complaints received in the period (clause 6.5), and of those, how many the station escalated to "
+            "the bureau. By category: of the complaints about a case of that category (the total also counts "
+            "complaints about no case)."
         ),
     ),
     (_("Period"), _("Local days (Asia/Shanghai), both ends included.")),

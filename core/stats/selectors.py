@@ -28,7 +28,16 @@ from django_tenants.utils import schema_context
 from core.catalog.models import ServiceCategory
 from core.desk.models import PlanKind
 from core.districts import District
-from core.stats.facts import DAY_COUNTS, FACT_COLUMNS, FACT_SELECT, MOMENTS, RATED, SATISFIED_LEVEL
+from core.stats.facts import (
+    COMPLAINT_COLUMNS,
+    COMPLAINT_SELECT,
+    DAY_COUNTS,
+    FACT_COLUMNS,
+    FACT_SELECT,
+    MOMENTS,
+    RATED,
+    SATISFIED_LEVEL,
+)
 from core.stats.models import CaseFact, CaseListAccess
 from tenants.models import Station
 
@@ -49,6 +58,8 @@ class Figures:
     surveys: int = 0
     satisfied: dict[str, int] = field(default_factory=dict)  # per question: surveys rating it satisfied or better
     solved: int = 0
+    complaints: int = 0
+    escalated: int = 0
 
     @staticmethod
     def _share(part: int, whole: int) -> float | None:
@@ -86,6 +97,8 @@ class Figures:
             "overall_satisfaction": self.overall_satisfaction,
             "solved": self.solved,
             "solved_rate": self.solved_rate,
+            "complaints": self.complaints,
+            "escalated": self.escalated,
         }
 
 
@@ -187,6 +200,8 @@ def _figures(row: dict) -> Figures:
         surveys=row.get("surveys", 0),
         satisfied={name: row.get(f"sat_{name}", 0) for name in RATED},
         solved=row.get("solved", 0),
+        complaints=row.get("complaints", 0),
+        escalated=row.get("escalated", 0),
     )
 
 
@@ -298,6 +313,16 @@ def city_statistics(
             f"GROUPING SETS (({key}), ())",
         ):
             (totals if no_group else values[group]).update(zip(MEDIANS, medians, strict=True))
+        # The complaints received in the period (few: one query of their own). The city's count is its own
+        # grouping set: by category, a complaint about no case is in no group.
+        for no_group, group, complaints, escalated in rows(
+            "stats_complaintfact",
+            "f.received_at >= %(since)s AND f.received_at < %(until)s",
+            f"GROUPING({key}), {key}, count(*), count(f.escalated_at)",
+            f"GROUPING SETS (({key}), ())",
+        ):
+            if no_group or group is not None:
+                (totals if no_group else values[group]).update(complaints=complaints, escalated=escalated)
     return CityStatistics(
         start=start,
         end=end,
@@ -352,7 +377,7 @@ def case_list_accesses(*, station: Station | None = None):
 # --- The naive answer: a loop over every station's schema ----------------------------------------------------------
 
 
-def _naive_figures(facts: list[dict]) -> Figures:
+def _naive_figures(facts: list[dict], complaints: list[dict]) -> Figures:
     demands = {(fact["station_id"], fact["demand_id"]) for fact in facts if fact["rec"]}
     received = [fact for fact in facts if fact["rec"]]
     completed = [fact for fact in facts if fact["comp"]]
@@ -371,6 +396,8 @@ def _naive_figures(facts: list[dict]) -> Figures:
         surveys=len(surveyed),
         satisfied={name: sum((fact[name] or 0) >= SATISFIED_LEVEL for fact in surveyed) for name in RATED},
         solved=sum(bool(fact["q5"]) for fact in surveyed),
+        complaints=len(complaints),
+        escalated=sum(complaint["escalated_at"] is not None for complaint in complaints),
     )
 
 
@@ -388,24 +415,39 @@ def city_statistics_from_schemas(*, start: datetime.date, end: datetime.date, by
         f"FROM ({FACT_SELECT}) f WHERE {in_period.format('received_at')} "
         f"OR {in_period.format('completed_at')} OR {in_period.format('surveyed_at')}"
     )
+    complaints_sql = (
+        f"SELECT f.* FROM ({COMPLAINT_SELECT}) f "  # noqa: S608
+        "WHERE f.received_at >= %(since)s AND f.received_at < %(until)s"
+    )
     params = {"since": period.since, "until": period.until}
     grouped: dict[object, list[dict]] = defaultdict(list)
     everything: list[dict] = []
+    complaints: dict[object, list[dict]] = defaultdict(list)
+    all_complaints: list[dict] = []
     for station in Station.objects.order_by("code"):
         with schema_context(station.schema_name), connection.cursor() as cursor:
+            keys = {"station": station.pk, "district": station.district}
             cursor.execute(sql, params)
             for row in cursor.fetchall():
                 fact = dict(zip([*names, "rec", "comp", "surv"], row, strict=True)) | {"station_id": station.pk}
-                key = {"station": station.pk, "district": station.district, "category": fact["category_id"]}[by]
-                grouped[key].append(fact)
+                grouped[keys.get(by, fact["category_id"])].append(fact)
                 everything.append(fact)
-    figures = {key: _naive_figures(facts) for key, facts in grouped.items()}
+            cursor.execute(complaints_sql, params)
+            for row in cursor.fetchall():
+                complaint = dict(zip(COMPLAINT_COLUMNS, row, strict=True))
+                complaints[keys.get(by, complaint["category_id"])].append(complaint)
+                all_complaints.append(complaint)
+    figures = {
+        key: _naive_figures(grouped.get(key, []), complaints.get(key, []))
+        for key in {*grouped, *complaints}
+        if key is not None
+    }
     return CityStatistics(
         start=start,
         end=end,
         by=by,
         groups=_groups(by, figures),
-        total=_naive_figures(everything),
+        total=_naive_figures(everything, all_complaints),
         trend_unit=period.trend_unit,
         trend=[],
     )

@@ -22,35 +22,61 @@ from django.utils.dateparse import parse_datetime
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from core.messaging.services import message_send
-from core.stats.facts import DAY_COUNTS, FACT_COLUMNS, FACT_SELECT, day_contributions
-from core.stats.models import CaseFact, CaseListAccess
+from core.stats.facts import (
+    COMPLAINT_COLUMNS,
+    COMPLAINT_SELECT,
+    DAY_COUNTS,
+    FACT_COLUMNS,
+    FACT_SELECT,
+    day_contributions,
+)
+from core.stats.models import CaseFact, CaseListAccess, ComplaintFact, StationDay
 from tenants.models import Station, User
 from tenants.selectors import station_of_source
 
 MESSAGE_FACT = "stats.case_fact"
-TIMES = ("received_at", "due_at", "completed_at", "surveyed_at", "as_of")
+MESSAGE_COMPLAINT = "stats.complaint_fact"
+TIMES = ("received_at", "due_at", "completed_at", "surveyed_at", "escalated_at", "as_of")
 
 
-def _fact_rows(where: str = "", params: list | None = None) -> list[dict]:
-    names = list(FACT_COLUMNS)
+def _fact_rows(where: str = "", params: list | None = None, *, select=FACT_SELECT, columns=FACT_COLUMNS) -> list[dict]:
+    names = list(columns)
     with connection.cursor() as cursor:
-        cursor.execute(f"{FACT_SELECT} {where}", params or [])  # noqa: S608  (constant SQL; values are parameters)
+        cursor.execute(f"{select} {where}", params or [])  # noqa: S608  (constant SQL; values are parameters)
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _send(*, kind: str, stream: str, fact: dict) -> None:
+    payload = {
+        name: value.isoformat() if isinstance(value, datetime.datetime) else value for name, value in fact.items()
+    }
+    message_send(destination=get_public_schema_name(), kind=kind, stream=stream, payload=payload)
 
 
 def case_fact_send(*, case_id: int) -> None:
     """Send the city the current figures of case `case_id` of the active station, in the caller's transaction: they
     reach the read model exactly once, after the commit, in the order the case changed."""
     (fact,) = _fact_rows("WHERE c.id = %s", [case_id])
-    payload = {
-        name: value.isoformat() if isinstance(value, datetime.datetime) else value for name, value in fact.items()
-    }
-    message_send(
-        destination=get_public_schema_name(),
-        kind=MESSAGE_FACT,
-        stream=f"stats:case:{case_id}",
-        payload=payload,
-    )
+    _send(kind=MESSAGE_FACT, stream=f"stats:case:{case_id}", fact=fact)
+
+
+def complaint_fact_send(*, complaint_id: int) -> None:
+    """The same for complaint `complaint_id` (the complaints' services call it after every change)."""
+    (fact,) = _fact_rows("WHERE c.id = %s", [complaint_id], select=COMPLAINT_SELECT, columns=COMPLAINT_COLUMNS)
+    _send(kind=MESSAGE_COMPLAINT, stream=f"stats:complaint:{complaint_id}", fact=fact)
+
+
+@transaction.atomic
+def complaint_fact_apply(*, payload: dict, source: str) -> ComplaintFact | None:
+    """Keep a station's reading of one of its complaints (message handler), unless a newer one is kept already."""
+    station = station_of_source(source=source)
+    values = {name: parse_datetime(value) if name in TIMES and value else value for name, value in payload.items()}
+    complaint_id = values.pop("complaint_id")
+    fact = ComplaintFact.objects.select_for_update().filter(station=station, complaint_id=complaint_id).first()
+    if fact is not None and fact.as_of >= values["as_of"]:
+        return None
+    fact, _created = ComplaintFact.objects.update_or_create(station=station, complaint_id=complaint_id, defaults=values)
+    return fact
 
 
 # The day count tables, and the position of their key in a row of `day_contributions`.
@@ -130,7 +156,8 @@ def case_fact_apply(*, payload: dict, source: str) -> CaseFact | None:
 
 @transaction.atomic
 def case_facts_rebuild(*, station: Station) -> int:
-    """Write every case fact of `station` at once, from its schema, in one statement; returns how many.
+    """Write every case fact of `station` at once, from its schema, in one statement, and its complaint facts in
+    another; returns how many case facts.
 
     The station's case table is locked against writers (readers go on) while the facts are read: a change made
     before has its message carry an older reading, which the read model then ignores; a change made after waits, and
@@ -153,8 +180,29 @@ def case_facts_rebuild(*, station: Station) -> int:
             [station.pk],
         )
         written = cursor.rowcount
+        names = list(COMPLAINT_COLUMNS)
+        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in names if name != "complaint_id")
+        cursor.execute("LOCK TABLE complaints_complaint IN EXCLUSIVE MODE")
+        cursor.execute(
+            f"INSERT INTO {public}.stats_complaintfact (station_id, {', '.join(names)}) "  # noqa: S608  (constant SQL)
+            f"SELECT %s, f.* FROM ({COMPLAINT_SELECT}) f "
+            f"ON CONFLICT (station_id, complaint_id) DO UPDATE SET {updates} "
+            f"WHERE {public}.stats_complaintfact.as_of <= EXCLUDED.as_of",
+            [station.pk],
+        )
     _days_add_station(station=station, sign=1)
     return written
+
+
+@transaction.atomic
+def station_facts_delete(*, station: Station) -> None:
+    """Take a station out of the city statistics: its facts, and what they added to the day counts (for a station
+    that is removed altogether, such as a test's own)."""
+    _lock_days()
+    _days_add_station(station=station, sign=-1)
+    StationDay.objects.filter(station=station).delete()
+    CaseFact.objects.filter(station=station).delete()
+    ComplaintFact.objects.filter(station=station).delete()
 
 
 @transaction.atomic

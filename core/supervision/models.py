@@ -135,3 +135,29 @@ class PublicSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client[:8]} {self.submitted_at:%Y-%m-%d %H:%M}"
+
+
+class PlanReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", _("Due soon")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class PlanReminder(models.Model):
+    """A due-date reminder decided on for an improvement plan: one per plan and kind (unique). `sent_at` is set once
+    its e-mail went out, so a retried send does not repeat it."""
+
+    plan = models.ForeignKey(ImprovementPlan, on_delete=models.PROTECT, related_name="reminders")
+    kind = models.CharField(_("kind"), max_length=20, choices=PlanReminderKind.choices)
+    due_on = models.DateField(_("due on"))
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    created_at = models.DateTimeField(_("decided at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("improvement plan reminder")
+        verbose_name_plural = _("improvement plan reminders")
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "kind"], name="plan_reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.kind}"

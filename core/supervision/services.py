@@ -21,20 +21,27 @@ from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.desk.models import ServiceCase
+from core.desk.services import mail
 from core.supervision.models import (
     ImprovementPlan,
     Opinion,
     OpinionChannel,
     OpinionState,
+    PlanReminder,
+    PlanReminderKind,
     PublicSubmission,
 )
+from core.supervision.selectors import station_members_active
 from core.uploads.checks import upload_check
+from tenants.hosts import station_url
 from tenants.models import Station, User
 from tenants.selectors import membership_get
+from tenants.tasks import queue_after_commit
 
 PHOTO_KINDS = ("jpeg", "png")
 STAMP_SALT = "stationnet.supervision.form"
@@ -325,3 +332,77 @@ def _schema() -> str:
     from django.db import connection
 
     return connection.schema_name
+
+
+# --- Due-date reminders of improvement plans -------------------------------------------------------------------------
+
+
+def plan_due_remind() -> dict[str, int]:
+    """In the active station: remind the owners of the improvement plans not done whose due date is within
+    `SUPERVISION_PLAN_REMINDER_DAYS` days (due soon) or past (overdue), each plan once per kind. A plan first seen
+    past its date gets only the overdue reminder. An owner no longer an active member is replaced by the station
+    head(s). The `PlanReminder` rows are written in this transaction (the plans another run holds are skipped; the
+    unique constraint refuses a second one) and the e-mails go after commit. Returns how many of each kind."""
+    from core.supervision.tasks import plan_reminder_send_task
+
+    now = timezone.now()
+    today = timezone.localdate(now)
+    days = settings.SUPERVISION_PLAN_REMINDER_DAYS
+    counts = {PlanReminderKind.DUE_SOON.value: 0, PlanReminderKind.OVERDUE.value: 0}
+    with transaction.atomic():
+        plans = (
+            ImprovementPlan.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(done_at__isnull=True, due_on__lte=today + datetime.timedelta(days=days))
+            .prefetch_related("reminders")
+            .order_by("due_on", "pk")
+        )
+        heads = None
+        for plan in plans:
+            kind = PlanReminderKind.OVERDUE if plan.due_on < today else PlanReminderKind.DUE_SOON
+            if any(reminder.kind == kind for reminder in plan.reminders.all()):
+                continue
+            recipients = station_members_active(user_ids=[plan.owner_id])
+            if not recipients:
+                heads = station_members_active(heads=True) if heads is None else heads
+                recipients = heads
+            reminder = PlanReminder(
+                plan=plan,
+                kind=kind,
+                due_on=plan.due_on,
+                recipients=list(dict.fromkeys(person.email for person in recipients if person.email)),
+                created_at=now,
+            )
+            reminder.full_clean()
+            reminder.save()
+            counts[kind] += 1
+            if reminder.recipients:
+                queue_after_commit(plan_reminder_send_task, reminder_id=reminder.pk)
+    return counts
+
+
+def plan_reminder_send(*, reminder_id: int) -> bool:
+    """E-mail a reminder `plan_due_remind` decided on, once: not again when it was sent (a retry), nor when the plan
+    was done meanwhile. The row stays locked while sending, so two workers never both send it."""
+    with transaction.atomic():
+        reminder = (
+            PlanReminder.objects.select_for_update(of=("self",))
+            .select_related("plan__opinion", "plan__owner")
+            .filter(pk=reminder_id)
+            .first()
+        )
+        if reminder is None or reminder.sent_at is not None or not reminder.recipients:
+            return False
+        if reminder.plan.done_at is not None:
+            return False
+        station = Station.objects.get(schema_name=_schema())
+        link = reverse("supervision:opinion", urlconf=settings.ROOT_URLCONF, kwargs={"pk": reminder.plan.opinion_id})
+        context = {
+            "station": station,
+            "plan": reminder.plan,
+            "overdue": reminder.kind == PlanReminderKind.OVERDUE,
+            "link": station_url(station.code, link),
+        }
+        mail(app="supervision", template="plan_reminder", context=context, to=reminder.recipients)
+        reminder.sent_at = timezone.now()
+        reminder.save(update_fields=["sent_at"])
+    return True

@@ -83,6 +83,7 @@ TENANT_APPS = [
     "core.supervision",
     "core.complaints",
     "core.operations",
+    "core.assessment",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -190,6 +191,13 @@ SUPERVISION_PHOTO_MAX_BYTES = env.integer("STATIONNET_SUPERVISION_PHOTO_MAX_BYTE
 # Complaints (clause 6.5): acknowledged within, and responded to within, this many working days of their reception.
 COMPLAINT_ACKNOWLEDGE_WORKING_DAYS = env.integer("STATIONNET_COMPLAINT_ACKNOWLEDGE_WORKING_DAYS", 1)
 COMPLAINT_RESPONSE_WORKING_DAYS = env.integer("STATIONNET_COMPLAINT_RESPONSE_WORKING_DAYS", 5)
+# Deadline reminders: a complaint's deadline due within this many working days, an improvement plan's within this
+# many days (or past it) is e-mailed once.
+COMPLAINT_REMINDER_WORKING_DAYS = env.integer("STATIONNET_COMPLAINT_REMINDER_WORKING_DAYS", 1)
+SUPERVISION_PLAN_REMINDER_DAYS = env.integer("STATIONNET_SUPERVISION_PLAN_REMINDER_DAYS", 3)
+# Staff assessment (clause 6.4): a dimension's share (0-1) reaching a threshold earns that level, checked best first
+# (优秀, 良好, 合格); below the last it is 待改进. See core.assessment.selectors.
+ASSESSMENT_LEVEL_THRESHOLDS = {"excellent": 0.95, "good": 0.85, "pass": 0.70}
 MESSAGING_REQUEUE_AFTER = datetime.timedelta(seconds=env.integer("STATIONNET_MESSAGE_REQUEUE_SECONDS", 60))
 # Printing Appendix A and B to PDF runs Debian's chromium (see core.desk.printing): its path, and how long it may take.
 STATIONNET_CHROMIUM = env.text("STATIONNET_CHROMIUM", "") or None
@@ -289,6 +297,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/10"),
     },
     # Satisfaction surveys left unanswered: one reminder to the enterprise.
+    # Complaints near or past their acknowledgement / response deadline (clause 6.5): the head and the handler, once.
+    "complaints-deadline-reminders": {
+        "task": "core.complaints.tasks.complaint_deadline_remind_all_task",
+        "schedule": crontab(minute=5, hour="8-18"),  # hourly in office hours, Asia/Shanghai
+    },
+    # Improvement plans (clause 6.1) near or past their due date: their owner, once.
+    "supervision-plan-reminders": {
+        "task": "core.supervision.tasks.plan_due_remind_all_task",
+        "schedule": crontab(hour=8, minute=15),
+    },
     "desk-survey-reminders": {
         "task": "core.desk.tasks.survey_remind_due_all_task",
         "schedule": crontab(hour=9, minute=0),

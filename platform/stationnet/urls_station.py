@@ -19,6 +19,7 @@ urlpatterns = [
     path("survey/", include("core.desk.survey_urls")),
     path("supervision/", include("core.supervision.urls")),
     path("complaints/", include("core.complaints.urls")),
+    path("assessment/", include("core.assessment.urls")),
     path("feedback/", include("core.supervision.public_urls")),
     path("api/v1/", include("api.v1.urls_station")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -80,6 +80,8 @@ def test_the_city_figures_are_those_worked_out_by_hand(city, cases, viewer):
         "overall_satisfaction": 0.5,
         "solved": 1,
         "solved_rate": 0.5,
+        "complaints": 2,
+        "escalated": 1,
     }
     beta = group(body, city.beta.pk)["figures"]
     assert (beta["on_time_rate"], beta["median_completion_hours"], beta["overall_satisfaction"]) == (1.0, 96.0, None)

@@ -45,7 +45,13 @@ def test_complaints_move_through_the_api(city, alpha_host, complaint):
     response = staff.post(f"{url}transition/", {"to": "acknowledged", "version": 1}, content_type="application/json")
     assert response.status_code == 200 and response.json()["state"] == "acknowledged"
     response = staff.post(f"{url}escalate/", {"reason": "x"}, content_type="application/json")
-    assert response.status_code == 400 and "reason" in response.json()
+    assert response.status_code == 400 and "unresolvable" in response.json()  # not responded: staff must judge
+    response = staff.post(
+        f"{url}escalate/", {"reason": "对赔偿金额争议无法调和", "unresolvable": True}, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["escalated_at"] is not None
+    response = staff.post(f"{url}escalate/", {"reason": "再次", "unresolvable": True}, content_type="application/json")
+    assert response.status_code == 400 and "reason" in response.json()  # once per complaint
     assert staff.get("/api/v1/complaints/?state=acknowledged").json()["count"] == 1
 
 

@@ -45,6 +45,7 @@ from core.network.models import ReferralFlow, StationLoad
 from core.referrals import services
 from core.referrals.models import Direction, Referral, ReferralEvent, ReferralState
 from core.stats.models import CaseFact
+from core.stats.services import station_facts_delete
 from stationnet.celery import app as celery_app
 from tenants.models import Domain, Membership, Station, StationStatus, StationStatusChange, User
 from tenants.services import station_change_status, station_create
@@ -153,13 +154,14 @@ def _remove(made: Made) -> None:
                 cursor.execute(f"DELETE FROM {table} WHERE {column} = ANY(%s)", [values])  # noqa: S608  (our names)
 
     with transaction.atomic():
+        for station in made.stations:
+            station_facts_delete(station=station)
         with connection.cursor() as cursor:
             for schema in schemas:
                 cursor.execute(f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(schema)} CASCADE")
         delete(ReferralFlow, "from_station_id", ids)
         delete(ReferralFlow, "to_station_id", ids)
         delete(StationLoad, "station_id", ids)
-        delete(CaseFact, "station_id", ids)
         delete(InboxMessage, "source", schemas)
         delete(Domain, "tenant_id", ids)
         delete(Membership, "station_id", ids)

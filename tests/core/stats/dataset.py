@@ -10,10 +10,13 @@ alpha (银州, Yinzhou District):
 - a3 metrology, received Wed 09:00, planned to an institution, open.
 - a4 metrology, received Thu 10:00, referred to beta, waiting.
 - a5 metrology, received Mon 9 November, after the period: counted nowhere.
+- complaint c1 about a1, received Wed 15:00, responded and escalated to the bureau Thu; complaint c2 about no case,
+  received Fri 16:00.
 beta (开原, Kaiyuan City):
 - b1 metrology, received Fri 30 October (before the period); request 08:00, answered 10:00 (2 h); completed Tue
   3 November 09:00 (96 h, on time); no survey.
 - b2 metrology, received Fri 09:00, cancelled the same day.
+- a complaint about b1, received Sun 1 November (before the period).
 
 By hand, for the period:
 - alpha: 4 demands, 4 received, 1 to an institution, 1 to a station; 2 completed, 1 on time (50%); median response
@@ -21,6 +24,8 @@ By hand, for the period:
 - beta: 1 demand, 1 received; 1 completed, on time; response 2.0 h; completion 96.0 h; no survey.
 - city: 5 demands, 5 received, 1 + 1 referred; 3 completed, 2 on time; median response (3, 1, 2) = 2.0 h; median
   completion (48, 60, 96) = 60.0 h; 2 surveys, overall 50%, solved 50%.
+- complaints: alpha 2 (1 escalated), beta 0; by category metrology 1 (c1, escalated), none elsewhere (c2 is about no
+  case: only in the city's 2).
 - by category: metrology 4 received (a1, a3, a4, b2), 2 completed (a1, b1); product testing 1 received, 1 completed.
 - per day: received 1 each day (a1 Mon … b2 Fri); completed Tue (b1), Wed (a1), Thu (a2); surveys Thu, Fri.
 """
@@ -31,6 +36,7 @@ from zoneinfo import ZoneInfo
 import time_machine
 from django_tenants.utils import schema_context
 
+from core.complaints import services as complaints
 from core.desk import services as desk
 from core.desk.models import CaseState, PlanKind, ServiceCase
 from core.directory.models import Institution
@@ -120,6 +126,16 @@ def build(city, institution: Institution | None = None) -> dict[str, ServiceCase
             refer(city, a4)
         a5 = _demand(city, city.alpha, staff, at(9, 9))
         cases.update(a1=a1, a2=a2, a3=a3, a4=a4, a5=a5)
+        # Two complaints: one about a1 (metrology), answered and escalated to the bureau; one about no case.
+        with _clock(at(4, 15)):
+            c1 = complaints.complaint_create(user=staff, channel="phone", subject="检定报告迟迟未出", case=a1)
+            for to in ("acknowledged", "investigating"):
+                c1 = complaints.complaint_transition(complaint=c1, user=staff, to=to)
+        with _clock(at(5, 10)):
+            c1 = complaints.complaint_transition(complaint=c1, user=staff, to="responded", text="已加急出具报告")
+            complaints.complaint_escalate(complaint=c1, user=staff, reason="企业仍不满意")
+        with _clock(at(6, 16)):
+            complaints.complaint_create(user=staff, channel="box", subject="服务站周末无人值守")
     with schema_context(city.beta.schema_name):
         staff = city.beta_staff
         b1 = _demand(city, city.beta, staff, at(30, 9, month=10))
@@ -135,5 +151,7 @@ def build(city, institution: Institution | None = None) -> dict[str, ServiceCase
         with _clock(at(6, 15)):
             b2 = desk.case_transition(case=b2, to=CaseState.CANCELLED, user=staff, reason="企业撤回")
         cases.update(b1=b1, b2=b2)
+        with _clock(at(1, 9)):  # before the period
+            complaints.complaint_create(user=staff, channel="phone", subject="电话无人接听", case=b1)
     deliver_all(city)
     return cases

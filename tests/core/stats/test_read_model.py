@@ -43,6 +43,7 @@ def test_figures_by_station_as_worked_out_by_hand(city, cases):
         "q10": 0.5,
     }
     assert (alpha.overall_satisfaction, alpha.solved, alpha.solved_rate) == (0.5, 1, 0.5)
+    assert (alpha.complaints, alpha.escalated) == (2, 1)
 
     beta = _group(statistics, city.beta.pk)
     assert (beta.demands, beta.received, beta.to_institutions, beta.to_stations) == (1, 1, 0, 0)
@@ -55,6 +56,8 @@ def test_figures_by_station_as_worked_out_by_hand(city, cases):
     assert (city_total.completed, city_total.on_time) == (3, 2)
     assert (city_total.median_response_hours, city_total.median_completion_hours) == (2.0, 60.0)
     assert (city_total.surveys, city_total.overall_satisfaction, city_total.solved_rate) == (2, 0.5, 0.5)
+    assert (city_total.complaints, city_total.escalated) == (2, 1)
+    assert beta.complaints == 0
 
 
 def test_figures_by_category_and_district_as_worked_out_by_hand(city, cases):
@@ -70,6 +73,9 @@ def test_figures_by_category_and_district_as_worked_out_by_hand(city, cases):
     ]
     assert all(figures.received == figures.completed == 0 for figures in others)
     assert len(by_category.groups) == ServiceCategory.objects.count()
+    # c1 is about a metrology case; c2 about no case: in the city's count only.
+    assert (metrology.complaints, metrology.escalated, testing.complaints) == (1, 1, 0)
+    assert (by_category.total.complaints, by_category.total.escalated) == (2, 1)
 
     by_district = city_statistics(start=dataset.START, end=dataset.END, by="district")
     assert _group(by_district, city.alpha.district).received == 4
