@@ -24,3 +24,15 @@ def station_url(code: str, path: str = "/") -> str:
 def is_public_request(request) -> bool:
     tenant = getattr(request, "tenant", None)
     return tenant is None or tenant.schema_name == get_public_schema_name()
+
+
+def client_address(request) -> str:
+    """The address of whoever sent the request. Behind `TRUSTED_PROXY_HOPS` proxies of ours (the Ingress), it is the
+    entry of X-Forwarded-For the outermost of them wrote; entries before it came from the client and are not trusted.
+    With no proxy, REMOTE_ADDR."""
+    hops = settings.TRUSTED_PROXY_HOPS
+    if hops:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "")

@@ -37,7 +37,7 @@ from core.supervision.forms import (
 from core.supervision.models import OpinionKind
 from core.uploads.checks import KINDS
 from stationnet.pagination import CappedPaginator
-from tenants.hosts import is_public_request, station_url
+from tenants.hosts import client_address, is_public_request, station_url
 from tenants.models import StationStatus
 from tenants.pages import StationPage
 
@@ -88,7 +88,7 @@ class PublicFeedbackPage(View):
             data = form.cleaned_data
             try:
                 services.opinion_submit_public(
-                    client_address=request.META.get("REMOTE_ADDR", ""),
+                    client_address=client_address(request),
                     kind=data["kind"],
                     text=data["text"],
                     anonymous=data["anonymous"],

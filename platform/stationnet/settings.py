@@ -220,6 +220,9 @@ SESSION_COOKIE_SECURE = URL_SCHEME == "https"
 CSRF_COOKIE_SECURE = URL_SCHEME == "https"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies of ours stand in front of the web pods (the Ingress: 1), so that a client's address is read from
+# X-Forwarded-For (tenants.hosts.client_address: the public feedback form's rate limit); 0 reads REMOTE_ADDR.
+TRUSTED_PROXY_HOPS = env.integer("STATIONNET_TRUSTED_PROXY_HOPS", 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = [

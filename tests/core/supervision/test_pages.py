@@ -50,9 +50,26 @@ def test_the_rate_limit_refuses_in_chinese_and_keeps_the_text(city, published, a
     assert visitor.post("/feedback/", public_form()).status_code == 302
     response = visitor.post("/feedback/", public_form(text="第二条意见"))
     assert response.status_code == 400
-    # The message is Chinese once the lead compiles the new msgids (zh_superv.json); its msgid until then.
     assert "过去一小时" in text(response) and "第二条意见" in text(response)
     assert len(opinions(city)) == 1
+
+
+def test_behind_the_ingress_the_limit_counts_the_address_it_saw_not_one_the_client_wrote(
+    city, published, alpha_host, settings
+):
+    settings.SUPERVISION_SUBMISSIONS_PER_HOUR = 1
+    settings.TRUSTED_PROXY_HOPS = 1
+    visitor = host_client(alpha_host)
+    # Every request reaches the web pod from the Ingress (REMOTE_ADDR); the Ingress appends the client's address.
+    ingress = {"REMOTE_ADDR": "10.0.0.5"}
+    assert visitor.post("/feedback/", public_form(), HTTP_X_FORWARDED_FOR="203.0.113.7", **ingress).status_code == 302
+    # Another visitor behind the same Ingress is not refused for the first one's opinion.
+    other = visitor.post("/feedback/", public_form(), HTTP_X_FORWARDED_FOR="198.51.100.9", **ingress)
+    assert other.status_code == 302
+    # The first visitor cannot get round the limit by writing an address of their own in front.
+    forged = visitor.post("/feedback/", public_form(), HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.7", **ingress)
+    assert forged.status_code == 400
+    assert len(opinions(city)) == 2
 
 
 def test_a_refused_photo_is_said_on_its_field_and_the_rest_is_kept(city, published, alpha_host):
