@@ -29,8 +29,7 @@ from django.utils import timezone
 from core.assessment.models import CaseReview, Level, PeriodKind, ReviewConclusion, StaffAssessment
 from core.complaints.models import Complaint
 from core.desk.models import CaseEvent, CaseState, EventKind, Rating, ServiceCase, ServicePlan, Survey
-from core.stats.facts import FACT_COLUMNS, FACT_SELECT, RATED, SATISFIED_LEVEL
-from core.stats.selectors import Figures
+from core.stats.selectors import Figures, station_figures_from_schema
 from tenants.models import MemberRole, Membership, User
 
 SATISFIED = (Rating.VERY_SATISFIED, Rating.SATISFIED)
@@ -216,35 +215,6 @@ class PeriodSummary:
     assessments: dict = field(default_factory=dict)
 
 
-def _station_figures(since: datetime.datetime, until: datetime.datetime) -> Figures:
-    """The service figures of the active station for the period, counted as the city statistics count them: the
-    same per-case facts (`core.stats.facts.FACT_SELECT`, the one SQL over the desk's tables), read from this
-    station's schema instead of the city's read model (so they are current to the second)."""
-    names = list(FACT_COLUMNS)
-    sql = f"SELECT * FROM ({FACT_SELECT}) f WHERE %(since)s <= ANY(ARRAY[f.received_at, f.completed_at, f.surveyed_at])"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"since": since})
-        facts = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-    def within(moment):
-        return moment is not None and since <= moment < until
-
-    received = [f for f in facts if within(f["received_at"])]
-    completed = [f for f in facts if within(f["completed_at"])]
-    surveyed = [f for f in facts if within(f["surveyed_at"])]
-    return Figures(
-        demands=sum(bool(f["first_of_demand"]) for f in received),
-        received=len(received),
-        to_institutions=sum(f["plan_kind"] == "institution" for f in received),
-        to_stations=sum(f["plan_kind"] == "station" for f in received),
-        completed=len(completed),
-        on_time=sum(f["due_at"] is not None and f["completed_at"] <= f["due_at"] for f in completed),
-        surveys=len(surveyed),
-        satisfied={name: sum((f[name] or 0) >= SATISFIED_LEVEL for f in surveyed) for name in RATED},
-        solved=sum(bool(f["q5"]) for f in surveyed),
-    )
-
-
 def period_summary(*, start: datetime.date, end: datetime.date) -> PeriodSummary:
     """The station's service results of a period (clause 6.6): cases received, completed and on time, satisfaction
     and problems solved (as the city statistics count them); complaints received, closed and escalated; reviews
@@ -278,7 +248,7 @@ def period_summary(*, start: datetime.date, end: datetime.date) -> PeriodSummary
     return PeriodSummary(
         start=start,
         end=end,
-        figures=_station_figures(since, until),
+        figures=station_figures_from_schema(start=start, end=end),
         complaints=complaints,
         reviews=reviews,
         assessments=assessments,

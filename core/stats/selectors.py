@@ -378,7 +378,7 @@ def case_list_accesses(*, station: Station | None = None):
 
 
 def _naive_figures(facts: list[dict], complaints: list[dict]) -> Figures:
-    demands = {(fact["station_id"], fact["demand_id"]) for fact in facts if fact["rec"]}
+    demands = {(fact.get("station_id"), fact["demand_id"]) for fact in facts if fact["rec"]}
     received = [fact for fact in facts if fact["rec"]]
     completed = [fact for fact in facts if fact["comp"]]
     surveyed = [fact for fact in facts if fact["surv"]]
@@ -401,12 +401,9 @@ def _naive_figures(facts: list[dict], complaints: list[dict]) -> Figures:
     )
 
 
-def city_statistics_from_schemas(*, start: datetime.date, end: datetime.date, by: str = "station") -> CityStatistics:
-    """The same figures as `city_statistics` (groups and total), computed the naive way: every station's schema is
-    asked in turn and the answers are combined here. It grows with the number of stations; the console never uses
-    it."""
-    period = Period(start, end)
-    names = list(FACT_COLUMNS)
+def _schema_rows(period: Period) -> tuple[list[dict], list[dict]]:
+    """The active station's cases received, completed or surveyed in the period (flagged `rec`, `comp`, `surv`), and
+    its complaints received in it, read from its own desk tables with the stations' own SQL."""
     in_period = "(f.{0} >= %(since)s AND f.{0} < %(until)s)"
     sql = (
         f"SELECT f.*, {in_period.format('received_at')} AS rec, "  # noqa: S608
@@ -420,23 +417,40 @@ def city_statistics_from_schemas(*, start: datetime.date, end: datetime.date, by
         "WHERE f.received_at >= %(since)s AND f.received_at < %(until)s"
     )
     params = {"since": period.since, "until": period.until}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        facts = [dict(zip([*FACT_COLUMNS, "rec", "comp", "surv"], row, strict=True)) for row in cursor.fetchall()]
+        cursor.execute(complaints_sql, params)
+        complaints = [dict(zip(COMPLAINT_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+    return facts, complaints
+
+
+def station_figures_from_schema(*, start: datetime.date, end: datetime.date) -> Figures:
+    """The active station's own figures for the period, counted as the city statistics count them but read from its
+    schema, so current to the second (a station's period summary)."""
+    return _naive_figures(*_schema_rows(Period(start, end)))
+
+
+def city_statistics_from_schemas(*, start: datetime.date, end: datetime.date, by: str = "station") -> CityStatistics:
+    """The same figures as `city_statistics` (groups and total), computed the naive way: every station's schema is
+    asked in turn and the answers are combined here. It grows with the number of stations; the console never uses
+    it."""
+    period = Period(start, end)
     grouped: dict[object, list[dict]] = defaultdict(list)
     everything: list[dict] = []
     complaints: dict[object, list[dict]] = defaultdict(list)
     all_complaints: list[dict] = []
     for station in Station.objects.order_by("code"):
-        with schema_context(station.schema_name), connection.cursor() as cursor:
-            keys = {"station": station.pk, "district": station.district}
-            cursor.execute(sql, params)
-            for row in cursor.fetchall():
-                fact = dict(zip([*names, "rec", "comp", "surv"], row, strict=True)) | {"station_id": station.pk}
-                grouped[keys.get(by, fact["category_id"])].append(fact)
-                everything.append(fact)
-            cursor.execute(complaints_sql, params)
-            for row in cursor.fetchall():
-                complaint = dict(zip(COMPLAINT_COLUMNS, row, strict=True))
-                complaints[keys.get(by, complaint["category_id"])].append(complaint)
-                all_complaints.append(complaint)
+        with schema_context(station.schema_name):
+            facts, its_complaints = _schema_rows(period)
+        keys = {"station": station.pk, "district": station.district}
+        for fact in facts:
+            fact["station_id"] = station.pk
+            grouped[keys.get(by, fact["category_id"])].append(fact)
+            everything.append(fact)
+        for complaint in its_complaints:
+            complaints[keys.get(by, complaint["category_id"])].append(complaint)
+            all_complaints.append(complaint)
     figures = {
         key: _naive_figures(grouped.get(key, []), complaints.get(key, []))
         for key in {*grouped, *complaints}

@@ -172,7 +172,7 @@ def test_only_the_head_assesses_and_a_confirmed_assessment_is_frozen(city, cases
     ):
         with pytest.raises(ValidationError) as frozen:
             call(assessment=confirmed, user=city.alpha_head, **kwargs)
-        assert "confirmed" in frozen.value.message_dict["__all__"][0]
+        assert "已确认" in frozen.value.message_dict["__all__"][0]
     # The database refuses too, whatever the code does.
     for change in (
         lambda: StaffAssessment.objects.filter(pk=confirmed.pk).update(civility="improve"),
