@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 
 from core.catalog.models import ServiceCategory
 from core.stats import services
+from core.stats.facts import DAY_COUNTS
 from core.stats.models import CaseFact, CategoryDay, StationDay
 from core.stats.selectors import GROUPINGS, city_statistics, city_statistics_from_schemas
 from tests.core.stats import dataset
@@ -162,15 +163,18 @@ def test_the_day_counts_answer_as_the_facts_do(city, cases, question, table, per
 def _days() -> list[tuple]:
     rows = []
     for model in (StationDay, CategoryDay):
-        fields = [field.attname for field in model._meta.concrete_fields if field.name != "id"]
-        # A day whose counts went back to zero is the same as no row.
-        rows += [(model.__name__, *row) for row in model.objects.values_list(*fields) if any(row[2:])]
+        key = "station_id" if model is StationDay else "category_id"
+        counts = list(DAY_COUNTS)
+        # A day whose counts went back to zero (a case's later reading moved them, a removed station) is no row.
+        rows += [(model.__name__, *row) for row in model.objects.values_list(key, "day", *counts) if any(row[2:])]
     return sorted(rows, key=str)
 
 
 def test_the_day_counts_follow_a_rebuild_and_are_written_again_the_same(city, cases):
+    # A day whose counts all went back to zero (as when a station is removed) is left behind, and is no day.
+    CategoryDay.objects.create(category_id=cases["a1"].category_id, day=datetime.date(2026, 1, 5))
     fed = _days()
-    assert sum(row[4] for row in fed if row[0] == "StationDay") == len(cases)  # received
+    assert sum(row[3 + list(DAY_COUNTS).index("received")] for row in fed if row[0] == "StationDay") == len(cases)
     services.case_facts_rebuild(station=city.alpha)
     services.case_facts_rebuild(station=city.alpha)
     assert _days() == fed
