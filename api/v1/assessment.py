@@ -29,9 +29,6 @@ from core.assessment.models import (
 from core.desk.models import ServiceCase
 from tenants.models import MemberRole, User
 
-LEVELS = ["", *Level.values]
-
-
 # Input: types only ------------------------------------------------------------------------------------------------
 
 
@@ -56,9 +53,9 @@ class OpenInput(serializers.Serializer):
 
 class AdjustInput(serializers.Serializer):
     version = serializers.IntegerField(required=False, allow_null=True, default=None)
-    civility = serializers.ChoiceField(choices=LEVELS, required=False)
-    timeliness = serializers.ChoiceField(choices=LEVELS, required=False)
-    accuracy = serializers.ChoiceField(choices=LEVELS, required=False)
+    civility = serializers.ChoiceField(choices=Level.choices, required=False, allow_blank=True)
+    timeliness = serializers.ChoiceField(choices=Level.choices, required=False, allow_blank=True)
+    accuracy = serializers.ChoiceField(choices=Level.choices, required=False, allow_blank=True)
     civility_remark = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     timeliness_remark = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     accuracy_remark = serializers.CharField(max_length=2000, required=False, allow_blank=True)

@@ -359,6 +359,9 @@ SPECTACULAR_SETTINGS = {
         "PlanKindEnum": "core.desk.models.PlanKind",
         "InstitutionKindEnum": "core.directory.models.InstitutionKind",
         "QualificationKindEnum": "core.directory.models.QualificationKind",
+        "AssessmentLevelEnum": "core.assessment.models.Level",
+        "AssessmentPeriodKindEnum": "core.assessment.models.PeriodKind",
+        "ReviewConclusionEnum": "core.assessment.models.ReviewConclusion",
     },
 }
 
