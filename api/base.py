@@ -1,7 +1,8 @@
 """The one base class per scope for API views: station-scoped and bureau-scoped.
 
 Both resolve the scope and check permissions in ``initial()``, before the handler runs. A station view gets
-``self.station`` and ``self.membership``.
+``self.station`` and ``self.membership``. A view that its roles read but fewer may change names those in
+``write_roles`` (see ``tenants.pages.roles_for``).
 """
 
 from rest_framework.views import APIView
@@ -19,6 +20,7 @@ from tenants.models import BureauRole, MemberRole
 
 class StationAPIView(APIView):
     station_roles: tuple[str, ...] = (MemberRole.HEAD, MemberRole.STAFF)
+    write_roles: tuple[str, ...] | None = None
     permission_classes = [IsStationMemberOrPublicUser, HasStationRole]
 
     def initial(self, request, *args, **kwargs):
@@ -26,9 +28,14 @@ class StationAPIView(APIView):
         self.station = request.tenant
         self.membership = request_membership(request)
 
+    @property
+    def is_head(self) -> bool:
+        return self.membership is not None and self.membership.role == MemberRole.HEAD
+
 
 class BureauAPIView(APIView):
     bureau_roles: tuple[str, ...] = (BureauRole.ADMIN, BureauRole.VIEWER)
+    write_roles: tuple[str, ...] | None = None
     permission_classes = [IsStationMemberOrPublicUser, HasBureauRole]
 
 

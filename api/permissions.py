@@ -5,6 +5,7 @@ from rest_framework.permissions import BasePermission
 
 from tenants.hosts import is_public_request
 from tenants.models import BureauRole, MemberRole
+from tenants.pages import roles_for
 from tenants.selectors import membership_get, user_has_bureau_role
 
 
@@ -34,6 +35,7 @@ class HasStationRole(BasePermission):
             return False
         membership = request_membership(request)
         roles = getattr(view, "station_roles", (MemberRole.HEAD, MemberRole.STAFF))
+        roles = roles_for(request.method, roles, getattr(view, "write_roles", None))
         return membership is not None and membership.role in roles
 
 
@@ -42,6 +44,7 @@ class HasBureauRole(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         roles = getattr(view, "bureau_roles", (BureauRole.ADMIN, BureauRole.VIEWER))
+        roles = roles_for(request.method, roles, getattr(view, "write_roles", None))
         return is_public_request(request) and user_has_bureau_role(user=request.user, roles=roles)
 
 

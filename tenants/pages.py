@@ -3,7 +3,8 @@
 ``StationPage``: pages of a station host. The access middleware has already refused non-members; this base makes
 the station and the membership available to the view and adds the role check (``station_roles``).
 ``BureauPage``: pages of the bureau console on the public host, for users holding one of ``bureau_roles``.
-Both answer "not allowed" before the handler runs.
+Both answer "not allowed" before the handler runs. A page that everyone of its roles reads but fewer may change
+names those in ``write_roles``: they alone may send anything but GET, HEAD or OPTIONS.
 """
 
 from django.contrib.auth.mixins import AccessMixin
@@ -15,9 +16,17 @@ from tenants.hosts import is_public_request
 from tenants.models import BureauRole, MemberRole
 from tenants.selectors import membership_get, user_has_bureau_role
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def roles_for(method: str, roles: tuple[str, ...], write_roles: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The roles a request of `method` needs: `write_roles`, when set, for anything that is not a read."""
+    return roles if write_roles is None or method in SAFE_METHODS else write_roles
+
 
 class StationPage(AccessMixin, TemplateView):
     station_roles: tuple[str, ...] = (MemberRole.HEAD, MemberRole.STAFF)
+    write_roles: tuple[str, ...] | None = None
 
     def dispatch(self, request, *args, **kwargs):
         if is_public_request(request):
@@ -25,22 +34,28 @@ class StationPage(AccessMixin, TemplateView):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         membership = request.membership or membership_get(user=request.user, station=request.tenant)
-        if membership is None or membership.role not in self.station_roles:
+        if membership is None or membership.role not in roles_for(request.method, self.station_roles, self.write_roles):
             raise PermissionDenied
         self.station = request.tenant
         self.membership = membership
         return super().dispatch(request, *args, **kwargs)
 
+    @property
+    def is_head(self) -> bool:
+        return self.membership.role == MemberRole.HEAD
+
 
 class BureauPage(AccessMixin, TemplateView):
     bureau_roles: tuple[str, ...] = (BureauRole.ADMIN, BureauRole.VIEWER)
+    write_roles: tuple[str, ...] | None = None
 
     def dispatch(self, request, *args, **kwargs):
         if not is_public_request(request):
             raise Http404
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not user_has_bureau_role(user=request.user, roles=self.bureau_roles):
+        roles = roles_for(request.method, self.bureau_roles, self.write_roles)
+        if not user_has_bureau_role(user=request.user, roles=roles):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

@@ -10,13 +10,11 @@ from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from api.base import StationAPIView
 from api.errors import service_call
 from api.pagination import paginate
-from api.permissions import request_membership
 from core.assessment import selectors, services
 from core.assessment.models import (
     DIMENSIONS,
@@ -149,16 +147,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 class AssessmentAPIView(StationAPIView):
     """Members read; only the head writes (the services check it again)."""
 
-    def check_permissions(self, request):
-        super().check_permissions(request)
-        if request.method not in SAFE_METHODS:
-            membership = request_membership(request)
-            if membership is None or membership.role != MemberRole.HEAD:
-                self.permission_denied(request)
-
-    @property
-    def is_head(self) -> bool:
-        return self.membership is not None and self.membership.role == MemberRole.HEAD
+    write_roles = (MemberRole.HEAD,)
 
 
 class ReviewListView(AssessmentAPIView):

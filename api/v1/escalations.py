@@ -9,7 +9,6 @@ station member without a bureau role is refused.
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from api.base import BureauAPIView
@@ -93,11 +92,7 @@ def _valid(serializer: serializers.Serializer) -> dict:
 class BureauEscalationAPIView(BureauAPIView):
     """Bureau roles read; administrators write (the service checks it again)."""
 
-    @property
-    def bureau_roles(self) -> tuple[str, ...]:
-        if self.request.method in SAFE_METHODS:
-            return (BureauRole.ADMIN, BureauRole.VIEWER)
-        return (BureauRole.ADMIN,)
+    write_roles = (BureauRole.ADMIN,)
 
 
 def _escalation(pk: int) -> Escalation:

@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from api.base import BureauAPIView, StationAPIView
@@ -226,11 +225,7 @@ class SubmitView(StationEvaluationAPIView):
 class BureauEvaluationAPIView(BureauAPIView):
     """Bureau roles read; administrators write (the services check it again)."""
 
-    @property
-    def bureau_roles(self) -> tuple[str, ...]:
-        if self.request.method in SAFE_METHODS:
-            return (BureauRole.ADMIN, BureauRole.VIEWER)
-        return (BureauRole.ADMIN,)
+    write_roles = (BureauRole.ADMIN,)
 
     def get_station(self, pk: int):
         return get_object_or_404(station_list(), pk=pk)

@@ -10,7 +10,6 @@ from dataclasses import asdict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from api.base import BureauAPIView
@@ -182,11 +181,7 @@ class ReferralOverdueView(BureauAPIView):
 class ReferralPolicyView(BureauAPIView):
     """The referral policy in force; the bureau's administrators set it (it applies to new referrals)."""
 
-    @property
-    def bureau_roles(self) -> tuple[str, ...]:
-        if self.request.method in SAFE_METHODS:
-            return (BureauRole.ADMIN, BureauRole.VIEWER)
-        return (BureauRole.ADMIN,)
+    write_roles = (BureauRole.ADMIN,)
 
     @extend_schema(responses=ReferralPolicySerializer)
     def get(self, request):

@@ -11,13 +11,11 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from api.base import StationAPIView
 from api.errors import service_call
 from api.pagination import paginate
-from api.permissions import request_membership
 from core.operations import selectors, services
 from core.operations.models import (
     Equipment,
@@ -163,13 +161,6 @@ class OperationsAPIView(StationAPIView):
     """Members read; `write_roles` write (the head unless said otherwise; the services check it again)."""
 
     write_roles: tuple[str, ...] = (MemberRole.HEAD,)
-
-    def check_permissions(self, request):
-        super().check_permissions(request)
-        if request.method not in SAFE_METHODS:
-            membership = request_membership(request)
-            if membership is None or membership.role not in self.write_roles:
-                self.permission_denied(request)
 
 
 class StaffRegisterView(OperationsAPIView):

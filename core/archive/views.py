@@ -12,6 +12,7 @@ from core.archive.confidentiality import is_station_head
 from core.archive.forms import AccessLogFilterForm, ConfidentialForm, DisposalRequestForm
 from core.archive.models import AccessAction, ArchiveDisposal
 from core.desk import selectors as desk_selectors
+from core.desk.forms import errors_onto
 from core.desk.views import station_members
 from core.jobs.selectors import job_get
 from stationnet.pagination import CappedPaginator
@@ -56,7 +57,7 @@ class EnterpriseArchivePage(StationPage):
             rows=rows,
             disposals=selectors.disposal_list(enterprise=enterprise),
             dispose_form=dispose_form or DisposalRequestForm(),
-            is_head=self.membership.role == MemberRole.HEAD,
+            is_head=self.is_head,
         )
 
     def post(self, request, *args, **kwargs):
@@ -69,8 +70,7 @@ class EnterpriseArchivePage(StationPage):
             try:
                 services.archive_dispose(enterprise=enterprise, user=request.user, reason=form.cleaned_data["reason"])
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                errors_onto(form, error)
             else:
                 messages.success(request, _("The disposal waits for the station head's approval."))
                 return redirect("archive:enterprise", pk=enterprise.pk)

@@ -19,7 +19,6 @@ from stationnet.pagination import CappedPaginator
 from tenants.models import MemberRole
 from tenants.pages import StationPage
 
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 PAGE_SIZE = 50
 
 DIMENSION_LABELS = {
@@ -79,14 +78,7 @@ def dimension_rows(assessment: StaffAssessment) -> list[dict]:
 class AssessmentBasePage(StationPage):
     """Members read; only the head posts."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.method not in SAFE_METHODS:
-            self.station_roles = (MemberRole.HEAD,)
-        return super().dispatch(request, *args, **kwargs)
-
-    @property
-    def is_head(self) -> bool:
-        return self.membership.role == MemberRole.HEAD
+    write_roles = (MemberRole.HEAD,)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs, is_head=self.is_head)

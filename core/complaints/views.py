@@ -37,13 +37,6 @@ STEPS = {
 }
 
 
-def _errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        errors_onto(form, error)
-    else:
-        form.add_error(None, error.messages)
-
-
 class ComplaintListPage(StationPage):
     template_name = "complaints/list.html"
 
@@ -80,7 +73,7 @@ class ComplaintCreatePage(StationPage):
                 try:
                     complaint = services.complaint_create(user=request.user, case=case, **data)
                 except ValidationError as error:
-                    _errors(form, error)
+                    errors_onto(form, error)
                 else:
                     messages.success(request, _("The complaint is recorded."))
                     return redirect("complaints:complaint", pk=complaint.pk)
@@ -171,7 +164,7 @@ class ComplaintPage(StationPage):
         try:
             call()
         except ValidationError as error:
-            _errors(form, error)
+            errors_onto(form, error)
             return self.refused(key, form)
         messages.success(request, success)
         return redirect(request.path)

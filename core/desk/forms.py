@@ -175,7 +175,10 @@ def formset_rows(formset) -> tuple[list[dict], list]:
 
 def errors_onto(form: forms.Form, error: ValidationError, formsets: dict | None = None, sources: dict | None = None):
     """Put a service's errors onto the form: a field's on the field, a table row's (`table.position.field`) on that
-    row's form, anything else at the top."""
+    row's form, anything else (and an error of no field at all) at the top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
     for key, messages in error.message_dict.items():
         table, _dot, rest = key.partition(".")
         if formsets and table in formsets and rest:

@@ -15,8 +15,6 @@ from core.uploads.checks import KINDS
 from tenants.models import MemberRole
 from tenants.pages import StationPage
 
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-
 
 def evidence_response(evidence: EvaluationEvidence | None) -> FileResponse:
     """The stored file as a download named as it was uploaded, typed by what its content was found to be."""
@@ -47,11 +45,6 @@ class StationEvaluationPage(StationPage):
     template_name = "evaluation/round.html"
     write_roles = (MemberRole.HEAD,)
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.method not in SAFE_METHODS:
-            self.station_roles = self.write_roles
-        return super().dispatch(request, *args, **kwargs)
-
     def get_round(self):
         number = self.kwargs.get("number")
         if number is None:
@@ -66,7 +59,7 @@ class StationEvaluationPage(StationPage):
         editable = bool(
             evaluation_round is not None
             and evaluation_round.status == RoundStatus.OPEN
-            and self.membership.role == MemberRole.HEAD
+            and self.is_head
         )
         if editable and forms is None:
             forms = item_forms(

@@ -88,10 +88,4 @@ class DisplayForm(forms.Form):
     )
 
 
-def errors_onto(form: forms.Form, error) -> None:
-    """A service's field errors onto the form (its own fields by name, the rest at the top)."""
-    for key, messages in error.message_dict.items():
-        form.add_error(key if key in form.fields else None, messages)
-
-
 SYSTEM_CODES = SystemCode.values

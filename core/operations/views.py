@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.desk.forms import errors_onto
 from core.operations import selectors, services
 from core.operations.forms import (
     DisplayForm,
@@ -18,13 +19,10 @@ from core.operations.forms import (
     StaffRecordForm,
     SystemVersionForm,
     TrainingForm,
-    errors_onto,
 )
 from core.uploads.checks import KINDS
 from tenants.models import MemberRole, User
 from tenants.pages import StationPage
-
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def file_response(field, name: str, kind: str) -> FileResponse:
@@ -41,15 +39,6 @@ class OperationsPage(StationPage):
     """Members read; `write_roles` post (the head, unless a page says otherwise)."""
 
     write_roles: tuple[str, ...] = (MemberRole.HEAD,)
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.method not in SAFE_METHODS:
-            self.station_roles = self.write_roles
-        return super().dispatch(request, *args, **kwargs)
-
-    @property
-    def is_head(self) -> bool:
-        return self.membership.role == MemberRole.HEAD
 
     def members(self):
         return User.objects.filter(memberships__station=self.station, memberships__is_active=True).order_by("username")

@@ -49,13 +49,6 @@ def feedback_url(station) -> str:
     return station_url(station.code, "/feedback/")
 
 
-def _service_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        errors_onto(form, error)
-    else:
-        form.add_error(None, error.messages)
-
-
 # Public ----------------------------------------------------------------------------------------------------------
 
 
@@ -98,7 +91,7 @@ class PublicFeedbackPage(View):
                     photo=data["photo"],
                 )
             except ValidationError as error:
-                _service_errors(form, error)
+                errors_onto(form, error)
             else:
                 return redirect("feedback:thanks")
         # What was typed stays (a chosen photo must be chosen again: browsers never keep it); a fresh stamp lets the
@@ -152,7 +145,7 @@ class OpinionLogPage(StationPage):
                 try:
                     opinion = services.opinion_log(user=request.user, case=case, **data)
                 except ValidationError as error:
-                    _service_errors(form, error)
+                    errors_onto(form, error)
                 else:
                     messages.success(request, _("The opinion is recorded."))
                     return redirect("supervision:opinion", pk=opinion.pk)
@@ -223,7 +216,7 @@ class OpinionPage(StationPage):
         try:
             call()
         except ValidationError as error:
-            _service_errors(form, error)
+            errors_onto(form, error)
             return form
         messages.success(self.request, success)
         return None
@@ -320,7 +313,7 @@ class OpinionPage(StationPage):
         try:
             complaint = complaint_services.complaint_open_from_opinion(opinion=self.opinion, user=request.user)
         except ValidationError as error:
-            _service_errors(form, error)
+            errors_onto(form, error)
             return "answer", form
         messages.success(request, _("The complaint is opened."))
         return redirect("complaints:complaint", pk=complaint.pk)

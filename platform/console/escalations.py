@@ -17,8 +17,6 @@ from tenants.models import BureauRole
 from tenants.pages import BureauPage
 from tenants.selectors import user_has_bureau_role
 
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-
 
 class HandlingForm(forms.Form):
     handling = forms.CharField(
@@ -42,11 +40,6 @@ class EscalationListPage(BureauPage):
 class EscalationPage(BureauPage):
     template_name = "console/escalation.html"
     write_roles = (BureauRole.ADMIN,)
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.method not in SAFE_METHODS:
-            self.bureau_roles = self.write_roles
-        return super().dispatch(request, *args, **kwargs)
 
     def escalation(self):
         escalation = selectors.escalation_get(pk=self.kwargs["pk"])

@@ -23,7 +23,6 @@ from tenants.selectors import membership_list_for_station, station_list, user_ha
 from tenants.services import station_change_status, station_create, station_publish
 
 OVERDUE_SHOWN = 200
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 class ConsoleHomeView(BureauPage):
@@ -115,11 +114,6 @@ class ReferralPolicyPage(BureauPage):
     template_name = "console/referral_policy.html"
     write_roles = (BureauRole.ADMIN,)
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.method not in SAFE_METHODS:
-            self.bureau_roles = self.write_roles
-        return super().dispatch(request, *args, **kwargs)
-
     def get_context_data(self, form=None, **kwargs):
         policy = referral_policy_get()
         may_edit = user_has_bureau_role(user=self.request.user, roles=self.write_roles)
@@ -198,11 +192,6 @@ class StationBureauPage(BureauPage):
     anything but GET, HEAD or OPTIONS."""
 
     write_roles = (BureauRole.ADMIN,)
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.method not in SAFE_METHODS:
-            self.bureau_roles = self.write_roles
-        return super().dispatch(request, *args, **kwargs)
 
     def get_station(self):
         return get_object_or_404(station_list(), pk=self.kwargs["pk"])
