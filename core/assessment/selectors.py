@@ -24,12 +24,11 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, IntegerField, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from core.assessment.models import CaseReview, Level, PeriodKind, ReviewConclusion, StaffAssessment
 from core.complaints.models import Complaint
 from core.desk.models import CaseEvent, CaseState, EventKind, Rating, ServiceCase, ServicePlan, Survey
-from core.stats.selectors import Figures, station_figures_from_schema
+from core.stats.selectors import Figures, Period, station_figures_from_schema
 from tenants.models import MemberRole, Membership, User
 
 SATISFIED = (Rating.VERY_SATISFIED, Rating.SATISFIED)
@@ -47,13 +46,6 @@ def period_bounds(*, kind: str, start: datetime.date) -> tuple[datetime.date, da
     months = first.month - 1 + (1 if kind == PeriodKind.MONTH else 3)
     after = datetime.date(first.year + months // 12, months % 12 + 1, 1)
     return first, after - datetime.timedelta(days=1)
-
-
-def _moments(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
-    """The period's local days as [since, until)."""
-    since = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
-    until = timezone.make_aware(datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min))
-    return since, until
 
 
 def level_for(rate: float | None) -> str:
@@ -94,7 +86,8 @@ def _counted(queryset, **filters):
 
 def member_cases_completed(*, member: User, start: datetime.date, end: datetime.date) -> QuerySet[ServiceCase]:
     """The member's cases first completed in the period, each with `completed_at`, `replans` and `complaints`."""
-    since, until = _moments(start, end)
+    period = Period(start, end)
+    since, until = period.since, period.until
     return (
         ServiceCase.objects.filter(assignee=member)
         .annotate(completed_at=Subquery(_first_completed()))
@@ -110,7 +103,8 @@ def member_cases_completed(*, member: User, start: datetime.date, end: datetime.
 def assessment_prefill(*, member: User, start: datetime.date, end: datetime.date) -> dict:
     """What the data of the period says of `member`, per dimension: the figures, the share (`rate`, None without
     data) and the level it earns. Three queries."""
-    since, until = _moments(start, end)
+    period = Period(start, end)
+    since, until = period.since, period.until
     satisfied = {name: Q(**{f"{name}__in": SATISFIED}) for name in CIVILITY_QUESTIONS}
     surveys = Survey.objects.filter(case__assignee=member, submitted_at__gte=since, submitted_at__lt=until).aggregate(
         surveys=Count("pk"),
@@ -219,7 +213,8 @@ def period_summary(*, start: datetime.date, end: datetime.date) -> PeriodSummary
     """The station's service results of a period (clause 6.6): cases received, completed and on time, satisfaction
     and problems solved (as the city statistics count them); complaints received, closed and escalated; reviews
     marked and written, by conclusion; assessments confirmed, by level."""
-    since, until = _moments(start, end)
+    period = Period(start, end)
+    since, until = period.since, period.until
     complaints = Complaint.objects.aggregate(
         received=Count("pk", filter=Q(received_at__gte=since, received_at__lt=until)),
         linked_to_cases=Count("pk", filter=Q(received_at__gte=since, received_at__lt=until, case__isnull=False)),
