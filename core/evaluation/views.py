@@ -56,11 +56,7 @@ class StationEvaluationPage(StationPage):
 
     def get_context_data(self, evaluation_round=None, forms=None, errors=(), **kwargs):
         evaluation_round = evaluation_round or self.get_round()
-        editable = bool(
-            evaluation_round is not None
-            and evaluation_round.status == RoundStatus.OPEN
-            and self.is_head
-        )
+        editable = bool(evaluation_round is not None and evaluation_round.status == RoundStatus.OPEN and self.is_head)
         if editable and forms is None:
             forms = item_forms(
                 SelfAssessmentForm,
