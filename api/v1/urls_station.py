@@ -58,7 +58,29 @@ urlpatterns = [
     path("evaluation/submit/", evaluation.SubmitView.as_view(), name="api-evaluation-submit"),
     path("operations/staff/", operations.StaffRegisterView.as_view(), name="api-operations-staff"),
     path("operations/trainings/", operations.TrainingListView.as_view(), name="api-operations-trainings"),
+    path("operations/trainings/<int:pk>/", operations.TrainingView.as_view(), name="api-operations-training"),
+    path(
+        "operations/trainings/<int:pk>/cancel/",
+        operations.TrainingCancelView.as_view(),
+        name="api-operations-training-cancel",
+    ),
+    path(
+        "operations/qualifications/<int:pk>/",
+        operations.QualificationView.as_view(),
+        name="api-operations-qualification",
+    ),
+    path(
+        "operations/qualifications/<int:pk>/withdraw/",
+        operations.QualificationWithdrawView.as_view(),
+        name="api-operations-qualification-withdraw",
+    ),
     path("operations/equipment/", operations.EquipmentListView.as_view(), name="api-operations-equipment"),
+    path("operations/equipment/<int:pk>/", operations.EquipmentView.as_view(), name="api-operations-equipment-item"),
+    path(
+        "operations/equipment/<int:pk>/retire/",
+        operations.EquipmentRetireView.as_view(),
+        name="api-operations-equipment-retire",
+    ),
     path(
         "operations/equipment/<int:pk>/maintenance/",
         operations.MaintenanceView.as_view(),

@@ -8,6 +8,12 @@ class ActivityVerb(models.TextChoices):
     STATION_OPENED = "station_opened", _("Station opened")
     MEMBER_SIGNED_IN = "member_signed_in", _("Member signed in")
     MEMBER_JOINED = "member_joined", _("Member joined")
+    QUALIFICATION_CHANGED = "qualification_changed", _("Qualification corrected")
+    QUALIFICATION_WITHDRAWN = "qualification_withdrawn", _("Qualification withdrawn")
+    TRAINING_CHANGED = "training_changed", _("Training corrected")
+    TRAINING_CANCELLED = "training_cancelled", _("Training cancelled")
+    EQUIPMENT_CHANGED = "equipment_changed", _("Equipment corrected")
+    EQUIPMENT_RETIRED = "equipment_retired", _("Equipment retired")
 
 
 class ActivityEntry(models.Model):

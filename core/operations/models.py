@@ -42,6 +42,9 @@ class StaffQualification(models.Model):
     name = models.CharField(_("qualification"), max_length=100)
     number = models.CharField(_("certificate number"), max_length=60, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    # Withdrawn (expired, revoked): kept in the register, no longer valid.
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawal_reason = models.CharField(_("reason for withdrawal"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -51,6 +54,10 @@ class StaffQualification(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_on is not None
 
 
 class TrainingKind(models.TextChoices):
@@ -66,10 +73,11 @@ def certificate_path(training: "Training", filename: str) -> str:
 
 class Training(models.Model):
     """A training session (clause 4.4.1) and who attended it. A completed pre-duty training (held on or before today,
-    attendance completed) clears a member for duty."""
+    attendance completed, not cancelled) clears a member for duty. A cancelled training is kept, with its reason."""
 
     title = models.CharField(_("title"), max_length=200)
     held_on = models.DateField(_("date"))
+    trainer = models.CharField(_("trainer"), max_length=120, blank=True)
     hours = models.DecimalField(
         _("hours"), max_digits=5, decimal_places=1, validators=[MinValueValidator(Decimal("0.5"))]
     )
@@ -82,6 +90,8 @@ class Training(models.Model):
     )
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancellation_reason = models.CharField(_("reason for cancellation"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("training")
@@ -90,6 +100,10 @@ class Training(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class TrainingAttendance(models.Model):
@@ -120,10 +134,12 @@ class EquipmentKind(models.TextChoices):
 
 class Equipment(models.Model):
     """An item of the equipment register (clause 4.3), inspected and maintained every `maintenance_interval_days`
-    (clause 4.3.5). `reminded_for` is the due date the head was last reminded of: one reminder per due date."""
+    (clause 4.3.5). `reminded_for` is the due date the head was last reminded of: one reminder per due date. A retired
+    (decommissioned) item is kept with its maintenance logs, listed apart and no longer reminded of."""
 
     kind = models.CharField(_("kind"), max_length=15, choices=EquipmentKind.choices)
     name = models.CharField(_("name"), max_length=120)
+    model_number = models.CharField(_("model"), max_length=120, blank=True)
     location = models.CharField(_("location"), max_length=120, blank=True)
     acquired_on = models.DateField(_("acquired on"), null=True, blank=True)
     maintenance_interval_days = models.PositiveIntegerField(
@@ -131,6 +147,8 @@ class Equipment(models.Model):
     )
     next_maintenance_due = models.DateField(_("next maintenance due"))
     reminded_for = models.DateField(_("reminded of the due date"), null=True, blank=True)
+    retired_on = models.DateField(_("retired on"), null=True, blank=True)
+    retirement_reason = models.CharField(_("reason for retirement"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -141,6 +159,10 @@ class Equipment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_on is not None
 
 
 class MaintenanceLog(models.Model):

@@ -5,9 +5,11 @@ import contextlib
 import datetime
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from core.operations.models import (
@@ -28,10 +30,26 @@ from tenants.selectors import station_items_prefetch, station_public_facts
 
 
 def _cleared_attendance(today: datetime.date):
-    """Completed attendances of pre-duty trainings held by `today`."""
+    """Completed attendances of pre-duty trainings held by `today` and not cancelled."""
     return TrainingAttendance.objects.filter(
-        completed=True, training__kind=TrainingKind.PRE_DUTY, training__held_on__lte=today
+        completed=True,
+        training__kind=TrainingKind.PRE_DUTY,
+        training__held_on__lte=today,
+        training__cancelled_at__isnull=True,
     )
+
+
+def members_cleared(*, user_ids) -> set[int]:
+    """Which of `user_ids` a completed pre-duty training clears for duty today (in the active station)."""
+    return set(_cleared_attendance(timezone.localdate()).filter(user_id__in=user_ids).values_list("user_id", flat=True))
+
+
+def open_cases_count(*, user_id: int) -> int:
+    """How many cases of the active station assigned to the member are not closed (on hold counts as open)."""
+    from core.desk.models import ServiceCase
+    from core.desk.services import CLOSED  # the desk imports these selectors: imported when asked
+
+    return ServiceCase.objects.filter(assignee_id=user_id).exclude(state__in=CLOSED).count()
 
 
 def member_is_cleared_for_duty(*, user: User | None) -> bool:
@@ -40,6 +58,15 @@ def member_is_cleared_for_duty(*, user: User | None) -> bool:
     if user is None:
         return False
     return _cleared_attendance(timezone.localdate()).filter(user=user).exists()
+
+
+def member_duty_check(*, user: User | None, field: str = "assignee") -> None:
+    """The one rule of clause 4.4.1 for every write that gives a case someone to serve it (the desk's assignment, a
+    plan's booked staff, the case a referral's acceptance opens): raise a ValidationError on `field` unless `user`
+    completed a pre-duty training. Membership is checked by the caller (`core.desk.services.is_member`)."""
+    if not member_is_cleared_for_duty(user=user):
+        message = _("This member has no completed pre-duty training in the staff register yet.")
+        raise ValidationError({field: [ValidationError(message, code="not_cleared")]})
 
 
 def members_cleared_for_duty(*, station: Station) -> QuerySet[User]:
@@ -67,6 +94,16 @@ class RegisterRow:
     def is_head(self) -> bool:
         return self.membership.role == MemberRole.HEAD
 
+    @property
+    def qualifications(self) -> list[StaffQualification]:
+        """The qualifications in force (not withdrawn)."""
+        return [q for q in self.record.qualifications.all() if not q.withdrawn] if self.record else []
+
+    @property
+    def withdrawn(self) -> list[StaffQualification]:
+        """The withdrawn qualifications, kept with their date and reason."""
+        return [q for q in self.record.qualifications.all() if q.withdrawn] if self.record else []
+
 
 def staff_register(*, station: Station) -> list[RegisterRow]:
     """Every active member of the station, the head first, with their register entry (qualifications prefetched) and
@@ -91,6 +128,10 @@ def staff_record_get(*, user_id: int) -> StaffRecord | None:
     return StaffRecord.objects.select_related("user").filter(user_id=user_id).first()
 
 
+def qualification_get(*, pk: int) -> StaffQualification | None:
+    return StaffQualification.objects.select_related("staff__user").filter(pk=pk).first()
+
+
 def training_list() -> QuerySet[Training]:
     return Training.objects.select_related("created_by").prefetch_related(
         Prefetch("attendance", queryset=TrainingAttendance.objects.select_related("user").order_by("user__username"))
@@ -101,10 +142,14 @@ def training_get(*, pk: int) -> Training | None:
     return training_list().filter(pk=pk).first()
 
 
-def equipment_list(*, today: datetime.date | None = None) -> QuerySet[Equipment]:
-    """The register, with `overdue` (maintenance past due) annotated."""
+def equipment_list(*, today: datetime.date | None = None, retired: bool | None = False) -> QuerySet[Equipment]:
+    """The register: the items in service (`retired=True`: the retired ones instead, `None`: both), with `overdue`
+    (maintenance past due, never for a retired item) annotated."""
     today = today or timezone.localdate()
-    return Equipment.objects.annotate(overdue=Q(next_maintenance_due__lt=today)).order_by("kind", "name", "pk")
+    items = Equipment.objects.all() if retired is None else Equipment.objects.filter(retired_on__isnull=not retired)
+    return items.annotate(overdue=Q(next_maintenance_due__lt=today, retired_on__isnull=True)).order_by(
+        "kind", "name", "pk"
+    )
 
 
 def equipment_get(*, pk: int) -> Equipment | None:
@@ -118,7 +163,9 @@ def equipment_get(*, pk: int) -> Equipment | None:
 def equipment_due(*, within_days: int, today: datetime.date | None = None) -> QuerySet[Equipment]:
     """Equipment whose maintenance is due within `within_days` days or overdue."""
     today = today or timezone.localdate()
-    return Equipment.objects.filter(next_maintenance_due__lte=today + datetime.timedelta(days=within_days))
+    return Equipment.objects.filter(
+        retired_on__isnull=True, next_maintenance_due__lte=today + datetime.timedelta(days=within_days)
+    )
 
 
 @dataclass
@@ -197,7 +244,7 @@ def operations_self_assessment_evidence(*, station: Station) -> OperationsEviden
         memberships = Membership.objects.filter(station=station, is_active=True)
         users = list(memberships.values_list("user_id", flat=True))
         cleared = _cleared_attendance(today).filter(user_id__in=users).values("user_id").distinct().count()
-        equipment = Equipment.objects.aggregate(
+        equipment = Equipment.objects.filter(retired_on__isnull=True).aggregate(
             total=Count("pk"), overdue=Count("pk", filter=Q(next_maintenance_due__lt=today))
         )
         current = SystemDocument.objects.filter(versions__effective_on__lte=today).values("code").distinct().count()
