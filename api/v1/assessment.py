@@ -110,6 +110,10 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
+    """`figures` name cases as the reader may see them: the view gives `case_numbers` in the context
+    (`selectors.figures_case_numbers`, clause 7.3)."""
+
+    figures = serializers.SerializerMethodField()
     member = serializers.SerializerMethodField()
     confirmed_by = serializers.SerializerMethodField()
     confirmed = serializers.BooleanField(source="is_confirmed", read_only=True)
@@ -134,6 +138,9 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "version",
         ]
 
+    def get_figures(self, assessment) -> dict:
+        return selectors.figures_shown(assessment.figures, self.context.get("case_numbers", {}))
+
     def get_member(self, assessment) -> dict | None:
         return _user(assessment.member)
 
@@ -148,6 +155,13 @@ class AssessmentAPIView(StationAPIView):
     """Members read; only the head writes (the services check it again)."""
 
     write_roles = (MemberRole.HEAD,)
+
+    def serializer(self, assessments, many: bool = False) -> AssessmentSerializer:
+        """The serializer of `assessments` (a list with `many`) with their case numbers as the reader may see
+        them."""
+        rows = list(assessments) if many else [assessments]
+        numbers = selectors.figures_case_numbers(assessments=rows, viewer=self.request.user, head=self.is_head)
+        return AssessmentSerializer(assessments, many=many, context={"case_numbers": numbers})
 
 
 class ReviewListView(AssessmentAPIView):
@@ -196,7 +210,7 @@ class AssessmentListView(AssessmentAPIView):
     @extend_schema(responses=AssessmentSerializer(many=True))
     def get(self, request):
         assessments = selectors.assessment_list(viewer=request.user, head=self.is_head)
-        return paginate(self, request, assessments, AssessmentSerializer)
+        return paginate(self, request, assessments, self.serializer)
 
     @extend_schema(request=OpenInput, responses={201: AssessmentSerializer(many=True)})
     def post(self, request):
@@ -208,7 +222,7 @@ class AssessmentListView(AssessmentAPIView):
             member = User.objects.filter(pk=member_id).first() or User(pk=0)  # unknown: refused as not a member
             opened = [service_call(services.staff_assessment_open, user=request.user, member=member, **data)]
         found = selectors.assessment_list(viewer=request.user, head=True).filter(pk__in=[a.pk for a in opened])
-        return Response(AssessmentSerializer(found, many=True).data, status=status.HTTP_201_CREATED)
+        return Response(self.serializer(list(found), many=True).data, status=status.HTTP_201_CREATED)
 
 
 class AssessmentDetailView(AssessmentAPIView):
@@ -222,7 +236,7 @@ class AssessmentDetailView(AssessmentAPIView):
 
     @extend_schema(responses=AssessmentSerializer)
     def get(self, request, pk: int):
-        return Response(AssessmentSerializer(self.assessment(request, pk)).data)
+        return Response(self.serializer(self.assessment(request, pk)).data)
 
     @extend_schema(request=AdjustInput, responses=AssessmentSerializer)
     def patch(self, request, pk: int):
@@ -232,7 +246,7 @@ class AssessmentDetailView(AssessmentAPIView):
         service_call(
             services.staff_assessment_adjust, assessment=assessment, user=request.user, expected_version=version, **data
         )
-        return Response(AssessmentSerializer(self.assessment(request, pk)).data)
+        return Response(self.serializer(self.assessment(request, pk)).data)
 
 
 class AssessmentConfirmView(AssessmentDetailView):
@@ -245,7 +259,7 @@ class AssessmentConfirmView(AssessmentDetailView):
         service_call(
             services.staff_assessment_confirm, assessment=assessment, user=request.user, expected_version=version
         )
-        return Response(AssessmentSerializer(self.assessment(request, pk)).data)
+        return Response(self.serializer(self.assessment(request, pk)).data)
 
 
 class SummaryQuery(serializers.Serializer):

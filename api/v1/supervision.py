@@ -12,11 +12,13 @@ from rest_framework.response import Response
 from api.base import StationAPIView
 from api.errors import service_call
 from api.pagination import paginate
+from core.archive.confidentiality import linked_case
 from core.complaints import selectors as complaint_selectors
 from core.complaints import services as complaint_services
 from core.complaints.models import Complaint, ComplaintEvent
 from core.supervision import selectors, services
 from core.supervision.models import ImprovementPlan, Opinion
+from tenants.models import User
 
 TEXT = {"required": False, "allow_blank": True}
 
@@ -24,6 +26,27 @@ TEXT = {"required": False, "allow_blank": True}
 def _valid(serializer: serializers.Serializer) -> dict:
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+class LinkedCaseSerializer(serializers.ModelSerializer):
+    """`case` (its id) and `case_number` of a row linked to a desk case, as the reader may see it (clause 7.3): a
+    confidential case hidden from them answers `case` null and `case_number` "Confidential case". The rows come
+    from the selectors with `viewer` (annotated: no query per row)."""
+
+    case = serializers.SerializerMethodField()
+    case_number = serializers.SerializerMethodField()
+
+    def _shown(self, row):
+        request = self.context.get("request")
+        return linked_case(row, user=getattr(request, "user", None))
+
+    def get_case(self, row) -> int | None:
+        shown = self._shown(row)
+        return shown.pk if shown else None
+
+    def get_case_number(self, row) -> str | None:
+        shown = self._shown(row)
+        return shown.label if shown else None
 
 
 # Opinions --------------------------------------------------------------------------------------------------------
@@ -43,13 +66,12 @@ class ImprovementPlanSerializer(serializers.ModelSerializer):
         fields = ["id", "what", "owner", "due_on", "done_at", "result", "created_at"]
 
 
-class OpinionSerializer(serializers.ModelSerializer):
+class OpinionSerializer(LinkedCaseSerializer):
     kind = serializers.CharField(read_only=True)
     channel = serializers.CharField(read_only=True)
     topic = serializers.CharField(read_only=True)
     state = serializers.CharField(read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
-    case = serializers.IntegerField(source="case_id", read_only=True, allow_null=True)
 
     class Meta:
         model = Opinion
@@ -64,6 +86,7 @@ class OpinionSerializer(serializers.ModelSerializer):
             "text",
             "topic",
             "case",
+            "case_number",
             "state",
             "state_display",
             "received_at",
@@ -93,8 +116,8 @@ class OpinionActionInput(serializers.Serializer):
     public_result = serializers.CharField(**TEXT)
 
 
-def _opinion(pk: int) -> Opinion:
-    opinion = selectors.opinion_get(pk=pk)
+def _opinion(pk: int, viewer: User) -> Opinion:
+    opinion = selectors.opinion_get(pk=pk, viewer=viewer)
     if opinion is None:
         raise Http404
     return opinion
@@ -109,17 +132,17 @@ class OpinionListView(StationAPIView):
     )
     def get(self, request):
         filters = {k: v for k, v in _valid(OpinionFilter(data=request.query_params)).items() if v}
-        return paginate(self, request, selectors.opinion_list(**filters), OpinionSerializer)
+        return paginate(self, request, selectors.opinion_list(**filters, viewer=request.user), OpinionSerializer)
 
 
 class OpinionDetailView(StationAPIView):
     @extend_schema(responses=OpinionDetailSerializer)
     def get(self, request, pk: int):
-        return Response(OpinionDetailSerializer(_opinion(pk)).data)
+        return Response(OpinionDetailSerializer(_opinion(pk, request.user)).data)
 
     @extend_schema(request=OpinionActionInput, responses=OpinionDetailSerializer)
     def post(self, request, pk: int):
-        opinion = _opinion(pk)
+        opinion = _opinion(pk, request.user)
         data = _valid(OpinionActionInput(data=request.data))
         action, user = data["action"], request.user
         if action == "classify":
@@ -139,7 +162,7 @@ class OpinionDetailView(StationAPIView):
             )
         else:
             service_call(services.opinion_close, opinion=opinion, user=user)
-        return Response(OpinionDetailSerializer(_opinion(pk)).data)
+        return Response(OpinionDetailSerializer(_opinion(pk, user)).data)
 
 
 # Complaints ------------------------------------------------------------------------------------------------------
@@ -161,14 +184,13 @@ class ComplaintEventSerializer(serializers.ModelSerializer):
         fields = ["kind", "from_state", "to_state", "text", "actor_name", "created_at"]
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
+class ComplaintSerializer(LinkedCaseSerializer):
     state = serializers.CharField(read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     channel = serializers.CharField(read_only=True)
     feedback = serializers.CharField(read_only=True)
     acknowledge_overdue = serializers.BooleanField(read_only=True)
     response_overdue = serializers.BooleanField(read_only=True)
-    case = serializers.IntegerField(source="case_id", read_only=True, allow_null=True)
     opinion = serializers.IntegerField(source="opinion_id", read_only=True, allow_null=True)
 
     class Meta:
@@ -178,6 +200,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "uid",
             "opinion",
             "case",
+            "case_number",
             "channel",
             "complainant_name",
             "complainant_phone",
@@ -229,8 +252,8 @@ class ComplaintEscalateInput(serializers.Serializer):
     unresolvable = serializers.BooleanField(required=False, default=False)
 
 
-def _complaint(pk: int) -> Complaint:
-    complaint = complaint_selectors.complaint_get(pk=pk)
+def _complaint(pk: int, viewer: User) -> Complaint:
+    complaint = complaint_selectors.complaint_get(pk=pk, viewer=viewer)
     if complaint is None:
         raise Http404
     return complaint
@@ -245,28 +268,29 @@ class ComplaintListView(StationAPIView):
     )
     def get(self, request):
         filters = _valid(ComplaintFilter(data=request.query_params))
-        return paginate(self, request, complaint_selectors.complaint_list(**filters), ComplaintSerializer)
+        complaints = complaint_selectors.complaint_list(**filters, viewer=request.user)
+        return paginate(self, request, complaints, ComplaintSerializer)
 
 
 class ComplaintDetailView(StationAPIView):
     @extend_schema(responses=ComplaintDetailSerializer)
     def get(self, request, pk: int):
-        return Response(ComplaintDetailSerializer(_complaint(pk)).data)
+        return Response(ComplaintDetailSerializer(_complaint(pk, request.user)).data)
 
 
 class ComplaintTransitionView(StationAPIView):
     @extend_schema(request=ComplaintTransitionInput, responses=ComplaintDetailSerializer)
     def post(self, request, pk: int):
-        complaint = _complaint(pk)
+        complaint = _complaint(pk, request.user)
         data = _valid(ComplaintTransitionInput(data=request.data))
         service_call(complaint_services.complaint_transition, complaint=complaint, user=request.user, **data)
-        return Response(ComplaintDetailSerializer(_complaint(pk)).data)
+        return Response(ComplaintDetailSerializer(_complaint(pk, request.user)).data)
 
 
 class ComplaintEscalateView(StationAPIView):
     @extend_schema(request=ComplaintEscalateInput, responses=ComplaintDetailSerializer)
     def post(self, request, pk: int):
-        complaint = _complaint(pk)
+        complaint = _complaint(pk, request.user)
         data = _valid(ComplaintEscalateInput(data=request.data))
         service_call(
             complaint_services.complaint_escalate,
@@ -275,4 +299,4 @@ class ComplaintEscalateView(StationAPIView):
             reason=data.get("reason", ""),
             unresolvable=data["unresolvable"],
         )
-        return Response(ComplaintDetailSerializer(_complaint(pk)).data, status=status.HTTP_200_OK)
+        return Response(ComplaintDetailSerializer(_complaint(pk, request.user)).data, status=status.HTTP_200_OK)

@@ -7,10 +7,13 @@ answered as if the case did not exist. guardian's tables are in every station's 
 too), so a permission on a station's case 12 is a row of that station, never confused with another station's case 12.
 """
 
+from dataclasses import dataclass
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import BigIntegerField, Exists, Q, QuerySet
+from django.db.models import BigIntegerField, Exists, Model, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm
 
@@ -19,6 +22,9 @@ from tenants.models import MemberRole, Membership, User
 
 CODENAME = "view_servicecase"
 PERMISSION = f"desk.{CODENAME}"
+# What a member who may not see a confidential case reads where another row names it (a complaint, an opinion, an
+# assessment's figures): no number, no link.
+CONFIDENTIAL_CASE = _("Confidential case")
 
 
 def is_station_head(user: User | None) -> bool:
@@ -115,3 +121,65 @@ def hidden_case_ids(*, user: User, case_ids) -> set[int]:
         return set()
     confidential = ServiceCase.objects.filter(pk__in=case_ids, confidential__isnull=False)
     return set(confidential.exclude(pk__in=_granted(user)).values_list("pk", flat=True))
+
+
+# --- A case named by another row -----------------------------------------------------------------------------------
+#
+# Complaints, opinions and assessments name cases. Where they do, a confidential case `user` may not see is shown as
+# `CONFIDENTIAL_CASE`, without its number or a link: the row itself stays (it is not the case's), only the case is
+# kept from them. `linked_case` decides it for a row's case, `case_numbers_shown` for case numbers written in text.
+
+
+@dataclass(frozen=True)
+class LinkedCase:
+    """How a linked case is shown: `pk` to link to and `label` its number, or `pk` None and the placeholder."""
+
+    pk: int | None
+    label: str
+
+    @property
+    def hidden(self) -> bool:
+        return self.pk is None
+
+
+def hidden_case_flag(*, user: User, field: str = "case") -> Exists:
+    """An expression for `annotate`: whether the case a row points at through `field` is a confidential one `user`
+    may not see. A subquery: a list annotated with it costs no query more."""
+    return Exists(cases_hidden_from(user).filter(pk=OuterRef(field)))
+
+
+def with_case_visibility(rows: QuerySet, *, user: User | None, field: str = "case") -> QuerySet:
+    """`rows` annotated with `<field>_hidden` (`hidden_case_flag`), which `linked_case` reads; unchanged without a
+    user (tasks, services)."""
+    if user is None:
+        return rows
+    return rows.annotate(**{f"{field}_hidden": hidden_case_flag(user=user, field=field)})
+
+
+def linked_case(row: Model, *, user: User | None, field: str = "case") -> LinkedCase | None:
+    """How the case `row` points at through `field` is shown to `user` (None: it points at none). A row of
+    `with_case_visibility` costs no query (and needs no `user`: it was annotated for one); any other asks (a page
+    of one row)."""
+    case_id = getattr(row, f"{field}_id")
+    if case_id is None:
+        return None
+    hidden = getattr(row, f"{field}_hidden", None)
+    if hidden is None:
+        if user is None:
+            raise ValueError(f"{row!r}: whose view of its case? Give a user or annotate with with_case_visibility.")
+        hidden = case_id in hidden_case_ids(user=user, case_ids=[case_id])
+    if hidden:
+        return LinkedCase(pk=None, label=str(CONFIDENTIAL_CASE))
+    return LinkedCase(pk=case_id, label=getattr(row, field).number)
+
+
+def case_numbers_shown(numbers, *, user: User) -> dict[str, str]:
+    """For case numbers written in text (an assessment's figures, a complaint's timeline): each number as `user`
+    reads it, the placeholder for a confidential case they may not see. One query (none without numbers)."""
+    numbers = {n for n in numbers if n}
+    if not numbers:
+        return {}
+    hidden = set(
+        ServiceCase.objects.filter(number__in=numbers, pk__in=cases_hidden_from(user)).values_list("number", flat=True)
+    )
+    return {n: str(CONFIDENTIAL_CASE) if n in hidden else n for n in numbers}

@@ -25,6 +25,7 @@ from django.db import connection
 from django.db.models import Count, IntegerField, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from core.archive.confidentiality import case_numbers_shown
 from core.assessment.models import CaseReview, Level, PeriodKind, ReviewConclusion, StaffAssessment
 from core.complaints.models import Complaint
 from core.desk.models import CaseEvent, CaseState, EventKind, Rating, ServiceCase, ServicePlan, Survey
@@ -136,6 +137,29 @@ def assessment_prefill(*, member: User, start: datetime.date, end: datetime.date
     for values in figures.values():
         values["level"] = level_for(values["rate"])
     return figures
+
+
+# Where the figures name cases (lists of case numbers), by dimension.
+CASE_LISTS = (("timeliness", "late"), ("accuracy", "replanned_cases"), ("accuracy", "complained_cases"))
+
+
+def figures_case_numbers(*, assessments, viewer: User, head: bool) -> dict[str, str]:
+    """The case numbers the assessments' figures name, as `viewer` may read them (clause 7.3): a confidential case
+    they may not see (reassigned since the pre-fill) reads "Confidential case". One query; none for the head."""
+    if head:
+        return {}
+    numbers = {n for a in assessments for d, key in CASE_LISTS for n in a.figures.get(d, {}).get(key, [])}
+    return case_numbers_shown(numbers, user=viewer)
+
+
+def figures_shown(figures: dict, numbers: dict[str, str]) -> dict:
+    """A copy of an assessment's `figures` with the case numbers as `figures_case_numbers` shows them (the stored
+    figures are never changed)."""
+    shown = {dimension: dict(values) for dimension, values in figures.items()}
+    for dimension, key in CASE_LISTS:
+        if isinstance(shown.get(dimension, {}).get(key), list):
+            shown[dimension][key] = [numbers.get(n, n) for n in shown[dimension][key]]
+    return shown
 
 
 # --- Lists ---------------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ app_name = "assessment"
 
 urlpatterns = [
     path("", views.SummaryPage.as_view(), name="summary"),
+    path("summary.xlsx", views.SummaryExportPage.as_view(), name="summary_xlsx"),
     path("reviews/", views.ReviewListPage.as_view(), name="reviews"),
     path("reviews/cases/<int:case_id>/", views.CaseReviewPage.as_view(), name="case_review"),
     path("staff/", views.AssessmentListPage.as_view(), name="assessments"),

@@ -2,15 +2,18 @@
 (the selectors decide: the head everything, a member their own cases' written reviews and their own confirmed
 assessments); only the head posts. Every write goes through `core.assessment.services`."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.assessment import selectors, services
+from core.assessment.exports import summary_xlsx
 from core.assessment.forms import AdjustForm, MarkForm, OpenForm, PeriodForm, ReviewForm, VersionForm
 from core.assessment.models import DIMENSIONS, Level, PeriodKind, StaffAssessment
 from core.desk.forms import errors_onto
@@ -50,10 +53,13 @@ FIGURE_LABELS = {
 }
 
 
-def dimension_rows(assessment: StaffAssessment) -> list[dict]:
+def dimension_rows(assessment: StaffAssessment, numbers: dict[str, str] | None = None) -> list[dict]:
+    """The page's rows of an assessment; `numbers`: its case numbers as the reader may see them
+    (`selectors.figures_case_numbers`)."""
     rows = []
+    shown = selectors.figures_shown(assessment.figures, numbers or {})
     for dimension in DIMENSIONS:
-        figures = assessment.figures.get(dimension, {})
+        figures = shown.get(dimension, {})
         facts = []
         for key, label in FIGURE_LABELS[dimension]:
             value = figures.get(key)
@@ -101,7 +107,8 @@ class SummaryPage(AssessmentBasePage):
 
     template_name = "assessment/summary.html"
 
-    def get_context_data(self, **kwargs):
+    def read_summary(self) -> tuple[PeriodForm, selectors.PeriodSummary]:
+        """The period form and the summary of its period (this month while none is chosen or the form is bad)."""
         form = PeriodForm(self.request.GET or None)
         kind, day = PeriodKind.MONTH, timezone.localdate()
         if form.is_valid():
@@ -109,12 +116,17 @@ class SummaryPage(AssessmentBasePage):
         elif not form.is_bound:
             form = PeriodForm(initial={"period_kind": kind, "day": day})
         start, end = selectors.period_bounds(kind=kind, start=day)
-        summary = selectors.period_summary(start=start, end=end)
+        return form, selectors.period_summary(start=start, end=end)
+
+    def get_context_data(self, **kwargs):
+        form, summary = self.read_summary()
         figures = summary.figures
+        kind = form.cleaned_data["period_kind"] if form.is_bound and form.is_valid() else PeriodKind.MONTH
         return super().get_context_data(
             **kwargs,
             form=form,
             summary=summary,
+            export_query=urlencode({"period_kind": kind, "day": summary.start.isoformat()}),
             on_time_rate=share_text(figures.on_time_rate),
             satisfaction=[(f"Q{name[1:]}", share_text(rate)) for name, rate in figures.satisfaction.items()],
             overall=share_text(figures.overall_satisfaction),
@@ -124,6 +136,20 @@ class SummaryPage(AssessmentBasePage):
                 for d in DIMENSIONS
             ],
         )
+
+
+class SummaryExportPage(SummaryPage):
+    """The period summary as XLSX (clause 6.6): the page's figures, for whoever may read the page. A bad period is
+    answered with the page and its errors (400), not with another period's file."""
+
+    def get(self, request, *args, **kwargs):
+        form, summary = self.read_summary()
+        if form.is_bound and not form.is_valid():
+            return self.render_to_response(self.get_context_data(**kwargs), status=400)
+        name, content, content_type = summary_xlsx(summary, station_name=self.station.name)
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
 
 class ReviewListPage(AssessmentBasePage):
@@ -237,7 +263,8 @@ class AssessmentPage(AssessmentBasePage):
             forms.setdefault("adjust", AdjustForm(initial={**initial, "version": a.version}, prefix="adjust"))
             forms.setdefault("confirm", VersionForm(initial={"version": a.version}, prefix="confirm"))
             forms.setdefault("refresh", VersionForm(initial={"version": a.version}, prefix="refresh"))
-        return super().get_context_data(**kwargs, assessment=a, rows=dimension_rows(a), forms=forms)
+        numbers = selectors.figures_case_numbers(assessments=[a], viewer=self.request.user, head=self.is_head)
+        return super().get_context_data(**kwargs, assessment=a, rows=dimension_rows(a, numbers), forms=forms)
 
     def post(self, request, *args, **kwargs):
         self.setup_assessment()

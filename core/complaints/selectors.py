@@ -3,7 +3,9 @@
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from core.complaints.models import Complaint, ComplaintEvent, ComplaintState
+from core.archive.confidentiality import case_numbers_shown, with_case_visibility
+from core.complaints.models import Complaint, ComplaintEvent, ComplaintEventKind, ComplaintState
+from tenants.models import User
 
 S = ComplaintState
 
@@ -23,10 +25,17 @@ def _overdue(now) -> dict:
 
 
 def complaint_list(
-    *, state: str = "", overdue: bool | None = None, escalated: bool | None = None, q: str = ""
+    *,
+    state: str = "",
+    overdue: bool | None = None,
+    escalated: bool | None = None,
+    q: str = "",
+    viewer: User | None = None,
 ) -> QuerySet[Complaint]:
+    """Complaints, with `viewer`: each with `case_hidden`, whether its case is a confidential one they may not see
+    (clause 7.3, shown by `core.archive.confidentiality.linked_case`)."""
     now = timezone.now()
-    complaints = Complaint.objects.select_related("case").annotate(**_overdue(now))
+    complaints = with_case_visibility(Complaint.objects.select_related("case").annotate(**_overdue(now)), user=viewer)
     if state:
         complaints = complaints.filter(state=state)
     if overdue:
@@ -38,15 +47,25 @@ def complaint_list(
     return complaints
 
 
-def complaint_get(*, pk: int) -> Complaint | None:
+def complaint_get(*, pk: int, viewer: User | None = None) -> Complaint | None:
+    """The complaint with its timeline. With `viewer`: `case_hidden` as in `complaint_list`, and the timeline as they
+    may read it: the note linking a confidential case they may not see names it "Confidential case", not its number
+    (the events are append-only: the text is changed in memory, never saved)."""
     events = ComplaintEvent.objects.order_by("created_at", "id")
-    return (
-        Complaint.objects.select_related("case", "opinion")
+    complaint = (
+        with_case_visibility(Complaint.objects.all(), user=viewer)
+        .select_related("case", "opinion")
         .annotate(**_overdue(timezone.now()))
         .prefetch_related(Prefetch("events", queryset=events))
         .filter(pk=pk)
         .first()
     )
+    if complaint is not None and viewer is not None:
+        notes = [event for event in complaint.events.all() if event.kind == ComplaintEventKind.NOTE and event.text]
+        shown = case_numbers_shown((event.text for event in notes), user=viewer)
+        for event in notes:
+            event.text = shown.get(event.text, event.text)
+    return complaint
 
 
 def complaint_of_opinion(*, opinion_id: int) -> Complaint | None:

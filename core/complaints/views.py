@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.archive.confidentiality import linked_case
 from core.complaints import selectors, services
 from core.complaints.forms import (
     CaseLinkForm,
@@ -48,6 +49,7 @@ class ComplaintListPage(StationPage):
             overdue=values.get("overdue") or None,
             escalated=values.get("escalated"),
             q=values.get("q", ""),
+            viewer=self.request.user,
         )
         page = CappedPaginator(complaints, PAGE_SIZE).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
@@ -66,7 +68,7 @@ class ComplaintCreatePage(StationPage):
         if form.is_valid():
             data = dict(form.cleaned_data)
             number = data.pop("case")
-            case = case_by_number(number=number)
+            case = case_by_number(number=number, viewer=request.user)
             if number and case is None:
                 form.add_error("case", _("No such case at this station."))
             else:
@@ -84,7 +86,10 @@ class ComplaintPage(StationPage):
     template_name = "complaints/complaint.html"
 
     def setup_complaint(self):
-        self.complaint = selectors.complaint_get(pk=self.kwargs["pk"])
+        self.complaint = selectors.complaint_get(pk=self.kwargs["pk"], viewer=self.request.user)
+        # The case as this member may see it (clause 7.3): a confidential one hidden from them is neither shown nor
+        # re-linked by them.
+        self.case_shown = linked_case(self.complaint, user=self.request.user) if self.complaint else None
         if self.complaint is None:
             raise Http404
 
@@ -104,7 +109,7 @@ class ComplaintPage(StationPage):
             steps.append({"to": to, "label": label, "form": form})
         escalate = failed[1] if failed and failed[0] == "escalate" else EscalateForm()
         link = failed[1] if failed and failed[0] == "link" else None
-        link = link or CaseLinkForm(initial={"case": complaint.case.number if complaint.case else ""})
+        link = link or CaseLinkForm(initial={"case": self.case_shown.label if self.case_shown else ""})
         return super().get_context_data(
             **kwargs,
             complaint=complaint,
@@ -113,6 +118,7 @@ class ComplaintPage(StationPage):
             escalate_form=escalate,
             may_escalate=complaint.escalated_at is None,
             link_form=link,
+            may_link=not (self.case_shown and self.case_shown.hidden),
         )
 
     def post(self, request, *args, **kwargs):
@@ -134,7 +140,10 @@ class ComplaintPage(StationPage):
             form.is_valid()
             key = "link"
             number = form.cleaned_data.get("case", "")
-            case = case_by_number(number=number)
+            if self.case_shown and self.case_shown.hidden:
+                form.add_error(None, _("Only the station head and the case's assignee may change this link."))
+                return self.refused(key, form)
+            case = case_by_number(number=number, viewer=request.user)
             if number and case is None:
                 form.add_error("case", _("No such case at this station."))
                 return self.refused(key, form)

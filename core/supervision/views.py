@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from core.archive.confidentiality import linked_case
 from core.complaints import selectors as complaint_selectors
 from core.complaints import services as complaint_services
 from core.desk.forms import errors_onto
@@ -138,7 +139,7 @@ class OpinionLogPage(StationPage):
         if form.is_valid():
             data = dict(form.cleaned_data)
             number = data.pop("case")
-            case = selectors.case_by_number(number=number)
+            case = selectors.case_by_number(number=number, viewer=request.user)
             if number and case is None:
                 form.add_error("case", _("No such case at this station."))
             else:
@@ -159,9 +160,25 @@ class OpinionPage(StationPage):
     template_name = "supervision/opinion.html"
 
     def setup_opinion(self):
-        self.opinion = selectors.opinion_get(pk=self.kwargs["pk"])
+        self.opinion = selectors.opinion_get(pk=self.kwargs["pk"], viewer=self.request.user)
         if self.opinion is None:
             raise Http404
+        # The case as this member may see it (clause 7.3): a confidential one hidden from them is shown as such, and
+        # classifying keeps it (they can neither read nor change it).
+        self.case_shown = linked_case(self.opinion, user=self.request.user)
+
+    def classify_form(self, data=None) -> ClassifyForm:
+        form = ClassifyForm(
+            data,
+            initial={
+                "kind": self.opinion.kind,
+                "topic": self.opinion.topic,
+                "case": self.case_shown.label if self.case_shown else "",
+            },
+        )
+        if self.case_shown and self.case_shown.hidden:
+            form.fields["case"].disabled = True
+        return form
 
     def get(self, request, *args, **kwargs):
         self.setup_opinion()
@@ -171,13 +188,7 @@ class OpinionPage(StationPage):
         opinion = self.opinion
         members = station_members(self.station)
         forms = {
-            "classify": ClassifyForm(
-                initial={
-                    "kind": opinion.kind,
-                    "topic": opinion.topic,
-                    "case": opinion.case.number if opinion.case else "",
-                }
-            ),
+            "classify": self.classify_form(),
             "answer": AnswerForm(initial={"answer": opinion.answer}),
             "plan": PlanForm(members=members),
             "publish": PublishForm(initial={"public_result": opinion.public_result}),
@@ -209,7 +220,7 @@ class OpinionPage(StationPage):
         extra = {form_name: form}
         if form_name == "done":
             extra["done_plan"] = int(request.POST.get("plan", 0) or 0)
-        self.opinion = selectors.opinion_get(pk=self.opinion.pk)
+        self.setup_opinion()
         return self.render_to_response(self.get_context_data(forms=extra), status=400)
 
     def _run(self, form, call, success: str):
@@ -222,11 +233,14 @@ class OpinionPage(StationPage):
         return None
 
     def do_classify(self, request):
-        form = ClassifyForm(request.POST)
+        form = self.classify_form(request.POST)
         if not form.is_valid():
             return "classify", form
         number = form.cleaned_data["case"]
-        case = selectors.case_by_number(number=number)
+        if self.case_shown and self.case_shown.hidden:
+            number, case = "", self.opinion.case
+        else:
+            case = selectors.case_by_number(number=number, viewer=request.user)
         if number and case is None:
             form.add_error("case", _("No such case at this station."))
             return "classify", form
