@@ -207,7 +207,7 @@ def _qualification(q) -> dict:
 
 
 QUALIFICATION = inline_serializer(
-    "Qualification",
+    "StaffQualification",
     {
         "id": serializers.IntegerField(),
         "name": serializers.CharField(),

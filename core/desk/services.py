@@ -39,7 +39,7 @@ from core.desk.models import (
 )
 from core.directory import services as directory_services
 from core.directory.models import Enterprise
-from core.operations.selectors import member_is_cleared_for_duty
+from core.operations.selectors import member_duty_check
 from core.stats.services import case_fact_send
 from tenants.hosts import station_url
 from tenants.models import MemberRole, Membership, Station, StationStatus, User
@@ -425,8 +425,14 @@ def case_plan(
             errors.setdefault("institution", []).append(_("Choose the institution from the registry."))
         if not agreed_items:
             errors.setdefault("agreed_items", []).append(_("Say which items were agreed."))
-    if fields.get("staff") is not None and not is_member(fields["staff"]):
-        errors.setdefault("staff", []).append(_("Only a member of this station can be booked."))
+    if fields.get("staff") is not None:
+        if not is_member(fields["staff"]):
+            errors.setdefault("staff", []).append(_("Only a member of this station can be booked."))
+        else:
+            try:  # clause 4.4.1: the booked staff member becomes the case's assignee
+                member_duty_check(user=fields["staff"], field="staff")
+            except ValidationError as error:
+                error.update_error_dict(errors)
     start, end = fields.get("period_start"), fields.get("period_end")
     if start and end and end < start:
         errors.setdefault("period_end", []).append(_("The service period cannot end before it starts."))
@@ -518,11 +524,7 @@ def case_assign(*, case: ServiceCase, user: User, assignee: User, expected_versi
     version_check(case, expected_version)
     if not is_member(assignee):
         raise ValidationError({"assignee": [_("Only a member of this station can be booked.")]})
-    if not member_is_cleared_for_duty(user=assignee):  # clause 4.4.1: trained before taking duty
-        raise ValidationError(
-            {"assignee": [_("This member has no completed pre-duty training in the staff register yet.")]},
-            code="not_cleared",
-        )
+    member_duty_check(user=assignee, field="assignee")  # clause 4.4.1: trained before taking duty
     case.assignee = assignee
     case.version += 1
     case.save(update_fields=["assignee", "version"])

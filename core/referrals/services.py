@@ -34,6 +34,7 @@ from core.desk.models import CaseEvent, CaseState, Channel, EventKind, ServiceCa
 from core.directory.models import Enterprise
 from core.messaging.services import message_send
 from core.network.selectors import referral_policy_get
+from core.operations.selectors import member_duty_check
 from core.referrals.models import (
     ConsentChannel,
     Direction,
@@ -351,7 +352,7 @@ def referral_transition(
     """Move a referral, as the station whose schema is active, if it may: the receiver accepts or declines a station's
     referral, the sender withdraws it while it waits, and a station records every step of an institution's referral
     on its behalf. Accepting opens a case in the receiver's desk from the shared data (assigned to `assignee`, else to
-    the one accepting)."""
+    the one accepting, who must be cleared for duty: clause 4.4.1)."""
     referral = _locked(referral)
     desk.version_check(referral, expected_version)
     if to not in S.values:
@@ -377,7 +378,9 @@ def referral_transition(
             )
         if assignee is not None and not desk.is_member(assignee):
             raise ValidationError({"assignee": [_("Only a member of this station can be booked.")]})
-        case = _open_case(referral, user=user, assignee=assignee or user)
+        assignee = assignee or user
+        member_duty_check(user=assignee, field="assignee")  # clause 4.4.1, before anything is written
+        case = _open_case(referral, user=user, assignee=assignee)
         referral.case = case
     text = _("Case %(number)s opened") % {"number": case.number} if case else ""
     event = _move(referral, to=to, user=user, reason=reason, outcome=outcome, text=text)

@@ -16,7 +16,7 @@ from core.desk import selectors as desk_selectors
 from core.desk import services as desk
 from core.desk.forms import errors_onto
 from core.desk.models import CaseState, Demand, ExamCategory, InspectionMaterial, TrainingMode
-from core.desk.views import station_members
+from core.operations.selectors import members_cleared_for_duty
 from core.referrals import selectors, services
 from core.referrals.forms import AcceptForm, DeclineForm, RecordStateForm, ReferForm, StationFilterForm, WithdrawForm
 from core.referrals.models import Direction, ReferralState
@@ -234,7 +234,8 @@ class ReferralPage(StationPage):
     def build_form(self, action: str, referral, data=None):
         initial = None if data is not None else {"version": referral.version}
         if action == "accept":
-            return AcceptForm(data, initial=initial, members=station_members(self.station))
+            # Clause 4.4.1: only members cleared for duty serve the case it opens.
+            return AcceptForm(data, initial=initial, members=members_cleared_for_duty(station=self.station))
         if action == "decline":
             return DeclineForm(data, initial=initial)
         if action == "withdraw":

@@ -24,7 +24,7 @@ from core.referrals.models import Referral
 from tenants.models import Station, StationStatus
 from tests.conftest import host_client
 from tests.core.desk.builders import new_enterprise, take_demand
-from tests.core.referrals.builders import beta_case, deliver_all
+from tests.core.referrals.builders import beta_case, deliver_all, untrained_member
 
 pytestmark = pytest.mark.django_db
 
@@ -346,6 +346,24 @@ def test_each_side_may_only_make_its_own_moves(city, alpha, beta, enterprise):
     assert mine["state"] == "declined" and mine["state_reason"] == "本站设备检修中"
     late = move(alpha, sent["id"], mine["version"], to="withdrawn", reason="晚了")
     assert late.status_code == 400 and list(late.json()) == ["state"]
+
+
+@pytest.mark.clause("4.4.1")
+def test_accepting_books_only_a_member_cleared_for_duty(city, alpha, beta, beta_host, enterprise):
+    sent = refer(alpha, city, alpha_case(city, enterprise)).json()
+    deliver_all(city)
+    received = beta.get("/api/v1/referrals/inbox/").json()["results"][0]
+    untrained = untrained_member(city.beta)
+    refusal = {"assignee": said("This member has no completed pre-duty training in the staff register yet.")}
+    named = move(beta, received["id"], received["version"], to="accepted", assignee=untrained.pk)
+    assert named.status_code == 400 and named.json() == refusal
+    themselves = move(host_client(beta_host, untrained), received["id"], received["version"], to="accepted")
+    assert themselves.status_code == 400 and themselves.json() == refusal
+    assert beta.get(f"/api/v1/referrals/{received['id']}/").json()["state"] == "requested"
+    deliver_all(city)
+    assert alpha.get(f"/api/v1/referrals/{sent['id']}/").json()["state"] == "requested"
+    accepted = move(beta, received["id"], received["version"], to="accepted", assignee=city.beta_staff.pk)
+    assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
 
 
 @pytest.mark.clause("7.3")

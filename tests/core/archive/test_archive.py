@@ -23,6 +23,7 @@ from core.desk import selectors as desk_selectors
 from core.desk import services as desk_services
 from core.desk.models import CaseEvent, Demand, ServiceCase, SurveyChannel
 from core.jobs.models import Job, JobStatus
+from core.operations.demo import pre_duty_training_record
 from tenants.models import MemberRole
 from tenants.services import membership_create
 from tests.conftest import host_client
@@ -44,9 +45,10 @@ def evaluated_case(city, enterprise) -> ServiceCase:
 
 @pytest.fixture
 def other_staff(city):
-    """A second staff member of alpha, not assigned to anything."""
+    """A second staff member of alpha, not assigned to anything (trained: cleared for duty, clause 4.4.1)."""
     user = UserFactory()
     membership_create(user=user, station=city.alpha, role=MemberRole.STAFF)
+    pre_duty_training_record(station=city.alpha, members=[user])
     return user
 
 

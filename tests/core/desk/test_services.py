@@ -12,8 +12,10 @@ from django_tenants.utils import schema_context
 
 from core.catalog.models import ServiceItem
 from core.desk import services
-from core.desk.models import CaseEvent, CaseState, Demand, EventKind, PlanKind, ServiceCase
+from core.desk.models import CaseEvent, CaseState, Demand, EventKind, PlanKind, ServiceCase, ServicePlan
 from core.directory.models import Enterprise, Institution
+from core.operations.demo import pre_duty_training_record
+from tenants.models import Membership
 from tests.core.desk.builders import RNG, boxes, take_demand
 
 
@@ -89,6 +91,38 @@ def test_self_served_path_to_evaluated(city, alpha, enterprise):
     assert case.closed_at is not None
     states = [e.to_state for e in case.events.filter(kind=EventKind.STATE)]
     assert states == ["received", "evaluating", "planned", "in_service", "following_up", "completed", "evaluated"]
+
+
+NOT_CLEARED = "人员台账中尚无该成员已完成的上岗前培训记录。"
+
+
+@pytest.mark.clause("4.4.1")
+def test_only_a_member_cleared_for_duty_is_booked_on_a_plan(city, alpha, enterprise):
+    invitee = Membership.objects.select_related("user").get(pk=city.invitee_membership_id).user  # never trained
+    case = take_demand(city, enterprise).cases.get()
+    events = case.events.count()
+
+    def plan(staff):
+        return services.case_plan(
+            case=case,
+            user=city.alpha_head,
+            kind=PlanKind.SELF,
+            evaluation="企业自有压力表需送检",
+            appointment_at=timezone.now() + datetime.timedelta(days=1),
+            staff=staff,
+        )
+
+    with pytest.raises(ValidationError) as raised:
+        plan(invitee)
+    assert raised.value.message_dict == {"staff": [NOT_CLEARED]}
+    case.refresh_from_db()
+    assert case.state == CaseState.RECEIVED and case.assignee_id is None and case.version == 1
+    assert not ServicePlan.objects.filter(case=case).exists() and case.events.count() == events
+
+    pre_duty_training_record(station=city.alpha, members=[invitee])
+    plan(invitee)
+    case.refresh_from_db()
+    assert case.state == CaseState.PLANNED and case.assignee == invitee
 
 
 @pytest.mark.clause("5.2.3.2")

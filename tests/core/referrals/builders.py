@@ -11,7 +11,13 @@ from core.desk.models import CaseState, PlanKind, ServiceCase
 from core.messaging.services import outbox_deliver_pending
 from core.referrals import services
 from core.referrals.models import Direction, Referral
+from tenants.models import MemberRole, Station, User
+from tenants.services import membership_create
 from tests.core.desk.builders import boxes, take_demand
+from tests.factories import UserFactory
+
+# What the receiver is told when the member to serve an accepted referral's case was never trained (clause 4.4.1).
+NOT_CLEARED = "人员台账中尚无该成员已完成的上岗前培训记录。"
 
 
 def deliver_all(city) -> int:
@@ -49,6 +55,13 @@ def referred_case(city, enterprise):
     with schema_context(city.beta.schema_name):
         incoming = Referral.objects.get(uid=outgoing.uid, direction=Direction.INCOMING)
     return case, outgoing, incoming
+
+
+def untrained_member(station: Station) -> User:
+    """A new staff member of `station` with no pre-duty training recorded: not cleared for duty (clause 4.4.1)."""
+    user = UserFactory(username=f"{station.code}-untrained")
+    membership_create(user=user, station=station, role=MemberRole.STAFF)
+    return user
 
 
 def copy_in(schema: str, referral: Referral) -> Referral:

@@ -42,6 +42,7 @@ from core.messaging.models import InboxMessage, OutboxMessage
 from core.messaging.services import message_apply, outbox_requeue_stale
 from core.messaging.tasks import message_deliver_task
 from core.network.models import ReferralFlow, StationLoad
+from core.operations.demo import pre_duty_training_record
 from core.referrals import services
 from core.referrals.models import Direction, Referral, ReferralEvent, ReferralState
 from core.stats.models import CaseFact
@@ -125,6 +126,8 @@ def _create(made: Made) -> Fault:
         made.users += list(Membership.objects.filter(station=station).values_list("user_id", flat=True))
         station_change_status(station=station, status=StationStatus.EVALUATING)
         stations.append(station_change_status(station=station, status=StationStatus.PUBLISHED))
+        # Clause 4.4.1: the head who accepts and plans is cleared for duty (the record goes with the schema).
+        pre_duty_training_record(station=station)
     code = uscc.generate(random.Random(5222))  # noqa: S311  (test data)
     enterprise = Enterprise.objects.create(
         uscc=code, name="铁岭市故障测试阀门有限公司", district=District.YINZHOU, contact_person="故障测试联系人"

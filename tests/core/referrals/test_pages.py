@@ -16,7 +16,15 @@ from tenants.hosts import station_host
 from tenants.models import MemberRole
 from tests.conftest import host_client
 from tests.core.desk.builders import take_demand
-from tests.core.referrals.builders import copy_in, deliver_all, institution_referral, refer, referred_case
+from tests.core.referrals.builders import (
+    NOT_CLEARED,
+    copy_in,
+    deliver_all,
+    institution_referral,
+    refer,
+    referred_case,
+    untrained_member,
+)
 
 S = ReferralState
 # What the enterprise fixture (and so its demand) holds besides its name: the contact block.
@@ -215,6 +223,26 @@ def test_the_receiver_accepts_through_the_page_and_the_sender_sees_it(city, publ
     assert 'data-to="accepted"' in mine and city.beta.name in mine
     with schema_context(city.alpha.schema_name):
         assert ServiceCase.objects.get(pk=case.pk).state == CaseState.IN_SERVICE
+
+
+@pytest.mark.clause("4.4.1")
+def test_the_accept_form_books_only_members_cleared_for_duty(city, published, beta_host, beta_staff, enterprise):
+    _case, outgoing, incoming = referred_case(city, enterprise)
+    untrained = untrained_member(city.beta)
+    url = f"/desk/referrals/{incoming.pk}/"
+    choices = beta_staff.get(url).context["forms"]["accept"].fields["assignee"].queryset
+    assert set(choices) == {city.beta_head, city.beta_staff}
+    named = beta_staff.post(url, {"action": "accept", "assignee": untrained.pk, "version": incoming.version})
+    assert named.status_code == 400 and set(named.context["forms"]["accept"].errors) == {"assignee"}
+    # Accepting with nobody named books the one accepting: refused on the field when they were never trained.
+    themselves = host_client(beta_host, untrained).post(url, {"action": "accept", "version": incoming.version})
+    assert themselves.status_code == 400
+    assert themselves.context["forms"]["accept"].errors == {"assignee": [NOT_CLEARED]}
+    assert NOT_CLEARED in text(themselves)
+    incoming = copy_in(city.beta.schema_name, incoming)
+    assert incoming.state == S.REQUESTED and incoming.case_id is None
+    deliver_all(city)
+    assert copy_in(city.alpha.schema_name, outgoing).state == S.REQUESTED
 
 
 @pytest.mark.clause("5.2.2")

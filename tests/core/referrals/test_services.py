@@ -18,6 +18,7 @@ from core.messaging import services as messaging
 from core.messaging.models import InboxMessage, OutboxMessage
 from core.network import services as network
 from core.network.models import ReferralFlow
+from core.operations.demo import pre_duty_training_record
 from core.referrals import services
 from core.referrals.models import Direction, Referral, ReferralEvent, ReferralState
 from core.stats.services import MESSAGE_FACT
@@ -25,6 +26,7 @@ from tenants.models import StationStatus
 from tenants.services import station_change_status
 from tests.core.desk.builders import take_demand
 from tests.core.referrals.builders import (
+    NOT_CLEARED,
     copy_in,
     deliver_all,
     finish,
@@ -32,6 +34,7 @@ from tests.core.referrals.builders import (
     refer,
     referred_case,
     serve,
+    untrained_member,
 )
 
 S = ReferralState
@@ -206,6 +209,29 @@ def test_accepting_opens_a_case_in_the_receivers_desk_and_moves_the_senders_case
     assert _case_state(city.alpha.schema_name, case.pk) == CaseState.IN_SERVICE
     with schema_context(get_public_schema_name()):
         assert ReferralFlow.objects.get(uid=outgoing.uid).state == S.ACCEPTED
+
+
+@pytest.mark.clause("4.4.1")
+def test_accepting_opens_the_case_only_for_a_member_cleared_for_duty(city, published, enterprise):
+    _case, outgoing, incoming = referred_case(city, enterprise)
+    untrained = untrained_member(city.beta)
+    with schema_context(city.beta.schema_name):
+        demands, events, version = Demand.objects.count(), incoming.events.count(), incoming.version
+        # Named as the one to serve the case, or accepting with nobody named (the case would be theirs): refused.
+        for user, assignee in ((city.beta_head, untrained), (untrained, None)):
+            with pytest.raises(ValidationError) as raised:
+                services.referral_transition(referral=incoming, user=user, to=S.ACCEPTED, assignee=assignee)
+            assert raised.value.message_dict == {"assignee": [NOT_CLEARED]}
+        incoming.refresh_from_db()
+        assert incoming.state == S.REQUESTED and incoming.case_id is None and incoming.version == version
+        assert Demand.objects.count() == demands and incoming.events.count() == events
+    assert deliver_all(city) == 0
+    assert copy_in(city.alpha.schema_name, outgoing).state == S.REQUESTED
+
+    pre_duty_training_record(station=city.beta, members=[untrained])
+    with schema_context(city.beta.schema_name):
+        accepted = services.referral_transition(referral=incoming, user=untrained, to=S.ACCEPTED)
+        assert accepted.state == S.ACCEPTED and accepted.case.assignee == untrained
 
 
 def test_a_suspended_station_declines_but_does_not_accept(city, published, enterprise):
