@@ -39,10 +39,14 @@ FACT_COLUMNS = {
         f"WHERE e.case_id = c.id AND e.kind = '{EventKind.STATE}' AND e.to_state = '{CaseState.COMPLETED}')"
     ),
     "response_seconds": "EXTRACT(EPOCH FROM r.answered_at - r.requested_at)::integer",
+    # From received to first completed, in whole seconds like the response time: the medians sort integers.
+    "completion_seconds": None,  # set below, from the completion's own expression
     "surveyed_at": "s.submitted_at",
     **{name: f"s.{name}" if name == "q5" else _level(f"s.{name}") for name in QUESTIONS},
     "as_of": "clock_timestamp()",
 }
+
+FACT_COLUMNS["completion_seconds"] = f"EXTRACT(EPOCH FROM {FACT_COLUMNS['completed_at']} - c.received_at)::integer"
 
 FACT_SELECT = (  # noqa: S608  (constants only)
     "SELECT {columns} FROM desk_servicecase c "

@@ -40,6 +40,8 @@ class CaseFact(models.Model):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     # Appendix B's response time (from the request to the answer), in seconds.
     response_seconds = models.IntegerField(_("response time"), null=True, blank=True)
+    # From received to first completed, in seconds.
+    completion_seconds = models.IntegerField(_("completion time"), null=True, blank=True)
     surveyed_at = models.DateTimeField(_("surveyed at"), null=True, blank=True)
     # The survey's ratings as levels: 4 very satisfied, 3 satisfied, 2 fair, 1 dissatisfied (see `RATING_LEVELS`).
     q1 = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -69,7 +71,20 @@ class CaseFact(models.Model):
             models.Index(
                 name="stats_fact_completed",
                 fields=["completed_at"],
-                include=["station", "category", "received_at", "due_at", "response_seconds"],
+                include=["station", "category", "due_at", "response_seconds", "completion_seconds"],
+                condition=models.Q(completed_at__isnull=False),
+            ),
+            # Each group's completed cases in a period, for its medians (core.stats.selectors.MEDIAN_GROUPS).
+            models.Index(
+                name="stats_fact_station_completed",
+                fields=["station", "completed_at"],
+                include=["category", "response_seconds", "completion_seconds"],
+                condition=models.Q(completed_at__isnull=False),
+            ),
+            models.Index(
+                name="stats_fact_category_completed",
+                fields=["category", "completed_at"],
+                include=["station", "response_seconds", "completion_seconds"],
                 condition=models.Q(completed_at__isnull=False),
             ),
             models.Index(

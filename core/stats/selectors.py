@@ -1,7 +1,8 @@
 """Reads of the city statistics (issue 6, clause 3: the bureau supervises service quality across all stations).
 
-`city_statistics` answers any period, grouped by station, district or service category, from the read model in one
-scan of `stats_casefact` (GROUPING SETS give the groups, the city total and the trend lines at once).
+`city_statistics` answers any period, grouped by station, district or service category, from the read model: the
+counts from the day counts (one scan whose GROUPING SETS give the groups and the trend lines at once; the city total
+is their sum), the medians from the facts (each group's from its own range of an index, and the city's).
 `city_statistics_from_schemas` answers the same by looping over every station's schema: the naive way, kept to check
 the read model against the stations (`manage.py stats_check`) and as the benchmark's baseline.
 
@@ -178,10 +179,37 @@ GROUP_KEY = {"station": "f.station_id", "district": "st.district", "category": "
 # trend and the city total are sums of those cells. A demand counts once: at its first case (in the group's
 # category, when grouped by category).
 MOMENT_COUNTS = {moment: [name for name, (at, _sql) in DAY_COUNTS.items() if at == moment] for moment in MOMENTS}
-# The medians, of the cases completed in the period: per group and for the city, sorted in the database.
+# The medians, of the cases completed in the period (whole seconds: the database sorts integers). Each group's are
+# computed apart from its own completed facts, read from its own range of a covering index (a lateral subquery per
+# group: `stats_fact_station_completed`, `stats_fact_category_completed`), so the period's facts are never sorted by
+# group first; the city's are one query more over them all. Per grouping: the groups (with the filters that apply to
+# them) and which facts are a group's.
 MEDIANS = {
     "response": "percentile_cont(0.5) WITHIN GROUP (ORDER BY f.response_seconds)",
-    "completion": "percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM f.completed_at - f.received_at))",
+    "completion": "percentile_cont(0.5) WITHIN GROUP (ORDER BY f.completion_seconds)",
+}
+MEDIAN_GROUPS = {
+    "station": (
+        "SELECT id AS key FROM tenants_station",
+        {"station": "id = %(station)s", "district": "district = %(district)s"},
+        "f.station_id = g.key",
+    ),
+    "district": (
+        "SELECT DISTINCT district AS key FROM tenants_station",
+        {"station": "id = %(station)s", "district": "district = %(district)s"},
+        "f.station_id IN (SELECT s.id FROM tenants_station s WHERE s.district = g.key)",
+    ),
+    "category": (
+        "SELECT id AS key FROM catalog_servicecategory",
+        {"category": "id = %(category)s"},
+        "f.category_id = g.key",
+    ),
+}
+# The filters as the medians' queries put them (no join: a district is its stations).
+MEDIAN_FILTERS = {
+    "station": "f.station_id = %(station)s",
+    "district": "f.station_id IN (SELECT s.id FROM tenants_station s WHERE s.district = %(district)s)",
+    "category": "f.category_id = %(category)s",
 }
 # What a trend point adds up.
 TREND = {"received": "received", "completed": "completed", "surveys": "surveys", "sat_q10": "satisfied"}
@@ -230,10 +258,10 @@ def city_statistics(
     from_facts: bool = False,
 ) -> CityStatistics:
     """The city's figures for the period, per group (`by` station, district or category) with the total and the
-    trend, optionally only for one station, district or category. Two queries of the read model (the counts, from the
-    day counts, and the medians, from the facts), or four when the day counts cannot answer (or `from_facts`): the
-    counts of the cases received, completed and surveyed in the period, and the medians. Whatever the number of
-    stations."""
+    trend, optionally only for one station, district or category. Four queries of the read model (the counts, from the
+    day counts; the groups' medians and the city's, from the facts; the complaints), or six when the day counts
+    cannot answer (or `from_facts`): the counts of the cases received, completed and surveyed in the period instead.
+    Whatever the number of stations."""
     if by not in GROUPINGS:
         raise ValueError(f"group by one of {GROUPINGS}, not {by!r}")
     period = Period(start, end)
@@ -306,13 +334,26 @@ def city_statistics(
                 bucket = f"({local})::date" if period.trend_unit == "day" else f"date_trunc('month', {local})::date"
                 where = f"f.{moment} >= %(since)s AND f.{moment} < %(until)s"
                 count("stats_casefact", where, bucket, {name: DAY_COUNTS[name][1] for name in names})
-        for no_group, group, *medians in rows(
-            "stats_casefact",
-            "f.completed_at >= %(since)s AND f.completed_at < %(until)s",
-            f"GROUPING({key}), {key}, {', '.join(MEDIANS.values())}",
-            f"GROUPING SETS (({key}), ())",
-        ):
-            (totals if no_group else values[group]).update(zip(MEDIANS, medians, strict=True))
+        asked = {"station": station, "district": district, "category": category}
+        completed = " AND ".join(
+            [
+                "f.completed_at >= %(since)s AND f.completed_at < %(until)s",
+                *(sql for name, sql in MEDIAN_FILTERS.items() if asked[name]),
+            ]
+        )
+        groups, group_filters, of_group = MEDIAN_GROUPS[by]
+        group_where = " AND ".join(["true", *(sql for name, sql in group_filters.items() if asked[name])])
+        medians = ", ".join(MEDIANS.values())
+        cursor.execute(
+            f"SELECT g.key, m.* FROM ({groups} WHERE {group_where}) g CROSS JOIN LATERAL "  # noqa: S608
+            f"(SELECT {medians} FROM stats_casefact f WHERE {of_group} AND {completed}) m",
+            params,
+        )
+        for group, *group_medians in cursor.fetchall():
+            if any(value is not None for value in group_medians):
+                values[group].update(zip(MEDIANS, group_medians, strict=True))
+        cursor.execute(f"SELECT {medians} FROM stats_casefact f WHERE {completed}", params)  # noqa: S608
+        totals.update(zip(MEDIANS, cursor.fetchone(), strict=True))
         # The complaints received in the period (few: one query of their own). The city's count is its own
         # grouping set: by category, a complaint about no case is in no group.
         for no_group, group, complaints, escalated in rows(
@@ -383,7 +424,7 @@ def _naive_figures(facts: list[dict], complaints: list[dict]) -> Figures:
     completed = [fact for fact in facts if fact["comp"]]
     surveyed = [fact for fact in facts if fact["surv"]]
     responses = [fact["response_seconds"] for fact in completed if fact["response_seconds"] is not None]
-    completions = [(fact["completed_at"] - fact["received_at"]).total_seconds() for fact in completed]
+    completions = [fact["completion_seconds"] for fact in completed]
     return Figures(
         demands=len(demands),
         received=len(received),
