@@ -223,7 +223,7 @@ def test_a_member_holding_open_cases_keeps_the_clearance_until_the_cases_are_rea
     services.training_cancel(user=city.alpha_head, training=training, reason="误录")
 
 
-@pytest.mark.clause("4.3")
+@pytest.mark.clause("4.3.5")
 def test_the_head_corrects_an_item_and_a_new_interval_moves_the_next_due_date(city, alpha):
     with time_machine.travel(NOON, tick=False):
         item = _item(city, acquired_on=datetime.date(2026, 1, 1))
@@ -452,7 +452,7 @@ def test_the_head_corrects_and_cancels_a_training_on_the_page(city, alpha_host, 
     assert row.startswith(f'data-user="{invitee.pk}" data-cleared="no"')
 
 
-@pytest.mark.clause("4.3")
+@pytest.mark.clause("4.3.5")
 def test_the_head_corrects_and_retires_an_item_on_the_page(city, alpha_host, rows):
     head = host_client(alpha_host, city.alpha_head)
     path = rows["equipment"]
