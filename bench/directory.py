@@ -114,6 +114,15 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def _host(parts) -> str:
+    """The host as written (`hostname` lower-cases it); a socket directory is percent-encoded
+    (`postgres://user@%2Fvar%2Frun%2Fpostgresql:5432/name`)."""
+    host = parts.netloc.rpartition("@")[2]
+    if parts.port is not None:
+        host = host.rpartition(":")[0]
+    return unquote(host) or "127.0.0.1"
+
+
 def database_settings() -> dict:
     url = os.environ.get("DATABASE_URL", "")
     parts = urlsplit(url)
@@ -127,7 +136,7 @@ def database_settings() -> dict:
         sys.exit(f"Refusing to use database {name!r}: the benchmark database's name must contain 'bench'.")
     return {
         "dbname": name,
-        "host": parts.hostname or "127.0.0.1",
+        "host": _host(parts),
         "port": parts.port or 5432,
         "user": unquote(parts.username or "postgres"),
         "password": unquote(parts.password or "") or None,
