@@ -358,6 +358,8 @@ def test_the_edit_pages_are_pre_filled_for_the_head(city, alpha_host, rows):
     html = head.get(rows["training"]).content.decode()
     assert 'value="上岗前培训"' in html and 'value="4.0"' in html and 'id="cancel-form"' in html
     assert re.search(f'name="edit-completed" value="{city.alpha_staff.pk}" id="id_edit-completed_\\d+" checked', html)
+    # The field's help says what ticking means, tied to the field for screen readers.
+    assert '<p class="muted" id="id_edit-completed_helptext">未勾选的参加人员视为未完成培训' in html
     html = head.get(rows["equipment"]).content.decode()
     assert 'value="灭火器"' in html and 'value="大厅"' in html and 'value="30"' in html and 'id="retire-form"' in html
     register = head.get("/operations/").content.decode()
