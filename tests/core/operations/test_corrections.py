@@ -21,6 +21,7 @@ from core.operations import selectors, services
 from core.operations.models import Equipment, EquipmentKind, StaffQualification, Training, TrainingKind
 from tests.conftest import host_client
 from tests.core.desk.builders import new_enterprise, take_demand
+from tests.core.operations.builders import training_add
 
 pytestmark = pytest.mark.django_db
 
@@ -32,18 +33,6 @@ OPEN_CASES = "名下仍有 1 件未办结的服务事项"
 def _qualification(city, member=None, **extra):
     values = {"name": "计量检定员", "number": "JL-001", "valid_until": datetime.date(2027, 1, 1)} | extra
     return services.staff_qualification_add(user=city.alpha_head, member=member or city.alpha_staff, **values)
-
-
-def _training(city, attendees, *, kind=TrainingKind.PRE_DUTY, held_on=None, **extra):
-    return services.training_create(
-        user=city.alpha_head,
-        title="上岗前培训",
-        held_on=held_on or timezone.localdate(),
-        hours=Decimal("4"),
-        kind=kind,
-        attendees=attendees,
-        **extra,
-    )
 
 
 def _item(city, **extra):
@@ -106,7 +95,7 @@ def test_the_head_corrects_and_withdraws_a_qualification_which_is_kept(city, alp
 
 @pytest.mark.clause("4.4.1")
 def test_the_head_corrects_a_trainings_facts_and_attendance(city, alpha, invitee):
-    training = _training(city, [city.alpha_staff], kind=TrainingKind.ONGOING)
+    training = training_add(city, [city.alpha_staff], kind=TrainingKind.ONGOING)
     services.training_update(
         user=city.alpha_head,
         training=training,
@@ -159,7 +148,7 @@ def test_the_head_corrects_a_trainings_facts_and_attendance(city, alpha, invitee
 
 @pytest.mark.clause("4.4.1")
 def test_a_cancelled_pre_duty_training_clears_nobody_and_is_kept(city, alpha, invitee):
-    training = _training(city, [invitee])
+    training = training_add(city, [invitee])
     assert selectors.member_is_cleared_for_duty(user=invitee)
     with pytest.raises(ValidationError) as raised:
         services.training_cancel(user=city.alpha_head, training=training, reason="")
@@ -187,7 +176,7 @@ def test_a_cancelled_pre_duty_training_clears_nobody_and_is_kept(city, alpha, in
 
 @pytest.mark.clause("4.4.1")
 def test_a_member_holding_open_cases_keeps_the_clearance_until_the_cases_are_reassigned(city, alpha, invitee):
-    training = _training(city, [invitee])
+    training = training_add(city, [invitee])
     case = _open_case_for(city, invitee)
 
     with pytest.raises(ValidationError) as raised:
@@ -208,7 +197,7 @@ def test_a_member_holding_open_cases_keeps_the_clearance_until_the_cases_are_rea
     assert not ActivityEntry.objects.filter(verb=ActivityVerb.TRAINING_CANCELLED).exists()
 
     # Another completed pre-duty training keeps the member cleared: the cancellation takes nothing.
-    other = _training(city, [invitee])
+    other = training_add(city, [invitee])
     services.training_cancel(user=city.alpha_head, training=other, reason="重复录入")
     assert selectors.member_is_cleared_for_duty(user=invitee)
 
@@ -217,7 +206,7 @@ def test_a_member_holding_open_cases_keeps_the_clearance_until_the_cases_are_rea
     services.training_cancel(user=city.alpha_head, training=training, reason="误录")
     assert not selectors.member_is_cleared_for_duty(user=invitee)
 
-    training = _training(city, [invitee])
+    training = training_add(city, [invitee])
     closed = _open_case_for(city, invitee)
     desk.case_transition(case=closed, to=CaseState.CANCELLED, user=city.alpha_head, reason="企业撤回需求")
     services.training_cancel(user=city.alpha_head, training=training, reason="误录")
@@ -333,7 +322,7 @@ def rows(city):
     """One qualification, one training and one item of alpha, as the head recorded them."""
     with schema_context(city.alpha.schema_name):
         qualification = _qualification(city)
-        training = _training(city, [city.alpha_staff], kind=TrainingKind.ONGOING)
+        training = training_add(city, [city.alpha_staff], kind=TrainingKind.ONGOING)
         item = _item(city, location="大厅")
     return {
         "qualification": f"/operations/qualifications/{qualification.pk}/edit/",

@@ -15,20 +15,9 @@ from core.operations.models import EquipmentKind, SystemCode, TrainingKind
 from core.operations.tasks import maintenance_mail_task
 from tests.core.desk.builders import new_enterprise, take_demand
 from tests.core.evaluation.builders import JPEG, PDF, PNG, office, upload
+from tests.core.operations.builders import training_add
 
 TODAY = datetime.date(2026, 3, 2)
-
-
-def _training(city, attendees, *, kind=TrainingKind.PRE_DUTY, held_on=None, **extra):
-    return services.training_create(
-        user=city.alpha_head,
-        title="上岗前培训",
-        held_on=held_on or timezone.localdate(),
-        hours=Decimal("4"),
-        kind=kind,
-        attendees=attendees,
-        **extra,
-    )
 
 
 @pytest.mark.clause("4.4.1")
@@ -39,14 +28,14 @@ def test_a_member_without_a_completed_pre_duty_training_cannot_be_assigned_cases
         desk.case_assign(case=case, user=city.alpha_head, assignee=invitee)
     assert list(raised.value.message_dict) == ["assignee"]
 
-    _training(city, [invitee], kind=TrainingKind.ONGOING)  # an ongoing training does not clear
+    training_add(city, [invitee], kind=TrainingKind.ONGOING)  # an ongoing training does not clear
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    _training(city, [invitee], held_on=tomorrow)  # nor one that has not been held yet
+    training_add(city, [invitee], held_on=tomorrow)  # nor one that has not been held yet
     with pytest.raises(ValidationError):
         desk.case_assign(case=case, user=city.alpha_head, assignee=invitee)
     assert invitee not in selectors.members_cleared_for_duty(station=city.alpha)
 
-    training = _training(city, [invitee])
+    training = training_add(city, [invitee])
     services.training_attendance_set(training=training, user=city.alpha_head, member=invitee, completed=False)
     with pytest.raises(ValidationError):  # left early: not completed
         desk.case_assign(case=case, user=city.alpha_head, assignee=invitee)
@@ -59,10 +48,10 @@ def test_a_member_without_a_completed_pre_duty_training_cannot_be_assigned_cases
 def test_the_city_members_are_cleared_and_a_training_takes_only_members(city, alpha):
     assert set(selectors.members_cleared_for_duty(station=city.alpha)) == {city.alpha_head, city.alpha_staff}
     with pytest.raises(ValidationError) as raised:
-        _training(city, [city.alpha_staff, city.beta_staff])
+        training_add(city, [city.alpha_staff, city.beta_staff])
     assert "attendees" in raised.value.message_dict
     with pytest.raises(ValidationError) as raised:
-        _training(city, [])
+        training_add(city, [])
     assert "attendees" in raised.value.message_dict
 
 
@@ -213,7 +202,7 @@ def test_uploads_are_checked_by_content_and_nothing_is_kept_when_refused(city, a
     assert "text" in raised.value.message_dict
     assert selectors.system_get(code="a").versions == []
     with pytest.raises(ValidationError) as raised:
-        _training(city, [city.alpha_staff], certificate=upload("证书.pdf", b"MZ\x90\x00 not a pdf"))
+        training_add(city, [city.alpha_staff], certificate=upload("证书.pdf", b"MZ\x90\x00 not a pdf"))
     assert "certificate" in raised.value.message_dict
-    training = _training(city, [city.alpha_staff], certificate=upload("证书.jpg", JPEG))
+    training = training_add(city, [city.alpha_staff], certificate=upload("证书.jpg", JPEG))
     assert training.certificate_kind == "jpeg" and training.certificate.name.endswith(".jpg")
