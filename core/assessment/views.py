@@ -4,8 +4,6 @@ assessments); only the head posts. Every write goes through `core.assessment.ser
 
 from urllib.parse import urlencode
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -16,7 +14,7 @@ from core.assessment import selectors, services
 from core.assessment.exports import summary_xlsx
 from core.assessment.forms import AdjustForm, MarkForm, OpenForm, PeriodForm, ReviewForm, VersionForm
 from core.assessment.models import DIMENSIONS, Level, PeriodKind, StaffAssessment
-from core.desk.forms import errors_onto
+from core.desk.forms import form_call
 from core.stats.reports import share_text
 from stationnet.pagination import CappedPaginator
 from tenants.models import MemberRole
@@ -91,14 +89,8 @@ class AssessmentBasePage(StationPage):
 
     def run(self, form, call, success: str, to: str):
         """Run the service with the form's data; redirect on success, else None with the errors on the form."""
-        if form.is_valid():
-            try:
-                call(form.cleaned_data)
-            except ValidationError as error:
-                errors_onto(form, error)
-            else:
-                messages.success(self.request, success)
-                return redirect(to)
+        if form.is_valid() and form_call(self.request, form, lambda: call(form.cleaned_data), success=success):
+            return redirect(to)
         return None
 
 

@@ -21,7 +21,7 @@ from core.complaints.forms import (
     TransitionForm,
 )
 from core.complaints.models import ComplaintState
-from core.desk.forms import errors_onto
+from core.desk.forms import errors_onto, form_call
 from core.supervision.selectors import case_by_number
 from stationnet.pagination import CappedPaginator
 from tenants.pages import StationPage
@@ -170,12 +170,8 @@ class ComplaintPage(StationPage):
                 version=data["version"],
             )
             success = _("The complaint is now “%(state)s”.") % {"state": S(to).label}
-        try:
-            call()
-        except ValidationError as error:
-            errors_onto(form, error)
+        if not form_call(request, form, call, success=success):
             return self.refused(key, form)
-        messages.success(request, success)
         return redirect(request.path)
 
     def refused(self, key, form):

@@ -4,6 +4,7 @@ back onto these forms field by field (and row by row for the tables), keeping ev
 import itertools
 
 from django import forms
+from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -189,6 +190,18 @@ def errors_onto(form: forms.Form, error: ValidationError, formsets: dict | None 
             form.add_error(key, messages)
         else:
             form.add_error(None, messages)
+
+
+def form_call(request, form: forms.Form, call, *, success: str) -> bool:
+    """Run a page's service `call()` for `form`: its errors go onto the form (`errors_onto`), its success becomes a
+    message for the next page. Whether it succeeded."""
+    try:
+        call()
+    except ValidationError as error:
+        errors_onto(form, error)
+        return False
+    flash.success(request, success)
+    return True
 
 
 class CaseFilterForm(forms.Form):

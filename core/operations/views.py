@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.desk.forms import errors_onto
+from core.desk.forms import errors_onto, form_call
 from core.operations import selectors, services
 from core.operations.forms import (
     DisplayForm,
@@ -53,14 +53,8 @@ class OperationsPage(StationPage):
 
     def submitted(self, form, call, success: str):
         """Run the service with the form's data; on success redirect, otherwise the page again with the errors (400)."""
-        if form.is_valid():
-            try:
-                call(form.cleaned_data)
-            except ValidationError as error:
-                errors_onto(form, error)
-            else:
-                messages.success(self.request, success)
-                return redirect(self.request.path)
+        if form.is_valid() and form_call(self.request, form, lambda: call(form.cleaned_data), success=success):
+            return redirect(self.request.path)
         return None
 
 

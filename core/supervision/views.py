@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from core.archive.confidentiality import linked_case
 from core.complaints import selectors as complaint_selectors
 from core.complaints import services as complaint_services
-from core.desk.forms import errors_onto
+from core.desk.forms import errors_onto, form_call
 from core.desk.views import station_members
 from core.supervision import selectors, services
 from core.supervision.forms import (
@@ -224,13 +224,7 @@ class OpinionPage(StationPage):
         return self.render_to_response(self.get_context_data(forms=extra), status=400)
 
     def _run(self, form, call, success: str):
-        try:
-            call()
-        except ValidationError as error:
-            errors_onto(form, error)
-            return form
-        messages.success(self.request, success)
-        return None
+        return None if form_call(self.request, form, call, success=success) else form
 
     def do_classify(self, request):
         form = self.classify_form(request.POST)

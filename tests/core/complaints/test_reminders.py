@@ -3,7 +3,6 @@ complaint, deadline and kind when an acknowledgement or response deadline falls 
 once more when it has passed; nothing before that, nothing once the step is taken, nothing twice on a retry."""
 
 import datetime
-import functools
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +14,7 @@ from django_tenants.utils import schema_context
 from core.complaints import selectors, services
 from core.complaints.models import Complaint, ComplaintEvent, ComplaintReminder, ComplaintState
 from core.complaints.tasks import complaint_deadline_remind_all_task
-from tenants import tasks as tenants_tasks
+from tests.tasks import queued_tasks, run_queued
 
 pytestmark = pytest.mark.clause("6.5")
 S = ComplaintState
@@ -44,24 +43,6 @@ def complaint_received(city) -> Complaint:
         )
 
 
-def _queued(callbacks) -> list[functools.partial]:
-    return [
-        callback
-        for callback in callbacks
-        if isinstance(callback, functools.partial)
-        and callback.func is tenants_tasks.queue
-        and callback.args[0].name.startswith("core.complaints.")
-    ]
-
-
-def run_queued(callbacks) -> list:
-    """Run here the reminder e-mails the captured on-commit callbacks queue, as the worker would."""
-    return [
-        task.apply(kwargs=kwargs, headers={"_schema_name": schema}).get()
-        for task, schema, kwargs in (callback.args for callback in _queued(callbacks))
-    ]
-
-
 def remind(when: datetime.datetime, capture) -> tuple[dict, list]:
     with time_machine.travel(when, tick=False), capture() as callbacks:
         counts = services.complaint_deadline_remind()
@@ -78,11 +59,11 @@ def test_the_acknowledgement_is_reminded_once_the_day_before_and_once_more_when_
         "due_soon": 0,
         "overdue": 0,
     }
-    assert run_queued(callbacks) == [True]
+    assert run_queued(callbacks, app="core.complaints") == [True]
     [mail] = mailoutbox
     assert sorted(mail.to) == [HEAD, STAFF]  # the station head and the handler (who logged it)
     assert f"#{complaint.pk}" in mail.subject and f"/complaints/{complaint.pk}/" in mail.body
-    assert run_queued(callbacks) == [False]  # a retried e-mail task sends nothing twice
+    assert run_queued(callbacks, app="core.complaints") == [False]  # a retried e-mail task sends nothing twice
     assert len(mailoutbox) == 1
 
     reminder = ComplaintReminder.objects.get(complaint=complaint)
@@ -94,7 +75,7 @@ def test_the_acknowledgement_is_reminded_once_the_day_before_and_once_more_when_
     counts, callbacks = remind(thursday, django_capture_on_commit_callbacks)
     assert counts == {"due_soon": 0, "overdue": 1}
     assert remind(thursday, django_capture_on_commit_callbacks)[0] == {"due_soon": 0, "overdue": 0}
-    assert run_queued(callbacks) == [True]
+    assert run_queued(callbacks, app="core.complaints") == [True]
     assert f"#{complaint.pk}" in mailoutbox[-1].subject and len(mailoutbox) == 2
     with time_machine.travel(thursday, tick=False):
         listed = selectors.complaint_list(overdue=True).get()
@@ -117,7 +98,7 @@ def test_the_response_is_not_reminded_before_its_last_working_day(
     # Monday 03-16: due within the next working day.
     counts, callbacks = remind(at(2026, 3, 16, 9), django_capture_on_commit_callbacks)
     assert counts == {"due_soon": 1, "overdue": 0}
-    assert run_queued(callbacks) == [True]
+    assert run_queued(callbacks, app="core.complaints") == [True]
     assert sorted(mailoutbox[-1].to) == [HEAD]  # the head acknowledged it: the head is its handler
     reminder = ComplaintReminder.objects.get(complaint=complaint)
     assert (reminder.deadline, reminder.due_at) == ("response", complaint.response_due_at)
@@ -135,7 +116,7 @@ def test_a_deadline_first_seen_past_gets_only_the_overdue_reminder_and_a_step_ta
     # Acknowledged before the worker sent it: the reminder is not sent.
     with time_machine.travel(at(2026, 3, 12, 9, 5), tick=False):
         services.complaint_transition(complaint=complaint, user=city.alpha_staff, to=S.ACKNOWLEDGED)
-    assert run_queued(callbacks) == [False]
+    assert run_queued(callbacks, app="core.complaints") == [False]
     assert mailoutbox == []
     assert remind(at(2026, 3, 12, 10), django_capture_on_commit_callbacks)[0] == {"due_soon": 0, "overdue": 0}
 
@@ -164,7 +145,7 @@ def test_the_beat_task_visits_every_station_in_its_own_schema(city, django_captu
         results = complaint_deadline_remind_all_task.apply().get()
     assert results["alpha"] == {"due_soon": 0, "overdue": 1}
     assert results["beta"] == {"due_soon": 0, "overdue": 0}
-    [callback] = _queued(callbacks)
+    [callback] = queued_tasks(callbacks, app="core.complaints")
     _task, schema, kwargs = callback.args
     assert schema == city.alpha.schema_name
     with schema_context(schema):

@@ -10,7 +10,6 @@ mail box.
 """
 
 import datetime
-import functools
 import re
 import time
 
@@ -24,9 +23,9 @@ from django_tenants.utils import schema_context
 from core.desk import services, workdays
 from core.desk.models import CaseEvent, CaseState, EventKind, ServiceCase, Survey, SurveyInvitation
 from core.desk.tasks import case_deadline_remind_all_task, survey_invitation_send_task
-from tenants import tasks as tenants_tasks
 from tests.conftest import host_client
 from tests.core.desk.builders import case_completed, case_in_service, new_enterprise
+from tests.tasks import queued_tasks, run_queued
 
 LINK = re.compile(r"https?://alpha\.localhost(?::\d+)?(/survey/[^/\s]+/)")
 ANSWERS = {
@@ -46,28 +45,11 @@ ANSWERS = {
 FORM = ANSWERS | {"q5": "yes"}  # the page's yes / no radio buttons
 
 
-def _desk_tasks(callbacks) -> list[functools.partial]:
-    """The captured on-commit callbacks that queue a desk task (not the messages to the city's read models)."""
-    return [
-        callback
-        for callback in callbacks
-        if isinstance(callback, functools.partial)
-        and callback.func is tenants_tasks.queue
-        and callback.args[0].name.startswith("core.desk.")
-    ]
-
-
-def run_queued(callbacks) -> list:
-    """Run here the desk tasks that the captured on-commit callbacks queue, as the worker would."""
-    results = []
-    for callback in _desk_tasks(callbacks):
-        task, schema, kwargs = callback.args
-        results.append(task.apply(kwargs=kwargs, headers={"_schema_name": schema}).get())
-    return results
-
-
 def queued(callbacks) -> list[tuple[str, str, dict]]:
-    return [(callback.args[0].name, callback.args[1], callback.args[2]) for callback in _desk_tasks(callbacks)]
+    return [
+        (callback.args[0].name, callback.args[1], callback.args[2])
+        for callback in queued_tasks(callbacks, app="core.desk")
+    ]
 
 
 @pytest.fixture
@@ -82,7 +64,7 @@ def completed(city, alpha, enterprise, django_capture_on_commit_callbacks):
 def link(completed, mailoutbox) -> str:
     """The path of the survey link the enterprise was e-mailed."""
     case, callbacks = completed
-    assert run_queued(callbacks) == [True]
+    assert run_queued(callbacks, app="core.desk") == [True]
     return LINK.search(mailoutbox[-1].body).group(1)
 
 
@@ -107,8 +89,8 @@ def test_completion_invites_the_enterprise_by_e_mail_after_commit(city, complete
         {"invitation_id": invitation.pk},
     )
 
-    assert run_queued(callbacks) == [True]
-    assert run_queued(callbacks) == [False]  # a re-delivered task sends nothing more
+    assert run_queued(callbacks, app="core.desk") == [True]
+    assert run_queued(callbacks, app="core.desk") == [False]  # a re-delivered task sends nothing more
     [message] = mailoutbox
     assert message.to == ["wang@example.test"]
     assert city.alpha.name in message.subject
@@ -352,7 +334,7 @@ def test_an_unanswered_survey_is_reminded_once(
         assert services.survey_remind_due() == 0  # run twice: reminded once
     invitation.refresh_from_db()
     assert invitation.reminded_at is not None
-    assert run_queued(callbacks) == [True]
+    assert run_queued(callbacks, app="core.desk") == [True]
     reminder = mailoutbox[-1]
     assert reminder.to == ["wang@example.test"] and len(mailoutbox) == 2
     assert LINK.search(reminder.body)
@@ -386,7 +368,7 @@ def test_a_case_near_its_deadline_reminds_the_assignee_then_past_it_the_head(
         assert services.case_deadline_remind() == {"warned": 1, "escalated": 0}
         assert services.case_deadline_remind() == {"warned": 0, "escalated": 0}  # exactly once
     assert [kwargs["recipients"] for _, _, kwargs in queued(callbacks)] == [["alpha-staff@example.test"]]
-    assert run_queued(callbacks) == [True]
+    assert run_queued(callbacks, app="core.desk") == [True]
     [warning] = mailoutbox
     assert warning.to == ["alpha-staff@example.test"]
     assert case.number in warning.subject and f"/desk/cases/{case.pk}/" in warning.body
@@ -400,7 +382,7 @@ def test_a_case_near_its_deadline_reminds_the_assignee_then_past_it_the_head(
     with django_capture_on_commit_callbacks() as callbacks:
         assert services.case_deadline_remind() == {"warned": 0, "escalated": 1}
         assert services.case_deadline_remind() == {"warned": 0, "escalated": 0}
-    assert run_queued(callbacks) == [True]
+    assert run_queued(callbacks, app="core.desk") == [True]
     overdue = mailoutbox[-1]
     assert overdue.to == ["alpha-head@example.test", "alpha-staff@example.test"]
     assert case.number in overdue.subject

@@ -2,7 +2,6 @@
 `SUPERVISION_PLAN_REMINDER_DAYS` days, once more when it has passed, never once it is done or twice on a retry."""
 
 import datetime
-import functools
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,8 +13,8 @@ from django_tenants.utils import schema_context
 from core.supervision import services
 from core.supervision.models import ImprovementPlan, PlanReminder
 from core.supervision.tasks import plan_due_remind_all_task
-from tenants import tasks as tenants_tasks
 from tenants.models import Membership
+from tests.tasks import queued_tasks, run_queued
 
 pytestmark = pytest.mark.clause("6.1")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -43,23 +42,6 @@ def plan_owned_by(city, owner) -> ImprovementPlan:
         )
 
 
-def _queued(callbacks) -> list[functools.partial]:
-    return [
-        callback
-        for callback in callbacks
-        if isinstance(callback, functools.partial)
-        and callback.func is tenants_tasks.queue
-        and callback.args[0].name.startswith("core.supervision.")
-    ]
-
-
-def run_queued(callbacks) -> list:
-    return [
-        task.apply(kwargs=kwargs, headers={"_schema_name": schema}).get()
-        for task, schema, kwargs in (callback.args for callback in _queued(callbacks))
-    ]
-
-
 def remind(when: datetime.datetime, capture) -> tuple[dict, list]:
     with time_machine.travel(when, tick=False), capture() as callbacks:
         counts = services.plan_due_remind()
@@ -74,8 +56,8 @@ def test_the_owner_is_reminded_once_before_the_due_date_and_once_when_overdue(
     counts, callbacks = remind(at(2026, 3, 17, 8), django_capture_on_commit_callbacks)
     assert counts == {"due_soon": 1, "overdue": 0}
     assert remind(at(2026, 3, 18, 8), django_capture_on_commit_callbacks)[0] == {"due_soon": 0, "overdue": 0}
-    assert run_queued(callbacks) == [True]
-    assert run_queued(callbacks) == [False]  # a retry sends nothing twice
+    assert run_queued(callbacks, app="core.supervision") == [True]
+    assert run_queued(callbacks, app="core.supervision") == [False]  # a retry sends nothing twice
     [mail] = mailoutbox
     assert mail.to == ["alpha-staff@example.test"]
     assert "2026-03-20" in mail.subject and f"/supervision/{plan.opinion_id}/" in mail.body
@@ -85,7 +67,7 @@ def test_the_owner_is_reminded_once_before_the_due_date_and_once_when_overdue(
     counts, callbacks = remind(at(2026, 3, 21, 8), django_capture_on_commit_callbacks)
     assert counts == {"due_soon": 0, "overdue": 1}
     assert remind(at(2026, 3, 22, 8), django_capture_on_commit_callbacks)[0] == {"due_soon": 0, "overdue": 0}
-    assert run_queued(callbacks) == [True]
+    assert run_queued(callbacks, app="core.supervision") == [True]
     assert len(mailoutbox) == 2 and "2026-03-20" in mailoutbox[-1].subject
     assert set(PlanReminder.objects.filter(plan=plan).values_list("kind", flat=True)) == {"due_soon", "overdue"}
 
@@ -96,7 +78,7 @@ def test_a_done_plan_is_not_reminded_nor_mailed(city, alpha, mailoutbox, django_
     assert counts == {"due_soon": 0, "overdue": 1}  # first seen late: only the overdue reminder
     with time_machine.travel(at(2026, 3, 25, 8, 5), tick=False):
         services.improvement_plan_complete(plan=plan, user=city.alpha_staff, result="已安装")
-    assert run_queued(callbacks) == [False] and mailoutbox == []
+    assert run_queued(callbacks, app="core.supervision") == [False] and mailoutbox == []
     assert remind(at(2026, 3, 26, 8), django_capture_on_commit_callbacks)[0] == {"due_soon": 0, "overdue": 0}
 
 
@@ -107,7 +89,7 @@ def test_an_owner_who_left_the_station_is_replaced_by_the_head(
     Membership.objects.filter(user=city.alpha_staff, station=city.alpha).update(is_active=False)  # rolled back
     counts, callbacks = remind(at(2026, 3, 21, 8), django_capture_on_commit_callbacks)
     assert counts == {"due_soon": 0, "overdue": 1}
-    assert run_queued(callbacks) == [True]
+    assert run_queued(callbacks, app="core.supervision") == [True]
     assert mailoutbox[-1].to == ["alpha-head@example.test"]
 
 
@@ -124,4 +106,6 @@ def test_the_beat_task_visits_every_station(city, settings, django_capture_on_co
     with time_machine.travel(at(2026, 3, 21, 8), tick=False), django_capture_on_commit_callbacks() as callbacks:
         results = plan_due_remind_all_task.apply().get()
     assert results["alpha"] == {"due_soon": 0, "overdue": 1} and results["beta"] == {"due_soon": 0, "overdue": 0}
-    assert [callback.args[1] for callback in _queued(callbacks)] == [city.alpha.schema_name]
+    assert [callback.args[1] for callback in queued_tasks(callbacks, app="core.supervision")] == [
+        city.alpha.schema_name
+    ]
