@@ -17,6 +17,7 @@ import pytest
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -151,6 +152,27 @@ def test_the_link_shows_the_ten_questions_in_the_forms_words_and_takes_the_answe
     case = survey.case
     assert case.state == CaseState.EVALUATED
     assert [e.to_state for e in case.events.filter(kind=EventKind.STATE)][-2:] == ["completed", "evaluated"]
+
+
+@pytest.mark.clause("5.2.4")
+@pytest.mark.parametrize("origin", [{"HTTP_ORIGIN": "null"}, {}], ids=["origin-null", "no-origin-nor-referer"])
+def test_the_answers_are_taken_whatever_origin_the_browser_sends(city, alpha_host, link, origin):
+    """The link is the credential, not a cookie: a browser that sends "Origin: null" (what the page's old
+    "no-referrer" policy made Chromium send) or neither Origin nor Referer must not lose the ten answers to a CSRF
+    refusal, even with Django's CSRF checks enforced as in a real browser."""
+    client = Client(HTTP_HOST=alpha_host, enforce_csrf_checks=True)
+    response = client.post(link, FORM, secure=False, **origin)
+    assert response.status_code == 302, response.content.decode()[:300]
+    assert Survey.objects.get().q9 == "dissatisfied"
+
+
+@pytest.mark.clause("5.2.4")
+def test_the_page_keeps_the_answers_in_the_browser_and_never_leaks_the_link(city, alpha_host, link):
+    client = host_client(alpha_host)
+    response, body = page(client, link)
+    assert '<meta name="referrer" content="same-origin">' in body
+    assert 'name="referrer" content="no-referrer"' not in body
+    assert "sessionStorage" in body and 'id="survey-form"' in body
 
 
 @pytest.mark.clause("5.2.4")
