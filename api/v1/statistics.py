@@ -82,6 +82,9 @@ class FiguresSerializer(serializers.Serializer):
     received = serializers.IntegerField()
     to_institutions = serializers.IntegerField()
     to_stations = serializers.IntegerField()
+    from_stations = serializers.IntegerField(
+        help_text="Cases opened by accepting another station's referral: received, but no demand of their own."
+    )
     completed = serializers.IntegerField()
     on_time = serializers.IntegerField()
     on_time_rate = serializers.FloatField(allow_null=True)

@@ -2,7 +2,7 @@
 when a case changes (`case_fact_send`, one case, inside the change's transaction) and when a station's facts are
 rebuilt (`case_facts_rebuild`, all its cases at once). One query for both, so they cannot disagree."""
 
-from core.desk.models import CaseState, EventKind, PlanKind, Rating
+from core.desk.models import CaseState, Channel, EventKind, PlanKind, Rating
 
 # Survey ratings as levels; a rating of satisfied or better counts as satisfied.
 RATING_LEVELS = {Rating.VERY_SATISFIED: 4, Rating.SATISFIED: 3, Rating.FAIR: 2, Rating.DISSATISFIED: 1}
@@ -57,15 +57,21 @@ FACT_SELECT = (  # noqa: S608  (constants only)
 ).format(columns=", ".join(f"{expression} AS {name}" for name, expression in FACT_COLUMNS.items()))
 
 
+# A case a station opened by accepting another station's referral (its demand's channel) is that station's work but
+# not a new demand of the city: the station that referred it counted the demand when the enterprise brought it.
+FROM_STATION = f"f.channel = '{Channel.REFERRAL}'"
+
 # What a fact adds to the counts of a local day: its day of reception (a demand at its first case, in the category
-# too; the case; how it is served now), of first completion (on time: no later than its deadline) and of its survey
-# (each rated question when satisfied or better; question 5 when solved). Name: (moment, expression over a fact `f`).
+# too, unless it came from another station; the case; how it is served now; whether another station referred it), of
+# first completion (on time: no later than its deadline) and of its survey (each rated question when satisfied or
+# better; question 5 when solved). Name: (moment, expression over a fact `f`).
 DAY_COUNTS = {
-    "demands": ("received_at", "f.first_of_demand::int"),
-    "demands_in_category": ("received_at", "f.first_of_demand_in_category::int"),
+    "demands": ("received_at", f"(f.first_of_demand AND NOT {FROM_STATION})::int"),
+    "demands_in_category": ("received_at", f"(f.first_of_demand_in_category AND NOT {FROM_STATION})::int"),
     "received": ("received_at", "1"),
     "to_institutions": ("received_at", f"(f.plan_kind = '{PlanKind.INSTITUTION}')::int"),
     "to_stations": ("received_at", f"(f.plan_kind = '{PlanKind.STATION}')::int"),
+    "from_stations": ("received_at", f"({FROM_STATION})::int"),
     "completed": ("completed_at", "1"),
     "on_time": ("completed_at", "COALESCE((f.completed_at <= f.due_at)::int, 0)"),
     "surveys": ("surveyed_at", "1"),

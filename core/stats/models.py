@@ -66,7 +66,14 @@ class CaseFact(models.Model):
             models.Index(
                 name="stats_fact_received",
                 fields=["received_at"],
-                include=["station", "category", "first_of_demand", "first_of_demand_in_category", "plan_kind"],
+                include=[
+                    "station",
+                    "category",
+                    "first_of_demand",
+                    "first_of_demand_in_category",
+                    "plan_kind",
+                    "channel",
+                ],
             ),
             models.Index(
                 name="stats_fact_completed",
@@ -139,6 +146,7 @@ class DayCounts(models.Model):
     received = models.IntegerField(default=0)
     to_institutions = models.IntegerField(default=0)
     to_stations = models.IntegerField(default=0)
+    from_stations = models.IntegerField(default=0)
     completed = models.IntegerField(default=0)
     on_time = models.IntegerField(default=0)
     surveys = models.IntegerField(default=0)

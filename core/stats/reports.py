@@ -126,6 +126,7 @@ FIGURE_COLUMNS = [
     Column("received", _("Cases received"), COUNT, _figure("received")),
     Column("to_institutions", _("Referred to institutions"), COUNT, _figure("to_institutions")),
     Column("to_stations", _("Referred to stations"), COUNT, _figure("to_stations")),
+    Column("from_stations", _("Referred from stations"), COUNT, _figure("from_stations")),
     Column("completed", _("Cases completed"), COUNT, _figure("completed")),
     Column("on_time", _("Completed on time"), COUNT, _figure("on_time")),
     Column("on_time_rate", _("On-time rate"), SHARE, _figure("on_time_rate")),
@@ -167,8 +168,11 @@ DEFINITIONS = [
     (
         _("Demands, cases received, referred"),
         _(
-            "Of the cases received in the period. A demand counts once in each group it has cases in. Referred is how "
-            "the case is served now (its current plan): by an institution or by another station."
+            "Of the cases received in the period. A demand counts once in each group it has cases in, at the station "
+            "the enterprise brought it to: a case a station opened by accepting another station's referral counts in "
+            "its cases received and as referred from stations, not as a demand; its completion, times and survey "
+            "count at the station that serves it. Referred to institutions or stations is how the case is served now "
+            "(its current plan)."
         ),
     ),
     (

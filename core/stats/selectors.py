@@ -7,8 +7,11 @@ is their sum), the medians from the facts (each group's from its own range of an
 the read model against the stations (`manage.py stats_check`) and as the benchmark's baseline.
 
 What the figures mean (the same in both):
-- demands, received, referred to institutions / to stations: of the cases received in the period (a demand counts
-  once per group it has cases in; "referred" is how the case is served now, its current plan);
+- demands, received, referred to institutions / to stations, referred from stations: of the cases received in the
+  period (a demand counts once per group it has cases in; "referred" is how the case is served now, its current plan).
+  A case a station opened by accepting another station's referral is a case it received and one referred from a
+  station, but no demand: the station the enterprise came to counted that demand (issue 15). Its completion, its
+  times and its survey count at the station that served it, like any other case;
 - completed, on time (completed no later than its deadline in working days, which a hold moves), median response
   time (Appendix B: from the request to the answer) and median completion time (from received to completed): of the
   cases first completed in the period;
@@ -27,7 +30,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.catalog.models import ServiceCategory
-from core.desk.models import PlanKind
+from core.desk.models import Channel, PlanKind
 from core.districts import District
 from core.stats.facts import (
     COMPLAINT_COLUMNS,
@@ -52,6 +55,7 @@ class Figures:
     received: int = 0
     to_institutions: int = 0
     to_stations: int = 0
+    from_stations: int = 0  # cases opened by accepting another station's referral (no demand of their own)
     completed: int = 0
     on_time: int = 0
     median_response_hours: float | None = None
@@ -88,6 +92,7 @@ class Figures:
             "received": self.received,
             "to_institutions": self.to_institutions,
             "to_stations": self.to_stations,
+            "from_stations": self.from_stations,
             "completed": self.completed,
             "on_time": self.on_time,
             "on_time_rate": self.on_time_rate,
@@ -177,7 +182,7 @@ GROUP_KEY = {"station": "f.station_id", "district": "st.district", "category": "
 # over the facts of that moment in the period, which its covering index answers without visiting the table (see the
 # model). Either way the database sums per group and trend bucket (one hash aggregate, no sort), and the groups, the
 # trend and the city total are sums of those cells. A demand counts once: at its first case (in the group's
-# category, when grouped by category).
+# category, when grouped by category), and never at a station that accepted it as a referral.
 MOMENT_COUNTS = {moment: [name for name, (at, _sql) in DAY_COUNTS.items() if at == moment] for moment in MOMENTS}
 # The medians, of the cases completed in the period (whole seconds: the database sorts integers). Each group's are
 # computed apart from its own completed facts, read from its own range of a covering index (a lateral subquery per
@@ -221,6 +226,7 @@ def _figures(row: dict) -> Figures:
         received=row.get("received", 0),
         to_institutions=row.get("to_institutions", 0),
         to_stations=row.get("to_stations", 0),
+        from_stations=row.get("from_stations", 0),
         completed=row.get("completed", 0),
         on_time=row.get("on_time", 0),
         median_response_hours=_hours(row.get("response")),
@@ -419,8 +425,9 @@ def case_list_accesses(*, station: Station | None = None):
 
 
 def _naive_figures(facts: list[dict], complaints: list[dict]) -> Figures:
-    demands = {(fact.get("station_id"), fact["demand_id"]) for fact in facts if fact["rec"]}
     received = [fact for fact in facts if fact["rec"]]
+    from_stations = [fact for fact in received if fact["channel"] == Channel.REFERRAL]
+    demands = {(fact.get("station_id"), fact["demand_id"]) for fact in received if fact["channel"] != Channel.REFERRAL}
     completed = [fact for fact in facts if fact["comp"]]
     surveyed = [fact for fact in facts if fact["surv"]]
     responses = [fact["response_seconds"] for fact in completed if fact["response_seconds"] is not None]
@@ -430,6 +437,7 @@ def _naive_figures(facts: list[dict], complaints: list[dict]) -> Figures:
         received=len(received),
         to_institutions=sum(fact["plan_kind"] == PlanKind.INSTITUTION for fact in received),
         to_stations=sum(fact["plan_kind"] == PlanKind.STATION for fact in received),
+        from_stations=len(from_stations),
         completed=len(completed),
         on_time=sum(fact["due_at"] is not None and fact["completed_at"] <= fact["due_at"] for fact in completed),
         median_response_hours=_hours(statistics.median(responses)) if responses else None,
@@ -505,4 +513,55 @@ def city_statistics_from_schemas(*, start: datetime.date, end: datetime.date, by
         total=_naive_figures(everything, all_complaints),
         trend_unit=period.trend_unit,
         trend=[],
+    )
+
+
+@dataclass(frozen=True)
+class MonthComparison:
+    """A station's figures this month so far (`current`, the 1st to today) against last month's over the same days
+    (`previous`, the 1st to the same day, or to its last day when last month was shorter) and last month's whole
+    (`previous_whole`)."""
+
+    this_month: Period
+    last_month_to_date: Period
+    last_month: Period
+    current: Figures
+    previous: Figures
+    previous_whole: Figures
+
+
+def station_month_comparison(*, today: datetime.date) -> MonthComparison:
+    """The active station's month so far against last month (the station home), counted as
+    `station_figures_from_schema` counts them (current to the second): one read of its schema, two queries, for the
+    three periods."""
+    this_month = Period(today.replace(day=1), today)
+    last_end = this_month.start - datetime.timedelta(days=1)
+    last_month = Period(last_end.replace(day=1), last_end)
+    to_date = Period(last_month.start, last_month.start.replace(day=min(today.day, last_end.day)))
+    facts, complaints = _schema_rows(Period(last_month.start, today))
+
+    def figures(period: Period) -> Figures:
+        since, until = period.since, period.until
+
+        def inside(moment: datetime.datetime | None) -> bool:
+            return moment is not None and since <= moment < until
+
+        rows = [
+            fact
+            | {
+                "rec": inside(fact["received_at"]),
+                "comp": inside(fact["completed_at"]),
+                "surv": inside(fact["surveyed_at"]),
+            }
+            for fact in facts
+        ]
+        return _naive_figures(rows, [complaint for complaint in complaints if inside(complaint["received_at"])])
+
+    return MonthComparison(
+        this_month=this_month,
+        last_month_to_date=to_date,
+        last_month=last_month,
+        current=figures(this_month),
+        previous=figures(to_date),
+        previous_whole=figures(last_month),
     )

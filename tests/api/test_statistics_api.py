@@ -70,6 +70,7 @@ def test_the_city_figures_are_those_worked_out_by_hand(city, cases, viewer):
         "received": 4,
         "to_institutions": 1,
         "to_stations": 1,
+        "from_stations": 0,
         "completed": 2,
         "on_time": 1,
         "on_time_rate": 0.5,

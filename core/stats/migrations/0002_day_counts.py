@@ -5,10 +5,8 @@ from django.db import migrations, models
 
 
 def count_the_days(apps, schema_editor):
-    """The day counts of the facts already there (one statement per table; nothing on a new database)."""
-    from core.stats.services import day_counts_rebuild
-
-    day_counts_rebuild()
+    """Nothing: the day counts of the facts already there are written by `0006_from_stations`, once every count's
+    column exists (`day_counts_rebuild` writes the columns of today's `DAY_COUNTS`, some of them added later)."""
 
 
 class Migration(migrations.Migration):
