@@ -4,7 +4,7 @@ refusal comes back onto these forms field by field (`core.desk.forms.errors_onto
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.catalog.models import ServiceItem
+from core.catalog.forms import ServiceItemChoiceField
 from core.desk.forms import DATETIME, DATETIME_FORMATS
 from core.districts import District
 from core.referrals.models import ConsentChannel, Referral
@@ -19,8 +19,7 @@ class StationFilterForm(forms.Form):
     """Narrow the stations a case may be referred to (the refer page's GET)."""
 
     district = forms.ChoiceField(choices=_blank(District.choices), required=False, label=_("District"))
-    item = forms.ModelChoiceField(
-        queryset=ServiceItem.objects.active().select_related("category"),
+    item = ServiceItemChoiceField(
         required=False,
         empty_label=_("Any item"),
         label=_("Serves the catalog item"),
@@ -87,6 +86,33 @@ class WithdrawForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class HandoverForm(forms.Form):
+    """What of the demand form the station hands to an institution, and the enterprise's consent to it."""
+
+    parts = forms.MultipleChoiceField(
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("What else of the demand form is handed over"),
+    )
+    consent_channel = forms.ChoiceField(
+        choices=_blank(ConsentChannel.choices),
+        required=False,
+        label=Referral._meta.get_field("consent_channel").verbose_name,
+    )
+    consent_at = forms.DateTimeField(
+        required=False,
+        widget=DATETIME,
+        input_formats=DATETIME_FORMATS,
+        label=Referral._meta.get_field("consent_at").verbose_name,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, share_options=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parts"].choices = list(share_options)
+
+
 class RecordStateForm(forms.Form):
     """A step of an institution's referral, recorded by the station on the institution's behalf."""
 
@@ -99,6 +125,20 @@ class RecordStateForm(forms.Form):
     outcome = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Outcome (needed to complete)")
     )
+    # What the institution's work was, when completing (the station's service record starts from it).
+    on_site_at = forms.DateTimeField(
+        required=False,
+        widget=DATETIME,
+        input_formats=DATETIME_FORMATS,
+        label=_("On-site handling time (when completing)"),
+    )
+    service_ended_at = forms.DateTimeField(
+        required=False,
+        widget=DATETIME,
+        input_formats=DATETIME_FORMATS,
+        label=_("Service end time (when completing)"),
+    )
+    technician = forms.CharField(required=False, max_length=50, label=_("Technician (when completing)"))
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, states=(), **kwargs):

@@ -5,7 +5,8 @@ the same `uid` and number. Neither station reads the other's schema: every chang
 as a message through the reliable outbox (`core.messaging`), and both copies keep the same timeline
 (`ReferralEvent`). The receiver's copy holds only what the sender chose to share (`shared`).
 
-A referral to an institution exists once, at the station, which records its states on the institution's behalf.
+A referral to an institution exists once, at the station, which records its states on the institution's behalf, and
+what of the demand it handed to the institution with the enterprise's consent (`shared_parts`, `shared`, `consent_*`).
 """
 
 import uuid
@@ -89,6 +90,21 @@ class Referral(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     overdue_at = models.DateTimeField(_("flagged overdue at"), null=True, blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
+    # What the partner reported when it completed the referral, besides the outcome: the receiving station's service
+    # record (its on-site and end times, who served, the institution it used), or what the station recorded on an
+    # institution's behalf. The sender's own service record (Appendix B) starts from it.
+    on_site_at = models.DateTimeField(_("on-site handling time"), null=True, blank=True)
+    service_ended_at = models.DateTimeField(_("service end time"), null=True, blank=True)
+    technician = models.CharField(_("technician"), max_length=50, blank=True)
+    served_by = models.CharField(_("served by"), max_length=150, blank=True)
+    served_institution = models.ForeignKey(
+        "directory.Institution",
+        on_delete=KEEP,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("institution that served"),
+    )
     state_reason = models.TextField(_("reason"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=KEEP, null=True, blank=True, related_name="+")
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -117,6 +133,7 @@ class ReferralEventKind(models.TextChoices):
     STATE = "state", _("State change")
     PROGRESS = "progress", _("Progress")
     OVERDUE = "overdue", _("Overdue")
+    SHARED = "shared", _("Data handed over")
 
 
 class ReferralEvent(models.Model):

@@ -50,7 +50,9 @@ def referral_get(*, pk: int, viewer: User | None = None) -> Referral | None:
     one)."""
     referrals = Referral.objects.all() if viewer is None else referrals_visible_to(Referral.objects.all(), user=viewer)
     return (
-        referrals.select_related("partner", "institution", "category", "case", "previous", "created_by")
+        referrals.select_related(
+            "partner", "institution", "category", "case", "previous", "created_by", "served_institution"
+        )
         .prefetch_related("events")
         .filter(pk=pk)
         .first()
@@ -78,3 +80,52 @@ def referral_station_candidates(*, here: Station, district: str = "", item=None,
     return stations.annotate(serves=serves, open_cases=Coalesce("load__open_cases", 0)).order_by(
         "-serves", "open_cases", "code"
     )
+
+
+def referral_record_initial(*, case) -> dict:
+    """What the completed referral of `case` brought back, as the fields of the case's service record (Appendix B)
+    start from: the outcome as the resolution, the answer (its acceptance), on-site and end times, who served and the
+    institution that served. Only the referral the current plan made, once completed (a case re-planned since starts
+    from its new plan); a time that would come before the one above it on the form is left for staff to fill in."""
+    plan = case.plans.filter(superseded_at__isnull=True).first()
+    referral = (
+        Referral.objects.select_related("partner", "institution", "served_institution")
+        .filter(case=case, direction=Direction.OUTGOING)
+        .order_by("-requested_at", "-id")
+        .first()
+    )
+    if plan is None or referral is None or referral.state != ReferralState.COMPLETED:
+        return {}
+    partner_pk = plan.institution_id if referral.to_institution else plan.station_id
+    if partner_pk != (referral.institution_id or referral.partner_id) or referral.requested_at < plan.created_at:
+        return {}
+    initial: dict = {"resolution": referral.outcome}
+    if referral.to_institution:
+        initial["institution"] = referral.institution
+    elif referral.served_institution_id:
+        initial["institution"] = referral.served_institution
+    serving = referral.technician
+    if not serving and referral.served_by:  # the staff member of the station that served it
+        named = f"{referral.served_by}（{referral.partner.name}）" if referral.partner_id else referral.served_by
+        serving = named if len(named) <= 50 else referral.served_by[:50]
+    if serving:
+        initial["technician"] = serving
+    latest = max(moment for moment in (case.demand.created_at, case.received_at) if moment is not None)
+    for name, moment in (
+        ("answered_at", referral.accepted_at),
+        ("on_site_at", referral.on_site_at),
+        ("ended_at", referral.service_ended_at),
+    ):
+        if moment is not None and moment >= latest:
+            initial[name] = latest = moment
+    return initial
+
+
+def referral_inbox_summary(*, viewer: User | None = None, limit: int = 5, now=None) -> dict:
+    """The station home's view of `referral_inbox`: how many referrals wait for our answer (`waiting`), how many of
+    them are past their acceptance deadline (`overdue`, counted as `referral_list(overdue=True)` does), and the first
+    `limit` of them, oldest deadline first (`referrals`). Two queries."""
+    now = now or timezone.now()
+    waiting = referral_inbox(viewer=viewer)
+    counts = waiting.aggregate(waiting=Count("pk"), overdue=Count("pk", filter=Q(accept_due_at__lt=now)))
+    return {**counts, "referrals": list(waiting[:limit])}

@@ -12,7 +12,10 @@ Who moves a station referral where:
   outcome), failed (the case cancelled, with its reason); each step flows back to the sender's case.
 A declined or failed referral is re-routed by referring the case again: the new referral keeps the chain.
 
-A referral to an institution has the same states; the station records them on the institution's behalf.
+A referral to an institution has the same states; the station records them on the institution's behalf, and records
+what of the demand it hands to the institution, with the enterprise's consent, as for a station (`referral_handover`).
+When a referral is completed, what the partner reports (the outcome, its on-site and end times, who served) is kept on
+the sender's copy: the sender's service record starts from it (`core.referrals.selectors.referral_record_initial`).
 """
 
 import datetime
@@ -31,7 +34,7 @@ from core.catalog.models import FormBox, ServiceCategory, ServiceItem
 from core.desk import services as desk
 from core.desk import workdays
 from core.desk.models import CaseEvent, CaseState, Channel, EventKind, ServiceCase, ServicePlan
-from core.directory.models import Enterprise
+from core.directory.models import Enterprise, Institution
 from core.messaging.services import message_send
 from core.network.selectors import referral_policy_get
 from core.operations.selectors import member_duty_check
@@ -132,6 +135,37 @@ def share_options(*, case: ServiceCase) -> list[tuple[str, str]]:
     return [(part, str(label)) for part, label in SHARE_PARTS.items() if has[part]]
 
 
+def _consent_errors(consent_channel: str, consent_at: datetime.datetime | None) -> dict[str, list[str]]:
+    """The enterprise's consent to its data being handed over (clause 7.3): how and when, never in the future. The
+    same rule for a station and for an institution."""
+    errors: dict[str, list[str]] = {}
+    if consent_channel not in ConsentChannel.values:
+        errors["consent_channel"] = [_("Record how the enterprise agreed to its data being shared.")]
+    if consent_at is None:
+        errors["consent_at"] = [_("Record when the enterprise agreed.")]
+    elif consent_at > timezone.now():
+        errors["consent_at"] = [_("The consent cannot be given in the future.")]
+    return errors
+
+
+def handover_options(*, referral: Referral) -> list[tuple[str, str]]:
+    """The parts of the demand form that may still be handed to the institution of `referral`: those holding
+    something and not handed over yet."""
+    if referral.case_id is None:
+        return []
+    return [(part, label) for part, label in share_options(case=referral.case) if part not in referral.shared_parts]
+
+
+def handover_open(*, referral: Referral) -> bool:
+    """Whether data may (still) be handed over for `referral`: an open referral to an institution, not handed over
+    yet or with parts left to hand."""
+    return (
+        referral.to_institution
+        and referral.state in OPEN
+        and (not referral.consent_channel or bool(handover_options(referral=referral)))
+    )
+
+
 def _row_values(row) -> dict:
     values = {}
     for field in row._meta.concrete_fields:
@@ -230,6 +264,31 @@ def _state_payload(referral: Referral) -> dict:
     }
 
 
+# What the partner reports when it completes a referral, besides the outcome (see `Referral`). It travels to the other
+# station only, never to the bureau's read model.
+RESULT_FIELDS = ("on_site_at", "service_ended_at", "technician", "served_by", "served_institution")
+
+
+def _result_payload(referral: Referral) -> dict:
+    return {
+        "on_site_at": _time(referral.on_site_at),
+        "service_ended_at": _time(referral.service_ended_at),
+        "technician": referral.technician,
+        "served_by": referral.served_by,
+        "served_institution": referral.served_institution_id,
+    }
+
+
+def _result_apply(referral: Referral, result: dict) -> None:
+    """Keep what the other station reported with its completion (a message from before these fields has none)."""
+    referral.on_site_at = _parse(result.get("on_site_at"))
+    referral.service_ended_at = _parse(result.get("service_ended_at"))
+    referral.technician = (result.get("technician") or "")[:50]
+    referral.served_by = (result.get("served_by") or "")[:150]
+    institution = result.get("served_institution")
+    referral.served_institution = Institution.objects.filter(pk=institution).first() if institution else None
+
+
 def _tell_partner(referral: Referral, event: ReferralEvent) -> None:
     """Send an event of a station referral to the other station's copy."""
     if referral.partner_id is None:
@@ -238,7 +297,12 @@ def _tell_partner(referral: Referral, event: ReferralEvent) -> None:
         destination=referral.partner.schema_name,
         kind=MESSAGE_EVENT,
         stream=_stream(referral),
-        payload={"uid": str(referral.uid), "event": _event_payload(event), "state": _state_payload(referral)},
+        payload={
+            "uid": str(referral.uid),
+            "event": _event_payload(event),
+            "state": _state_payload(referral),
+            "result": _result_payload(referral),
+        },
     )
 
 
@@ -275,8 +339,18 @@ def _case_note(case: ServiceCase, text: str, user: User | None = None) -> None:
 # --- The state machine ----------------------------------------------------------------------------------------------
 
 
-def _move(referral: Referral, *, to: str, user: User | None, reason: str = "", outcome: str = "", text: str = ""):
-    """Move the local copy to `to` (checked against the state machine) and put it on the timeline."""
+def _move(
+    referral: Referral,
+    *,
+    to: str,
+    user: User | None,
+    reason: str = "",
+    outcome: str = "",
+    text: str = "",
+    result: dict | None = None,
+):
+    """Move the local copy to `to` (checked against the state machine) and put it on the timeline. Completing it
+    keeps `result` (the `RESULT_FIELDS` the partner reports) with the outcome."""
     if to not in TRANSITIONS[referral.state]:
         raise ValidationError(
             {
@@ -303,6 +377,8 @@ def _move(referral: Referral, *, to: str, user: User | None, reason: str = "", o
         referral.closed_at = now
     if to == S.COMPLETED:
         referral.outcome = outcome.strip()
+        for name, value in (result or {}).items():
+            setattr(referral, name, value)
     if to in (S.DECLINED, S.FAILED, S.WITHDRAWN):
         referral.state_reason = reason.strip()
     referral.save()
@@ -347,12 +423,17 @@ def referral_transition(
     reason: str = "",
     outcome: str = "",
     assignee: User | None = None,
+    on_site_at: datetime.datetime | None = None,
+    service_ended_at: datetime.datetime | None = None,
+    technician: str = "",
     expected_version: int | None = None,
 ) -> Referral:
     """Move a referral, as the station whose schema is active, if it may: the receiver accepts or declines a station's
     referral, the sender withdraws it while it waits, and a station records every step of an institution's referral
     on its behalf. Accepting opens a case in the receiver's desk from the shared data (assigned to `assignee`, else to
-    the one accepting, who must be cleared for duty: clause 4.4.1)."""
+    the one accepting, who must be cleared for duty: clause 4.4.1). Completing an institution's referral may also
+    record when it handled the matter on site and ended the service, and its technician (the station's service
+    record starts from them)."""
     referral = _locked(referral)
     desk.version_check(referral, expected_version)
     if to not in S.values:
@@ -369,6 +450,9 @@ def referral_transition(
         else:
             message = _("The receiving station answers this referral; you may withdraw it while it waits.")
         raise ValidationError({"to": [message]}, code="not_yours")
+    result = _institution_result(
+        referral, to=to, on_site_at=on_site_at, service_ended_at=service_ended_at, technician=technician
+    )
     case = None
     if to == S.ACCEPTED and referral.direction == Direction.INCOMING:
         if _here().status != StationStatus.PUBLISHED:
@@ -383,7 +467,7 @@ def referral_transition(
         case = _open_case(referral, user=user, assignee=assignee)
         referral.case = case
     text = _("Case %(number)s opened") % {"number": case.number} if case else ""
-    event = _move(referral, to=to, user=user, reason=reason, outcome=outcome, text=text)
+    event = _move(referral, to=to, user=user, reason=reason, outcome=outcome, text=text, result=result)
     if case is not None:
         _case_note(
             case,
@@ -393,6 +477,44 @@ def referral_transition(
         )
     _after_move(referral, event)
     return referral
+
+
+def _institution_result(
+    referral: Referral,
+    *,
+    to: str,
+    on_site_at: datetime.datetime | None,
+    service_ended_at: datetime.datetime | None,
+    technician: str,
+) -> dict | None:
+    """What a station records of an institution's work when it completes its referral: checked like the service
+    record's times (in order, after the referral was made, never in the future). Refused with any other step."""
+    given = {"on_site_at": on_site_at, "service_ended_at": service_ended_at, "technician": technician.strip()}
+    if to != S.COMPLETED:
+        errors = {name: [_("Recorded only when the referral is completed.")] for name, value in given.items() if value}
+        if errors:
+            raise ValidationError(errors, code="not_completing")
+        return None
+    errors: dict[str, list[str]] = {}
+    try:
+        Referral._meta.get_field("technician").run_validators(given["technician"])
+    except ValidationError as error:
+        errors["technician"] = error.messages
+    made = referral.requested_at.replace(second=0, microsecond=0)  # the page's times are to the minute
+    for name in ("on_site_at", "service_ended_at"):
+        value = given[name]
+        if value is not None and value < made:
+            errors.setdefault(name, []).append(_("This time cannot be before the referral was made."))
+        if value is not None and value > timezone.now():
+            errors.setdefault(name, []).append(_("This time cannot be in the future."))
+    if on_site_at and service_ended_at and service_ended_at < on_site_at:
+        errors.setdefault("service_ended_at", []).append(
+            _("This time cannot be before “%(earlier)s”.")
+            % {"earlier": Referral._meta.get_field("on_site_at").verbose_name}
+        )
+    if errors:
+        raise ValidationError(errors)
+    return given
 
 
 def _after_move(referral: Referral, event: ReferralEvent) -> None:
@@ -487,12 +609,7 @@ def referral_create(
     unknown = [part for part in parts if part not in SHARE_PARTS]
     if unknown:
         errors["parts"] = [_("Unknown part of the demand form: %(parts)s") % {"parts": ", ".join(unknown)}]
-    if consent_channel not in ConsentChannel.values:
-        errors["consent_channel"] = [_("Record how the enterprise agreed to its data being shared.")]
-    if consent_at is None:
-        errors["consent_at"] = [_("Record when the enterprise agreed.")]
-    elif consent_at > timezone.now():
-        errors["consent_at"] = [_("The consent cannot be given in the future.")]
+    errors.update(_consent_errors(consent_channel, consent_at))
     if errors:
         raise ValidationError(errors)
     desk.case_plan_station(case=case, user=user, station=station, evaluation=reason.strip())
@@ -548,6 +665,71 @@ def referral_create(
         },
     )
     _tell_bureau(referral)
+    return referral
+
+
+@transaction.atomic
+def referral_handover(
+    *,
+    referral: Referral,
+    user: User,
+    parts=(),
+    consent_channel: str,
+    consent_at: datetime.datetime | None,
+    expected_version: int | None = None,
+) -> Referral:
+    """Record what of the demand form the station handed to the institution of `referral` (clause 7.3), as for a
+    station: the enterprise's identity and the request always, the parts ticked besides, and only with the enterprise's
+    consent (how and when, the same rule as `referral_create`). A later handover adds parts (what was handed over
+    cannot be taken back) and needs the enterprise's consent again; each one is on the referral's and the case's
+    timeline. Only a member of the station hands its data over, while the referral is open."""
+    if not desk.is_member(user):
+        raise PermissionDenied("only a member of this station hands its data over")
+    referral = _locked(referral)
+    desk.version_check(referral, expected_version)
+    if not referral.to_institution:
+        raise ValidationError(
+            {"parts": [_("What travels to a station is chosen when the case is referred to it.")]}, code="station"
+        )
+    if referral.state not in OPEN:
+        raise ValidationError({"state": [_("The referral has ended: nothing more is handed over.")]}, code="transition")
+    parts = list(dict.fromkeys(parts))
+    errors: dict[str, list[str]] = {}
+    unknown = [part for part in parts if part not in SHARE_PARTS]
+    if unknown:
+        errors["parts"] = [_("Unknown part of the demand form: %(parts)s") % {"parts": ", ".join(unknown)}]
+    elif referral.consent_channel and not [part for part in parts if part not in referral.shared_parts]:
+        errors["parts"] = [_("Tick what else is handed over: the rest was handed over already.")]
+    errors.update(_consent_errors(consent_channel, consent_at))
+    if errors:
+        raise ValidationError(errors)
+    case = ServiceCase.objects.select_related("demand", "category").get(pk=referral.case_id)
+    handed_before = bool(referral.consent_channel)
+    handed = [part for part in SHARE_PARTS if part in referral.shared_parts or part in parts]
+    new = [part for part in SHARE_PARTS if part in parts and part not in referral.shared_parts]
+    referral.shared_parts = handed
+    referral.shared = _shared_data(case, handed)
+    referral.consent_channel = consent_channel
+    referral.consent_at = consent_at
+    referral.version += 1
+    referral.full_clean(exclude=["case", "institution", "category", "created_by", "previous", "served_institution"])
+    referral.save()
+    labels = [str(SHARE_PARTS[part]) for part in new]
+    if not handed_before:  # the enterprise's identity and the request go with the first handover
+        labels.insert(0, _("The enterprise's identity and the request"))
+    what = "、".join(labels)
+    when = timezone.localtime(consent_at).strftime("%Y-%m-%d %H:%M")
+    text = _("Handed over: %(what)s\nThe enterprise agreed: %(channel)s, %(when)s") % {
+        "what": what,
+        "channel": ConsentChannel(consent_channel).label,
+        "when": when,
+    }
+    _event(referral, kind=ReferralEventKind.SHARED, user=user, text=text)
+    line = _("Data handed to %(institution)s (%(number)s)") % {
+        "institution": referral.institution,
+        "number": referral.number,
+    }
+    _case_note(case, f"{line}\n{text}", user)
     return referral
 
 
@@ -645,6 +827,7 @@ def referral_case_moved(*, case: ServiceCase, from_state: str, to_state: str, re
 def _receiver_case_moved(referral: Referral, *, case, from_state: str, to_state: str, reason: str, user) -> None:
     to = None
     outcome = ""
+    result = None
     if to_state == CaseState.COMPLETED:
         outcome = getattr(case, "record", None) and case.record.resolution.strip()
         if not outcome:
@@ -660,6 +843,7 @@ def _receiver_case_moved(referral: Referral, *, case, from_state: str, to_state:
                 code="no_outcome",
             )
         to = S.COMPLETED
+        result = _record_result(case.record)
     elif to_state == CaseState.CANCELLED:
         to = S.FAILED
     elif to_state == CaseState.ON_HOLD and referral.state == S.IN_SERVICE:
@@ -669,7 +853,7 @@ def _receiver_case_moved(referral: Referral, *, case, from_state: str, to_state:
     elif from_state == CaseState.ON_HOLD and referral.state == S.ON_HOLD:
         to = S.IN_SERVICE
     if to is not None:
-        event = _move(referral, to=to, user=user, reason=reason, outcome=outcome or "")
+        event = _move(referral, to=to, user=user, reason=reason, outcome=outcome or "", result=result)
     else:
         progress = _("Case %(number)s: %(from)s → %(to)s") % {
             "number": case.number,
@@ -679,6 +863,18 @@ def _receiver_case_moved(referral: Referral, *, case, from_state: str, to_state:
         text = "\n".join(part for part in (progress, reason.strip()) if part)
         event = _event(referral, kind=ReferralEventKind.PROGRESS, user=user, text=text)
     _tell_partner(referral, event)
+
+
+def _record_result(record) -> dict:
+    """What the receiver's service record (Appendix B) tells the sender besides its resolution: when it was handled
+    on site and ended, who served (the technician, and the station's staff member) and the institution it used."""
+    return {
+        "on_site_at": record.on_site_at,
+        "service_ended_at": record.ended_at,
+        "technician": record.technician,
+        "served_by": record.staff.display_name if record.staff_id else "",
+        "served_institution": record.institution,
+    }
 
 
 # --- Applying what the other station sent ---------------------------------------------------------------------------
@@ -764,6 +960,8 @@ def referral_event_apply(*, payload: dict, source: str) -> None:
     for name in STATE_FIELDS:
         value = state[name]
         setattr(referral, name, _parse(value) if name.endswith("_at") else value)
+    if event.kind == ReferralEventKind.STATE and event.to_state == S.COMPLETED:
+        _result_apply(referral, payload.get("result") or {})
     referral.version += 1
     referral.save()
     if referral.direction == Direction.OUTGOING:

@@ -18,7 +18,15 @@ from core.desk.forms import errors_onto
 from core.desk.models import CaseState, Demand, ExamCategory, InspectionMaterial, TrainingMode
 from core.operations.selectors import members_cleared_for_duty
 from core.referrals import selectors, services
-from core.referrals.forms import AcceptForm, DeclineForm, RecordStateForm, ReferForm, StationFilterForm, WithdrawForm
+from core.referrals.forms import (
+    AcceptForm,
+    DeclineForm,
+    HandoverForm,
+    RecordStateForm,
+    ReferForm,
+    StationFilterForm,
+    WithdrawForm,
+)
 from core.referrals.models import Direction, ReferralState
 from stationnet.pagination import CappedPaginator
 from tenants.pages import StationPage
@@ -208,12 +216,13 @@ def shared_sections(shared: dict) -> dict:
 
 
 class ReferralPage(StationPage):
-    """One referral as this station holds it: the facts, the earlier referrals of its chain, the data that travelled,
+    """One referral as this station holds it: the facts, the earlier referrals of its chain, the data that travelled
+    (to an institution: what the station handed over, with the enterprise's consent, and the form to hand it over),
     the timeline both stations see, and the actions open to this side. Each POST names its `action`; a refused one
     shows the page again with that form's errors and what was typed."""
 
     template_name = "referrals/referral.html"
-    ACTIONS = ("accept", "decline", "withdraw", "record")
+    ACTIONS = ("accept", "decline", "withdraw", "record", "handover")
     TARGETS = {"accept": S.ACCEPTED, "decline": S.DECLINED, "withdraw": S.WITHDRAWN}
 
     def referral(self):
@@ -226,7 +235,8 @@ class ReferralPage(StationPage):
     def offered(referral) -> tuple[str, ...]:
         """The actions the page offers this side now (the service decides; this only spares forms it would refuse)."""
         if referral.to_institution:
-            return ("record",) if services.TRANSITIONS[referral.state] else ()
+            handover = ("handover",) if services.handover_open(referral=referral) else ()
+            return handover + (("record",) if services.TRANSITIONS[referral.state] else ())
         if referral.state != S.REQUESTED:
             return ()
         return ("accept", "decline") if referral.direction == Direction.INCOMING else ("withdraw",)
@@ -240,6 +250,11 @@ class ReferralPage(StationPage):
             return DeclineForm(data, initial=initial)
         if action == "withdraw":
             return WithdrawForm(data, initial=initial)
+        if action == "handover":
+            if initial is not None:
+                initial["consent_at"] = timezone.localtime().replace(second=0, microsecond=0)
+            options = services.handover_options(referral=referral)
+            return HandoverForm(data, initial=initial, share_options=options, auto_id="handover_%s")
         states = [S(state) for state in services.TRANSITIONS[referral.state]]
         return RecordStateForm(data, initial=initial, states=states)
 
@@ -280,19 +295,36 @@ class ReferralPage(StationPage):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                referral = services.referral_transition(
-                    referral=referral,
-                    user=request.user,
-                    to=self.TARGETS.get(action) or data["to"],
-                    reason=data.get("reason", ""),
-                    outcome=data.get("outcome", ""),
-                    assignee=data.get("assignee"),
-                    expected_version=data["version"],
-                )
+                if action == "handover":
+                    referral = services.referral_handover(
+                        referral=referral,
+                        user=request.user,
+                        parts=data["parts"],
+                        consent_channel=data["consent_channel"],
+                        consent_at=data["consent_at"],
+                        expected_version=data["version"],
+                    )
+                else:
+                    referral = services.referral_transition(
+                        referral=referral,
+                        user=request.user,
+                        to=self.TARGETS.get(action) or data["to"],
+                        reason=data.get("reason", ""),
+                        outcome=data.get("outcome", ""),
+                        assignee=data.get("assignee"),
+                        on_site_at=data.get("on_site_at"),
+                        service_ended_at=data.get("service_ended_at"),
+                        technician=data.get("technician", ""),
+                        expected_version=data["version"],
+                    )
             except ValidationError as error:
                 errors_onto(form, error)
             else:
-                if action == "accept" and referral.case_id:
+                if action == "handover":
+                    message = _("Recorded: the data handed to %(institution)s and the enterprise's consent.") % {
+                        "institution": referral.institution
+                    }
+                elif action == "accept" and referral.case_id:
                     message = _("Referral accepted: case %(number)s opened.") % {"number": referral.case.number}
                 else:
                     message = _("Saved: the referral is now “%(state)s”.") % {"state": S(referral.state).label}
