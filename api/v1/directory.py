@@ -47,8 +47,9 @@ class EnterpriseSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        # Uniqueness and validity are the service's to check (full_clean), with the same messages as the pages.
-        extra_kwargs = {"uscc": {"validators": []}}
+        # Uniqueness and validity are the service's to check (full_clean), with the same messages as the pages; the
+        # 18 characters are counted there too, once the code is compact (a pasted code may carry spaces).
+        extra_kwargs = {"uscc": {"validators": [], "max_length": None}}
 
 
 class QualificationSerializer(serializers.ModelSerializer):
@@ -79,6 +80,7 @@ class InstitutionSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         validators = []
+        extra_kwargs = {"uscc": {"max_length": None}}  # counted once compact, by the service (see above)
 
 
 FILTER = OpenApiParameter

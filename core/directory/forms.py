@@ -1,9 +1,26 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.catalog.models import ServiceItem
+from core.catalog.forms import ServiceItemMultipleChoiceField, service_item_choices
+from core.catalog.selectors import service_item_list
+from core.directory import uscc
 from core.directory.models import Enterprise, EnterpriseScale, Industry, Institution, InstitutionKind
 from core.districts import District
+
+
+class USCCField(forms.CharField):
+    """A unified social credit code as people type or paste it (full width, grouped by spaces or hyphens, lower
+    case), cleaned to its compact form (`uscc.compact`), the one the directory keeps and compares. Its 18 characters
+    are counted after that, by the model's validator, so the input itself has no length limit."""
+
+    def __init__(self, *, max_length=None, **kwargs):
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return uscc.compact(super().to_python(value))
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "autocomplete": "off", "spellcheck": "false"}
 
 
 class EnterpriseForm(forms.ModelForm):
@@ -21,6 +38,10 @@ class EnterpriseForm(forms.ModelForm):
             "phone",
             "email",
         ]
+        field_classes = {"uscc": USCCField}
+
+    def validate_unique(self):
+        """Left to the service: it refuses a code already in the directory naming the entry that has it."""
 
 
 class InstitutionForm(forms.ModelForm):
@@ -30,8 +51,7 @@ class InstitutionForm(forms.ModelForm):
         required=False,
         label=Institution._meta.get_field("districts").verbose_name,
     )
-    items = forms.ModelMultipleChoiceField(
-        queryset=ServiceItem.objects.active().select_related("category").order_by("position"),
+    items = ServiceItemMultipleChoiceField(
         widget=forms.SelectMultiple(attrs={"size": 12}),
         required=False,
         label=Institution._meta.get_field("items").verbose_name,
@@ -51,6 +71,7 @@ class InstitutionForm(forms.ModelForm):
             "email",
             "is_active",
         ]
+        field_classes = {"uscc": USCCField}
 
 
 def _blank(choices):
@@ -72,8 +93,7 @@ class InstitutionSearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        items = ServiceItem.objects.active().order_by("position")
-        self.fields["item"].choices = [("", "—"), *[(i.clause, f"{i.clause} {i.name}") for i in items]]
+        self.fields["item"].choices = [("", "—"), *service_item_choices(service_item_list())]
 
 
 class ImportForm(forms.Form):

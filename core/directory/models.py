@@ -6,6 +6,7 @@ instruments, problems) lives in that station's own schema and never comes here.
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +79,9 @@ class Bigrams(models.Func):
     output_field = ArrayField(models.TextField())
 
 
+DUPLICATE_USCC = _("An enterprise with this unified social credit code is already in the directory.")
+
+
 class Enterprise(DirectoryEntry):
     name = models.CharField(_("enterprise name"), max_length=200)
     # Collation C: codes compare byte by byte, so the unique index answers both USCC-prefix search (LIKE '9121%') and
@@ -108,6 +112,12 @@ class Enterprise(DirectoryEntry):
 
     def __str__(self) -> str:
         return self.name
+
+    def unique_error_message(self, model_class, unique_check):
+        # Never Django's own “具有 统一社会信用代码 的 企业 已存在。”; the services name the entry that has the code.
+        if tuple(unique_check) == ("uscc",):
+            return ValidationError(DUPLICATE_USCC, code="unique")
+        return super().unique_error_message(model_class, unique_check)
 
 
 class InstitutionKind(models.TextChoices):

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from core.directory.models import Bigrams, Enterprise, Institution, Qualification
-from core.directory.uscc import ALPHABET
+from core.directory.uscc import ALPHABET, compact
 from stationnet.pagination import COUNT_CAP, with_row_count
 from tenants.models import BureauRole, Station, User
 
@@ -63,7 +63,8 @@ def enterprise_search(
     source_station: Station | None = None,
     cap: int | None = None,
 ) -> QuerySet[Enterprise]:
-    """Enterprises matching every given filter. `q` is a name fragment, or the start of a USCC.
+    """Enterprises matching every given filter. `q` is a name fragment, or the start of a USCC (typed as people do:
+    full width, spaced, lower case; compared in its compact form, as the directory keeps it).
 
     Name searches come best match first, USCC searches in code order, the rest in name order. `cap` bounds the work
     of ranking for pages (see `_by_name`); exports leave it out and get every match.
@@ -77,11 +78,11 @@ def enterprise_search(
         enterprises = enterprises.filter(scale=scale)
     if source_station is not None:
         enterprises = enterprises.filter(source_station=source_station)
-    if uscc:
-        enterprises = enterprises.filter(uscc__startswith=uscc.strip().upper()).order_by("uscc")
+    if uscc := compact(uscc):
+        enterprises = enterprises.filter(uscc__startswith=uscc).order_by("uscc")
     q = q.strip()
-    if q and USCC_PREFIX.match(q.upper()):
-        enterprises = enterprises.filter(uscc__startswith=q.upper()).order_by("uscc")
+    if USCC_PREFIX.match(code := compact(q)):
+        enterprises = enterprises.filter(uscc__startswith=code).order_by("uscc")
     elif q:
         enterprises = _by_name(enterprises, q, cap=cap)
     return enterprises.select_related("source_station")

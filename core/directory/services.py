@@ -1,7 +1,7 @@
 """Writes of the shared directory. Who may edit is checked here too, so every caller obeys one rule."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.catalog.models import ServiceItem
@@ -42,13 +42,45 @@ def _check_may_edit(*, user: User, station: Station | None, entry) -> None:
         raise PermissionDenied(_("Only the bureau and the station that added this entry may change it."))
 
 
+def _enterprise_check(enterprise: Enterprise) -> None:
+    """`full_clean`, with a code already in the directory refused on the USCC field in words that name the entry
+    that has it (error code "unique"). The code is compared in its compact form (`_assign`), however it was typed."""
+    errors: dict = {}
+    try:
+        enterprise.full_clean(validate_unique=False)
+    except ValidationError as error:
+        errors = error.error_dict
+    if "uscc" not in errors:
+        holder = Enterprise.objects.filter(uscc=enterprise.uscc).exclude(pk=enterprise.pk).only("name").first()
+        if holder is not None:
+            errors["uscc"] = [
+                ValidationError(
+                    _("This unified social credit code is already in the directory, as “%(name)s”.")
+                    % {"name": holder.name},
+                    code="unique",
+                )
+            ]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _enterprise_save(enterprise: Enterprise) -> None:
+    try:
+        with transaction.atomic():
+            enterprise.save()
+    except IntegrityError:
+        # Someone added the same code between the check and the save: refused like any other duplicate.
+        _enterprise_check(enterprise)
+        raise
+
+
 @transaction.atomic
 def enterprise_create(*, user: User | None, station: Station | None, **values) -> Enterprise:
     """Add an enterprise; `user` is None when the enterprise itself submits a demand online."""
     enterprise = Enterprise(source_station=station, created_by_id=user.pk if user else None)
     _assign(enterprise, ENTERPRISE_FIELDS, values)
-    enterprise.full_clean()
-    enterprise.save()
+    _enterprise_check(enterprise)
+    _enterprise_save(enterprise)
     return enterprise
 
 
@@ -57,8 +89,8 @@ def enterprise_update(*, enterprise: Enterprise, user: User, station: Station | 
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     _check_may_edit(user=user, station=station, entry=enterprise)
     _assign(enterprise, ENTERPRISE_FIELDS, values)
-    enterprise.full_clean()
-    enterprise.save()
+    _enterprise_check(enterprise)
+    _enterprise_save(enterprise)
     return enterprise
 
 

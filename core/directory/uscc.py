@@ -68,7 +68,11 @@ TIELING_DISTRICT_REGIONS = {
 
 
 def compact(value: str) -> str:
-    """Return ``value`` without separators, in half-width upper case (``"９１１１ 0000-…"`` -> ``"91110000…"``)."""
+    """Return ``value`` without separators, in half-width upper case (``"９１１１ 0000-…"`` -> ``"91110000…"``).
+
+    The one normaliser of the code: the directory keeps codes in this form, and forms (``USCCField``), services,
+    the directory search and imports all pass what people type through it before comparing or storing a code.
+    """
     value = unicodedata.normalize("NFKC", value)  # full-width digits, letters and hyphens become ASCII
     return "".join(char for char in value if not char.isspace() and char not in _SEPARATORS).upper()
 

@@ -61,10 +61,16 @@ def test_bad_input_gets_field_level_chinese_messages(city, alpha_host):
     assert response.status_code == 400
     assert list(response.json()) == ["uscc"]
     assert "校验" in response.json()["uscc"][0]
-    client.post("/api/v1/enterprises/", new_enterprise(uscc=code))
-    duplicate = client.post("/api/v1/enterprises/", new_enterprise(uscc=code.lower()))
+    first = client.post("/api/v1/enterprises/", new_enterprise(name="接口先登记企业", uscc=code))
+    duplicate = client.post("/api/v1/enterprises/", new_enterprise(uscc=" ".join(code.lower())))
     assert duplicate.status_code == 400
-    assert "已存在" in duplicate.json()["uscc"][0]
+    assert list(duplicate.json()) == ["uscc"]
+    assert "已登记在企业名录中" in duplicate.json()["uscc"][0] and "接口先登记企业" in duplicate.json()["uscc"][0]
+    other = client.post("/api/v1/enterprises/", new_enterprise()).json()
+    moved = client.patch(f"/api/v1/enterprises/{other['id']}/", {"uscc": code.lower()}, content_type="application/json")
+    assert moved.status_code == 400
+    assert "接口先登记企业" in moved.json()["uscc"][0]
+    assert first.status_code == 201 and Enterprise.objects.filter(uscc=code).count() == 1
 
 
 def test_enterprise_list_query_count_does_not_grow_with_rows(city, public_host, django_assert_num_queries):

@@ -11,6 +11,7 @@ from core.directory.models import Enterprise, Institution
 from core.directory.tables import read_rows, write_csv, write_xlsx
 from core.jobs.models import JobStatus
 from core.jobs.services import job_create
+from tests.core.directory.builders import full_width, spaced
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +81,15 @@ def test_duplicates_update_by_uscc_and_repeats_in_one_file_are_refused(city):
     assert job.summary == {"created": 0, "updated": 1, "kept": 0, "failed": 1}
     assert Enterprise.objects.get(uscc=code).name == "新名称有限公司"
     assert "第2行" in report(job)[0][2]
+
+
+def test_a_known_uscc_in_full_width_or_with_spaces_updates_that_enterprise(city):
+    code = uscc.generate(RNG)
+    assert run([enterprise_row("全角导入企业", code)]).summary["created"] == 1
+    assert run([enterprise_row("全角导入企业（更名）", full_width(code))]).summary["updated"] == 1
+    job = run([enterprise_row("空格导入企业", spaced(code)), enterprise_row("同一代码再一行", code)])
+    assert job.summary == {"created": 0, "updated": 1, "kept": 0, "failed": 1}
+    assert list(Enterprise.objects.filter(uscc=code).values_list("name", flat=True)) == ["空格导入企业"]
 
 
 def test_a_station_keeps_entries_added_by_others_and_updates_its_own(city):

@@ -9,6 +9,7 @@ from core.directory import uscc
 from core.directory.models import Enterprise
 from core.jobs.models import Job
 from tests.conftest import host_client
+from tests.core.directory.builders import full_width, spaced
 
 pytestmark = pytest.mark.django_db
 RNG = random.Random(11)  # noqa: S311  (test data)
@@ -40,6 +41,31 @@ def test_a_good_enterprise_form_saves_and_shows_the_entry(city, alpha_host):
     enterprise = Enterprise.objects.get(uscc=code)  # stored in its compact, upper-case form
     assert enterprise.source_station == city.alpha
     assert "已保存" in response.content.decode()
+
+
+def test_a_spaced_uscc_is_taken_in_its_compact_form(city, alpha_host):
+    code = uscc.generate(RNG)
+    response = host_client(alpha_host, city.alpha_staff).post(
+        "/directory/enterprises/new/", {"name": "空格代码企业", "uscc": spaced(code), "district": "yinzhou"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Enterprise.objects.get(name="空格代码企业").uscc == code
+
+
+def test_a_known_uscc_typed_differently_is_refused_on_its_field_naming_the_enterprise(city, alpha_host):
+    code = uscc.generate(RNG)
+    Enterprise.objects.create(name="名录已有企业", uscc=code, district="yinzhou")
+    client = host_client(alpha_host, city.alpha_staff)
+    for typed in (full_width(code), spaced(code), code):
+        response = client.post(
+            "/directory/enterprises/new/", {"name": "重复登记企业", "uscc": typed, "district": "yinzhou"}
+        )
+        assert response.status_code == 400, typed
+        [error] = response.context["form"].errors["uscc"]
+        assert "已登记在企业名录中" in error and "名录已有企业" in error
+        assert error in response.content.decode()
+        assert "已存在" not in response.content.decode()  # never Django's own “具有…的企业已存在”
+    assert list(Enterprise.objects.filter(uscc=code).values_list("name", flat=True)) == ["名录已有企业"]
 
 
 def test_another_station_sees_but_cannot_edit(city, alpha_host, beta_host):

@@ -7,6 +7,8 @@ from core.directory import uscc
 from core.directory.models import Enterprise, Institution
 from core.directory.selectors import enterprise_search, institution_search
 from stationnet.pagination import capped_count
+from tests.conftest import host_client
+from tests.core.directory.builders import full_width, spaced
 
 pytestmark = pytest.mark.django_db
 RNG = random.Random(7)  # noqa: S311  (test data)
@@ -58,6 +60,26 @@ def test_uscc_prefix(enterprises):
     code = enterprises[1].uscc
     assert list(enterprise_search(q=code[:10].lower())) == [enterprises[1]]
     assert list(enterprise_search(uscc=code[:12])) == [enterprises[1]]
+
+
+def test_a_full_width_or_spaced_uscc_is_searched_as_its_compact_form(enterprises):
+    code = enterprises[2].uscc
+    for typed in (full_width(code), spaced(code), full_width(code[:12]), spaced(code)[:15]):
+        assert list(enterprise_search(q=typed)) == [enterprises[2]], typed
+        assert list(enterprise_search(uscc=typed)) == [enterprises[2]], typed
+
+
+def test_the_directory_page_and_api_find_an_enterprise_by_its_full_width_uscc(city, public_host, enterprises):
+    client = host_client(public_host, city.bureau_viewer)
+    code = enterprises[0].uscc
+    page = client.get("/directory/enterprises/", {"q": full_width(code)})
+    assert [e.pk for e in page.context["page"]] == [enterprises[0].pk]
+    assert enterprises[0].name in page.content.decode()
+    api = client.get("/api/v1/enterprises/", {"q": spaced(code)}).json()
+    assert [e["uscc"] for e in api["results"]] == [code]
+    assert [e["uscc"] for e in client.get("/api/v1/enterprises/", {"uscc": full_width(code)}).json()["results"]] == [
+        code
+    ]
 
 
 def test_uscc_prefix_results_come_in_code_order(enterprises):

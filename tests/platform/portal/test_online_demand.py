@@ -12,6 +12,7 @@ from tenants.models import Station, StationStatus
 from tests.conftest import host_client
 from tests.core.desk.builders import RNG, full_demand
 from tests.core.desk.test_pages import form_post
+from tests.core.directory.builders import full_width
 
 
 @pytest.fixture
@@ -53,6 +54,17 @@ def test_an_enterprise_submits_its_demand_and_it_lands_in_the_stations_inbox(cit
     assert added.source_station_id == city.alpha.pk and added.created_by_id is None
     staff = host_client(f"alpha.{public_host}", city.alpha_staff)
     assert demand.number[:-2] in staff.get("/desk/cases/?view=inbox").content.decode()
+
+
+def test_a_known_uscc_in_full_width_attaches_the_online_demand_to_that_enterprise(city, public_host, published):
+    code = uscc.generate(RNG)
+    known = Enterprise.objects.create(name="铁岭市名录已有线上企业", uscc=code, district="yinzhou")
+    values = full_demand(known) | {"uscc": full_width(code), "enterprise_name": "名录已有线上企业", "district": ""}
+    response = host_client(public_host).post("/demand/", online_post(values, "alpha"))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    [demand] = demands(city)
+    assert (demand.enterprise_id, demand.uscc) == (known.pk, code)
+    assert list(Enterprise.objects.filter(uscc=code)) == [known]
 
 
 def test_bad_input_is_shown_back_marked_and_kept(city, public_host, published):
