@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.catalog.models import FormBox, FormKind, ServiceItem
+from core.catalog.forms import ServiceItemMultipleChoiceField
+from core.catalog.models import FormBox, FormKind
 from core.desk.models import (
     CaseState,
     Channel,
@@ -24,6 +25,7 @@ from core.desk.models import (
     TrainingMode,
 )
 from core.desk.services import DEMAND_TABLES, ENTERPRISE_BLOCK, FOLLOW_UP_KINDS, RECORD_FIELDS
+from core.directory.forms import USCCField
 from core.directory.models import Institution
 from core.districts import District
 from tenants.models import User
@@ -82,9 +84,13 @@ class DemandForm(forms.ModelForm):
             "other_needs": forms.Textarea(attrs={"rows": 3}),
             "opinions": forms.Textarea(attrs={"rows": 3}),
         }
+        # Typed in full width or with spaces, the code is taken compact: a known enterprise is found by it.
+        field_classes = {"uscc": USCCField}
 
     def __init__(self, *args, online: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # A box by its own words: its section is the heading it sits under (`box_sections`).
+        self.fields["boxes"].label_from_instance = lambda box: box.label
         self.fields["enterprise_name"].required = True
         self.fields["uscc"].required = True
         self.fields["training_mode"].choices = [c for c in TrainingMode.choices if c[0]]
@@ -218,14 +224,13 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args, members=None, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = members if members is not None else User.objects.none()
-        self.fields["category"].choices = _blank([(c.clause, f"{c.clause} {c.name}") for c in categories])
+        self.fields["category"].choices = _blank([(c.clause, c.name) for c in categories])
 
 
 class PlanForm(forms.ModelForm):
-    agreed_items = forms.ModelMultipleChoiceField(
-        queryset=ServiceItem.objects.active().order_by("position"),
+    agreed_items = ServiceItemMultipleChoiceField(
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.SelectMultiple(attrs={"size": 12}),
         label=ServicePlan._meta.get_field("agreed_items").verbose_name,
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -268,6 +273,33 @@ class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=CaseState.choices)
     reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason"))
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+# The case page's state buttons say what they do, not the state they lead to: by target state, or by (from, to)
+# where going back means something else. Leaving "on hold" resumes the service, whatever state it returns to.
+TRANSITION_ACTIONS = {
+    CaseState.EVALUATING: _("Start evaluation"),
+    CaseState.PLANNED: _("Confirm the plan"),
+    CaseState.IN_SERVICE: _("Start service"),
+    CaseState.FOLLOWING_UP: _("Start the follow-up"),
+    CaseState.COMPLETED: _("Complete the service"),
+    CaseState.EVALUATED: _("Mark as evaluated"),
+    CaseState.ON_HOLD: _("Put the service on hold"),
+    CaseState.CANCELLED: _("Cancel the case"),
+}
+TRANSITION_ACTIONS_BACK = {
+    (CaseState.PLANNED, CaseState.EVALUATING): _("Re-evaluate"),
+    (CaseState.IN_SERVICE, CaseState.EVALUATING): _("Re-evaluate"),
+    (CaseState.FOLLOWING_UP, CaseState.EVALUATING): _("Re-evaluate"),
+    (CaseState.FOLLOWING_UP, CaseState.IN_SERVICE): _("Continue the service"),
+}
+
+
+def transition_action(*, from_state: str, to: str) -> str:
+    """The label of the button that moves a case from `from_state` to `to`."""
+    if from_state == CaseState.ON_HOLD:
+        return str(_("Resume the service"))
+    return str(TRANSITION_ACTIONS_BACK.get((from_state, to)) or TRANSITION_ACTIONS.get(to) or CaseState(to).label)
 
 
 class EventForm(forms.Form):
@@ -339,3 +371,16 @@ class SurveyForm(forms.Form):
         label=_question("opinions"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
     signatory = forms.CharField(label=_question("signatory"), required=False, max_length=50)
+
+
+class SurveyLinkForm(forms.Form):
+    """The enterprise contact's e-mail for a completed case whose survey link did not go out (no address on the
+    demand, or the send failed): the link is sent to it at once. The service checks the address and the rest."""
+
+    email = forms.EmailField(
+        label=_("The enterprise contact's e-mail"),
+        max_length=254,
+        help_text=_(
+            "The link goes out at once. The demand's cases completed later are sent theirs at this address too."
+        ),
+    )

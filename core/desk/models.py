@@ -498,11 +498,22 @@ class Survey(models.Model):
 
 
 class SurveyInvitation(models.Model):
-    """The link sent to the enterprise when the case ends, and the reminder if unanswered."""
+    """The link sent to the enterprise when the case ends, and the reminder if unanswered.
+
+    `email` is the demand's address, or the one staff added on the case page when the demand had none or the send
+    failed (`email_added_by`, `email_added_at`). A failed send keeps its last error (`failed_at`, `failure`) until
+    the link goes; `gave_up_at` says the automatic retries have stopped. The link is e-mailed once (`sent_at`)."""
 
     case = models.OneToOneField(ServiceCase, on_delete=models.PROTECT, related_name="survey_invitation")
     email = models.EmailField(_("e-mail"), blank=True)
+    email_added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=KEEP, null=True, blank=True, related_name="+"
+    )
+    email_added_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    failure = models.CharField(max_length=300, blank=True)
+    gave_up_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

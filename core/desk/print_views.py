@@ -13,7 +13,6 @@ prints to PDF through headless Chromium from a temporary file (`core.desk.printi
 by the middleware; another station's case is not in this schema, so it is a 404.
 """
 
-import datetime
 import logging
 import re
 
@@ -32,6 +31,7 @@ from core.desk.models import (
 )
 from core.desk.printing import PrintingError, pdf_from_html
 from core.desk.selectors import case_print_context
+from core.desk.templatetags.durations import duration_text
 from tenants.pages import StationPage
 
 logger = logging.getLogger(__name__)
@@ -119,17 +119,6 @@ def _padded(rows) -> list:
     return rows + [None] * (TABLE_ROWS - len(rows))
 
 
-def _duration(span: datetime.timedelta | None) -> str:
-    if span is None:
-        return ""
-    minutes = int(span.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return _("%(days)d d %(hours)d h %(minutes)d min") % {"days": days, "hours": hours, "minutes": minutes}
-    return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
-
-
 def demand_form(data: dict) -> dict:
     """The template context of Appendix A."""
     demand = data["demand"]
@@ -175,9 +164,9 @@ def record_form(data: dict) -> dict:
         "facts": facts,
         "categories": _options((box.label, ticked) for box, ticked in data["record_boxes"]),
         "durations": {
-            "response": _duration(record.response_time if record else None),
-            "handling": _duration(record.handling_time if record else None),
-            "total": _duration(record.total_time if record else None),
+            "response": duration_text(record.response_time if record else None),
+            "handling": duration_text(record.handling_time if record else None),
+            "total": duration_text(record.total_time if record else None),
         },
         "survey": survey,
         "questions": questions,

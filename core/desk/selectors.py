@@ -2,15 +2,25 @@
 fixed number of queries, whatever its length."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core.catalog.models import FormBox, FormKind
 from core.desk import workdays
-from core.desk.models import CaseEvent, CaseState, Demand, RecordAmendment, ServiceCase, ServicePlan, ServiceRecord
-from core.desk.services import CLOSED, DEMAND_TABLES, RECORD_FIELDS, record_initial
+from core.desk.models import (
+    CaseEvent,
+    CaseState,
+    Demand,
+    RecordAmendment,
+    ServiceCase,
+    ServicePlan,
+    ServiceRecord,
+    SurveyInvitation,
+)
+from core.desk.services import CLOSED, DEMAND_TABLES, RECORD_FIELDS, demand_survey_email, record_initial
 from tenants.models import User
 
 
@@ -166,3 +176,144 @@ def case_print_context(*, pk: int, viewer: User | None = None) -> dict | None:
             (box, category is not None and box.pk == category.pk) for box in boxes if box.form == FormKind.RECORD
         ],
     }
+
+
+# --- The station home's workspace ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseWorkspace:
+    """What the station home shows of the desk. Counts are of the cases the viewer may see; `inbox`, `due`, `overdue`
+    and `received_today` are the station's, `mine*` the viewer's own (assigned to them, open: neither closed nor on
+    hold). `due` counts the open cases due by `horizon` (within the warning period of working days), past due included
+    (the desk's "near or past deadline" list), `overdue` those past due. The lists hold at most `limit` cases each,
+    soonest deadline first: `inbox_cases` (new cases), and either `due_cases` (the station's cases near or past their
+    deadline) or, with `own`, `my_cases` (the viewer's open cases: those near or past their deadline come first)."""
+
+    now: datetime.datetime
+    horizon: datetime.datetime
+    inbox: int
+    received_today: int
+    due: int
+    overdue: int
+    mine: int
+    mine_due: int
+    mine_overdue: int
+    inbox_cases: list[ServiceCase]
+    due_cases: list[ServiceCase]
+    my_cases: list[ServiceCase]
+
+
+def case_workspace(*, viewer: User, own: bool, limit: int = 5, now: datetime.datetime | None = None) -> CaseWorkspace:
+    """The desk's part of the station home for `viewer` in a fixed number of queries (the counts in one), whatever the
+    number of cases: with `own` (a staff member's home) their own open cases are listed, otherwise (the head's) the
+    station's cases near or past their deadline."""
+    now = now or timezone.now()
+    horizon = workdays.add_working_days(now, settings.DESK_DEADLINE_WARNING_WORKING_DAYS)
+    local = timezone.get_default_timezone()
+    day_start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now, local), datetime.time.min), local)
+    visible = _visible(ServiceCase.objects.select_related("demand", "category", "assignee"), viewer)
+    open_cases = visible.exclude(state__in=(*CLOSED, CaseState.ON_HOLD))
+    is_open = ~Q(state__in=(*CLOSED, CaseState.ON_HOLD))
+    due = is_open & Q(due_at__lte=horizon)
+    overdue = is_open & Q(due_at__lt=now)
+    mine = Q(assignee=viewer)
+    counts = visible.aggregate(
+        inbox=Count("pk", filter=Q(state=CaseState.RECEIVED)),
+        received_today=Count("pk", filter=Q(received_at__gte=day_start)),
+        due=Count("pk", filter=due),
+        overdue=Count("pk", filter=overdue),
+        mine=Count("pk", filter=mine & is_open),
+        mine_due=Count("pk", filter=mine & due),
+        mine_overdue=Count("pk", filter=mine & overdue),
+    )
+    soonest = (F("due_at").asc(nulls_last=True), "id")
+    listed = open_cases.filter(assignee=viewer) if own else open_cases.filter(due_at__lte=horizon)
+    listed = list(listed.order_by(*soonest)[:limit])
+    return CaseWorkspace(
+        now=now,
+        horizon=horizon,
+        **counts,
+        inbox_cases=list(visible.filter(state=CaseState.RECEIVED).order_by(*soonest)[:limit]),
+        due_cases=[] if own else listed,
+        my_cases=listed if own else [],
+    )
+
+
+def demands_received_on(*, day: datetime.date, viewer: User | None = None) -> QuerySet[Demand]:
+    """The demands received on the local date `day`, newest first, each with `case_count`, its number of cases. With
+    `viewer`, as `demand_list` leaves out (a demand with a confidential case they may not see)."""
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), timezone.get_default_timezone())
+    demands = Demand.objects.filter(created_at__gte=start, created_at__lt=start + datetime.timedelta(days=1)).annotate(
+        case_count=Count("cases")
+    )
+    if viewer is not None:
+        from core.archive.confidentiality import demands_visible_to
+
+        demands = demands_visible_to(demands, user=viewer)
+    return demands.order_by("-created_at", "-id")
+
+
+# --- The survey link of a completed case -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SurveyLinkStatus:
+    """What the case page says of the enterprise's survey link, and whether staff may send it themselves.
+
+    `state`: "sent" (to `address` at `sent_at`, valid until `valid_until`, reminded at `reminded_at`), "sending"
+    (queued to `address`), "failed" (the last error `failure` at `failed_at`; `retrying` while automatic attempts
+    go on) or "no_address" (the demand left none). `channel` is how it goes: "email", the only one until the platform
+    sends text messages. `added_by` and `added_at` say who added the address on the case page. `suggested` is the
+    address the page's form starts from."""
+
+    state: str
+    channel: str = "email"
+    address: str = ""
+    sent_at: datetime.datetime | None = None
+    valid_until: datetime.datetime | None = None
+    reminded_at: datetime.datetime | None = None
+    failed_at: datetime.datetime | None = None
+    failure: str = ""
+    retrying: bool = False
+    added_by: User | None = None
+    added_at: datetime.datetime | None = None
+    suggested: str = ""
+
+    @property
+    def can_send(self) -> bool:
+        """Whether staff may add (or correct) the address and send the link now."""
+        return self.state in ("no_address", "failed")
+
+
+def survey_link_status(*, case: ServiceCase) -> SurveyLinkStatus | None:
+    """Where the survey link of a completed case stands (None for a case that is not completed: before, nothing was
+    sent; after, the survey is there)."""
+    if case.state != CaseState.COMPLETED:
+        return None
+    invitation = SurveyInvitation.objects.select_related("email_added_by").filter(case=case).first()
+    if invitation is None or not invitation.email:
+        return SurveyLinkStatus(state="no_address", suggested=demand_survey_email(demand=case.demand))
+    common = {
+        "address": invitation.email,
+        "added_by": invitation.email_added_by,
+        "added_at": invitation.email_added_at,
+        "suggested": invitation.email,
+    }
+    if invitation.sent_at is not None:
+        return SurveyLinkStatus(
+            state="sent",
+            sent_at=invitation.sent_at,
+            valid_until=invitation.sent_at + datetime.timedelta(days=settings.DESK_SURVEY_LINK_DAYS),
+            reminded_at=invitation.reminded_at,
+            **common,
+        )
+    if invitation.failed_at is not None:
+        return SurveyLinkStatus(
+            state="failed",
+            failed_at=invitation.failed_at,
+            failure=invitation.failure,
+            retrying=invitation.gave_up_at is None,
+            **common,
+        )
+    return SurveyLinkStatus(state="sending", **common)

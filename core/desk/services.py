@@ -1,6 +1,7 @@
 """Writes of the station desk. Every change of a case goes through here, and its state machine lives here only."""
 
 import datetime
+import smtplib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -38,6 +39,7 @@ from core.desk.models import (
     SurveyInvitation,
 )
 from core.directory import services as directory_services
+from core.directory import uscc
 from core.directory.models import Enterprise
 from core.operations.selectors import member_duty_check
 from core.stats.services import case_fact_send
@@ -195,7 +197,10 @@ def demand_create(
 
     `fields` are the form's other fields (the enterprise block as filled in, the checklists, other needs, opinions,
     signatory). Every problem is raised at once: field errors by name, a table row's as `table.position.field`.
+    The USCC is kept in its compact form, however it was typed.
     """
+    if fields.get("uscc"):
+        fields["uscc"] = uscc.compact(fields["uscc"])
     demand = Demand(
         enterprise=enterprise,
         channel=channel,
@@ -271,10 +276,10 @@ ENTERPRISE_BLOCK = {
 
 @transaction.atomic
 def demand_enterprise_get_or_add(*, station, user: User | None, district: str = "", **block) -> Enterprise:
-    """The directory entry an Appendix A enterprise block names: found by its USCC, or added to the shared
-    directory on the spot (source: this station). `block` holds the block's fields by their form names; errors
-    come back under those names."""
-    code = (block.get("uscc") or "").strip().upper()
+    """The directory entry an Appendix A enterprise block names: found by its USCC (compared compact, so a code
+    typed in full width or with spaces finds it), or added to the shared directory on the spot (source: this
+    station). `block` holds the block's fields by their form names; errors come back under those names."""
+    code = uscc.compact(block.get("uscc") or "")
     found = Enterprise.objects.filter(uscc=code).first() if code else None
     if found is not None:
         return found
@@ -283,6 +288,11 @@ def demand_enterprise_get_or_add(*, station, user: User | None, district: str = 
     try:
         return directory_services.enterprise_create(user=user, station=station, **values)
     except ValidationError as error:
+        if any(e.code == "unique" for e in getattr(error, "error_dict", {}).get("uscc", ())):
+            # Another desk (or the portal) added this code since we looked: the demand goes to that entry.
+            found = Enterprise.objects.filter(uscc=code).first()
+            if found is not None:
+                return found
         by_form_name = {field: name for name, field in ENTERPRISE_BLOCK.items()}
         raise ValidationError(
             {by_form_name.get(field, field): messages for field, messages in error.message_dict.items()}
@@ -561,7 +571,10 @@ def record_category_box(*, case: ServiceCase) -> FormBox:
 
 def record_initial(*, case: ServiceCase, user: User | None = None) -> dict:
     """What the record of a case starts from, taken from what the desk already knows (the demand, the current
-    plan, the assignee or else the one writing it): staff correct it, they do not re-type it."""
+    plan, the assignee or else the one writing it, and what a completed referral brought back: its resolution, times
+    and who served, `core.referrals.selectors.referral_record_initial`): staff correct it, they do not re-type it."""
+    from core.referrals.selectors import referral_record_initial
+
     plan = case.plans.filter(superseded_at__isnull=True).select_related("institution").first()
     initial = {
         "requested_at": case.demand.created_at,
@@ -579,7 +592,7 @@ def record_initial(*, case: ServiceCase, user: User | None = None) -> dict:
             "technician": plan.technician,
             "items_and_expected_time": "；".join(part for part in (items, when, period) if part),
         }
-    return initial
+    return initial | referral_record_initial(case=case)
 
 
 def _only_record_fields(fields: dict) -> None:
@@ -792,7 +805,7 @@ def survey_invite(*, case: ServiceCase, user: User | None) -> SurveyInvitation:
     invitation = SurveyInvitation.objects.filter(case=case).first()
     if invitation is not None:
         return invitation
-    invitation = SurveyInvitation(case=case, email=case.demand.email)
+    invitation = SurveyInvitation(case=case, email=demand_survey_email(demand=case.demand))
     invitation.full_clean()
     invitation.save()
     if invitation.email:
@@ -802,29 +815,204 @@ def survey_invite(*, case: ServiceCase, user: User | None) -> SurveyInvitation:
             case,
             kind=EventKind.SURVEY,
             actor=user,
-            text=_("No e-mail address for the enterprise: the survey link was not sent. Key in the signed paper form."),
+            text=_(
+                "No e-mail address for the enterprise: the survey link was not sent. Add the contact's e-mail on the "
+                "case page to send it, or key in the signed paper form."
+            ),
         )
     return invitation
 
 
-def survey_invitation_send(*, invitation_id: int) -> bool:
-    """E-mail the enterprise its survey link (the task queued by `survey_invite`). Returns False when there is nothing
-    to send. At most once per invitation: the send and the `sent_at` stamp happen under the invitation's row lock, and
-    a stamped invitation, or a case rated meanwhile (on paper), is skipped, so a retried task does not send twice."""
-    with transaction.atomic():
-        invitation = SurveyInvitation.objects.select_for_update().filter(pk=invitation_id).first()
-        if invitation is None or invitation.sent_at is not None or not invitation.email:
-            return False
-        case = ServiceCase.objects.select_related("demand").get(pk=invitation.case_id)
-        if case.state != CaseState.COMPLETED:
-            return False
-        mail(template="survey_invitation", context=_survey_mail_context(case), to=[invitation.email])
-        invitation.sent_at = timezone.now()
-        invitation.save(update_fields=["sent_at"])
-        with translation.override(settings.LANGUAGE_CODE):
-            text = _("Survey link e-mailed to %(email)s") % {"email": invitation.email}
-        _event(case, kind=EventKind.SURVEY, actor=None, text=text)
+def demand_survey_email(*, demand: Demand) -> str:
+    """Where the survey links of a demand's cases go: the address filled in on its form, else the one staff last
+    added on the page of another of its cases (`survey_invitation_email_add`) that has not failed since. An address
+    added for a demand serves its every case."""
+    if demand.email:
+        return demand.email
+    added = (
+        SurveyInvitation.objects.filter(case__demand=demand, email_added_at__isnull=False, failed_at__isnull=True)
+        .exclude(email="")
+        .order_by("-email_added_at", "-pk")
+        .values_list("email", flat=True)
+        .first()
+    )
+    return added or ""
+
+
+def survey_invitation_send(*, invitation_id: int, last_attempt: bool = False) -> bool:
+    """E-mail the enterprise its survey link (the task queued by `survey_invite` and `survey_invitation_email_add`).
+    Returns False when there is nothing to send. At most once per invitation: the send and the `sent_at` stamp happen
+    under the invitation's row lock, and a stamped invitation, or a case rated meanwhile (on paper), is skipped, so a
+    retried task does not send twice.
+
+    A failed attempt is kept on the invitation (`survey_invitation_failed`) and raised again for the task to retry;
+    when the mail server refused the address for good, or on the task's `last_attempt`, the invitation says that no
+    retry follows and the case page offers staff to correct the address."""
+    try:
+        with transaction.atomic():
+            invitation = SurveyInvitation.objects.select_for_update().filter(pk=invitation_id).first()
+            if invitation is None or invitation.sent_at is not None or not invitation.email:
+                return False
+            case = ServiceCase.objects.select_related("demand").get(pk=invitation.case_id)
+            if case.state != CaseState.COMPLETED:
+                return False
+            mail(template="survey_invitation", context=_survey_mail_context(case), to=[invitation.email])
+            invitation.sent_at = timezone.now()
+            invitation.failed_at = invitation.gave_up_at = None
+            invitation.failure = ""
+            invitation.save(update_fields=["sent_at", "failed_at", "gave_up_at", "failure"])
+            with translation.override(settings.LANGUAGE_CODE):
+                text = _("Survey link e-mailed to %(email)s") % {"email": invitation.email}
+            _event(case, kind=EventKind.SURVEY, actor=None, text=text)
+    except Exception as error:
+        refused = _address_refused(error)
+        retried = isinstance(error, smtplib.SMTPException | OSError) and not refused
+        survey_invitation_failed(invitation_id=invitation_id, error=error, final=last_attempt or not retried)
+        if refused:
+            return False  # retrying cannot help: the page asks staff for another address
+        raise
     return True
+
+
+def _address_refused(error: BaseException) -> bool:
+    """Whether the mail server refused every recipient for good (a 5xx reply): a wrong address, not an outage."""
+    return isinstance(error, smtplib.SMTPRecipientsRefused) and all(
+        code >= 500 for code, _reply in error.recipients.values()
+    )
+
+
+def _failure_text(error: BaseException) -> str:
+    """Why an e-mail did not go, in a sentence staff can act on (kept on the invitation, in the site's language)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        replies = "; ".join(_smtp_reply(code, reply) for code, reply in error.recipients.values())
+        text = _("The mail server refused the address (%(reply)s).") % {"reply": replies}
+    elif isinstance(error, smtplib.SMTPException | OSError):
+        detail = (
+            _smtp_reply(error.smtp_code, error.smtp_error)
+            if isinstance(error, smtplib.SMTPResponseException)
+            else str(error)
+        )
+        text = _("The mail server could not be reached or refused the message (%(error)s).") % {"error": detail}
+    else:
+        text = f"{type(error).__name__}: {error}"
+    return text[:300]
+
+
+def _smtp_reply(code: int, reply: bytes | str) -> str:
+    return f"{code} {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}"
+
+
+def survey_invitation_failed(*, invitation_id: int, error: BaseException, final: bool) -> None:
+    """Keep on the invitation that e-mailing its link failed, and why (in its own transaction: the attempt's was
+    rolled back); `final` when no automatic retry follows. The timeline says so at the first failure and when the
+    retries stop, not at every attempt."""
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        invitation = SurveyInvitation.objects.select_for_update().filter(pk=invitation_id).first()
+        if invitation is None or invitation.sent_at is not None:
+            return
+        first = invitation.failed_at is None
+        now = timezone.now()
+        invitation.failed_at = now
+        invitation.failure = _failure_text(error)
+        invitation.gave_up_at = now if final else None
+        invitation.save(update_fields=["failed_at", "failure", "gave_up_at"])
+        values = {"email": invitation.email, "error": invitation.failure}
+        if final:
+            text = _(
+                "The survey link could not be e-mailed to %(email)s: %(error)s No more automatic attempts: correct "
+                "the address on the case page to send it, or key in the signed paper form."
+            )
+        elif first:
+            text = _("E-mailing the survey link to %(email)s failed: %(error)s Retrying automatically.")
+        else:
+            return
+        _event(invitation.case, kind=EventKind.SURVEY, actor=None, text=text % values)
+
+
+# Who adds an enterprise's e-mail and sends its survey link from the case page: the station's members of these roles,
+# and of a confidential case only those who see it (its assignee and the head, clause 7.3).
+SURVEY_LINK_ROLES = (MemberRole.HEAD, MemberRole.STAFF)
+
+
+def _survey_link_sender_check(*, user: User | None, case: ServiceCase) -> None:
+    from core.archive.confidentiality import cases_visible_to
+
+    allowed = (
+        user is not None
+        and user.is_active
+        and Membership.objects.filter(
+            user=user, station__schema_name=connection.schema_name, role__in=SURVEY_LINK_ROLES, is_active=True
+        ).exists()
+        and cases_visible_to(ServiceCase.objects.filter(pk=case.pk), user=user).exists()
+    )
+    if not allowed:
+        raise PermissionDenied(_("Only members of this station who may see this case send its survey link."))
+
+
+@transaction.atomic
+def survey_invitation_email_add(*, case: ServiceCase, user: User, email: str) -> SurveyInvitation:
+    """Add the enterprise contact's e-mail for a completed case whose survey link did not go out (the demand had no
+    address, or e-mailing it failed) and send the link now, through the same task as the automatic send, after the
+    commit. The address then also serves the demand's other cases (`demand_survey_email`).
+
+    The link is e-mailed once: a link already sent, or on its way, is refused with a message saying so (if it did not
+    arrive, staff key in the signed paper form), and so is a case that is not completed or was rated meanwhile. The
+    address must be valid and not a member of this station's own (the survey rates the station's staff). Who added
+    it, and when, is kept on the invitation and the timeline. Only `SURVEY_LINK_ROLES` who see the case may do it.
+    (Once the platform sends text messages, a `phone` keyword joins `email` here.)"""
+    from core.desk.tasks import survey_invitation_send_task
+
+    _survey_link_sender_check(user=user, case=case)
+    case = _locked(case)
+    if case.state == CaseState.EVALUATED or Survey.objects.filter(case=case).exists():
+        raise ValidationError(
+            {"state": [_("This service has been rated already: no survey link is needed.")]}, code="answered"
+        )
+    if case.state != CaseState.COMPLETED:
+        raise ValidationError({"state": [_("The survey link is sent once the case is completed.")]}, code="transition")
+    invitation = SurveyInvitation.objects.select_for_update().filter(case=case).first() or SurveyInvitation(case=case)
+    if invitation.sent_at is not None:
+        raise ValidationError(
+            _(
+                "The survey link was e-mailed to %(email)s on %(when)s. A link is sent once: if it did not arrive, "
+                "key in the signed paper form."
+            )
+            % {"email": invitation.email, "when": timezone.localtime(invitation.sent_at).strftime("%Y-%m-%d %H:%M")},
+            code="sent",
+        )
+    if invitation.pk and invitation.email and invitation.failed_at is None:
+        raise ValidationError(
+            _("The survey link is on its way to %(email)s: wait for the result.") % {"email": invitation.email},
+            code="sending",
+        )
+    previous, address = invitation.email, (email or "").strip()
+    if not address:
+        message = _("Enter the enterprise contact's e-mail address.")
+        raise ValidationError({"email": ValidationError(message, code="required")})
+    invitation.email = address
+    try:
+        invitation.full_clean(exclude=["case", "email_added_by"])
+    except ValidationError as error:
+        raise ValidationError({"email": error.error_dict.get("email") or error.messages}) from error
+    members = User.objects.filter(
+        email__iexact=address, memberships__station__schema_name=connection.schema_name, memberships__is_active=True
+    )
+    if members.exists():
+        message = _("This is the e-mail of a member of this station: the survey link goes to the enterprise.")
+        raise ValidationError({"email": ValidationError(message, code="member")})
+    invitation.email_added_by, invitation.email_added_at = user, timezone.now()
+    invitation.failed_at = invitation.gave_up_at = None
+    invitation.failure = ""
+    invitation.save()
+    if not previous:
+        text = _("Enterprise contact's e-mail %(email)s added: the survey link is being e-mailed.")
+    elif previous.lower() != address.lower():
+        text = _("Survey link address corrected from %(old)s to %(email)s: the link is being e-mailed.")
+    else:
+        text = _("The survey link is being e-mailed to %(email)s again.")
+    _event(case, kind=EventKind.SURVEY, actor=user, text=text % {"email": address, "old": previous})
+    queue_after_commit(survey_invitation_send_task, invitation_id=invitation.pk)
+    return invitation
 
 
 def survey_remind_due() -> int:

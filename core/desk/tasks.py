@@ -23,9 +23,11 @@ MAIL_RETRY = {
 }
 
 
-@shared_task(**MAIL_RETRY)
-def survey_invitation_send_task(*, invitation_id: int) -> bool:
-    return services.survey_invitation_send(invitation_id=invitation_id)
+@shared_task(bind=True, **MAIL_RETRY)
+def survey_invitation_send_task(self, *, invitation_id: int) -> bool:
+    # The last attempt's failure is kept as final: the case page then says no retry follows.
+    last_attempt = self.request.retries >= self.max_retries
+    return services.survey_invitation_send(invitation_id=invitation_id, last_attempt=last_attempt)
 
 
 @shared_task(**MAIL_RETRY)

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.catalog.models import ServiceCategory
 from core.desk import selectors, services
@@ -18,10 +19,12 @@ from core.desk.forms import (
     PlanForm,
     RecordForm,
     SurveyForm,
+    SurveyLinkForm,
     TransitionForm,
     demand_table_formsets,
     errors_onto,
     formset_rows,
+    transition_action,
 )
 from core.desk.models import CaseState, ExamCategory, InspectionMaterial, ServiceRecord, Survey
 from core.operations.selectors import members_cleared_for_duty
@@ -185,12 +188,16 @@ def _survey_rows(survey: Survey) -> list[tuple[str, str]]:
     return rows
 
 
+# What the case page says after an action, when it says more than "Saved."
+_SUCCESS = {"survey_link": gettext_lazy("The survey link is being e-mailed to the enterprise.")}
+
+
 class CasePage(StationPage):
     """A case with its plan, timeline, record and survey, and a form for each thing staff do with it. Each POST
     names its `action`; a refused one shows the page again with that form's errors and what was typed."""
 
     template_name = "desk/case.html"
-    ACTIONS = ("transition", "plan", "event", "record", "amend", "survey")
+    ACTIONS = ("transition", "plan", "event", "record", "amend", "survey", "survey_link")
 
     def case(self):
         case = selectors.case_get(pk=self.kwargs["pk"], viewer=self.request.user)
@@ -223,6 +230,9 @@ class CasePage(StationPage):
             "amend": AmendmentForm(instance=record, members=members) if record else None,
             "survey": SurveyForm(),
         }
+        survey_link = selectors.survey_link_status(case=case)
+        if survey_link is not None and survey_link.can_send:
+            forms["survey_link"] = SurveyLinkForm(initial={"email": survey_link.suggested})
         if record is not None:
             forms["record"].initial["version"] = record.version
             forms["amend"].initial["version"] = record.version
@@ -244,9 +254,12 @@ class CasePage(StationPage):
             else [],
             survey=survey,
             survey_rows=_survey_rows(survey) if survey else [],
+            survey_link=survey_link,
             current_plan=current,
             forms=forms,
-            transitions=[CaseState(state) for state in allowed],
+            transitions=[
+                {"value": state, "label": transition_action(from_state=case.state, to=state)} for state in allowed
+            ],
             needs_reason=[state.value for state in services.NEEDS_REASON],
             closed=case.state in services.CLOSED,
             transition_error=bound[1] if bound and bound[0] == "transition" else None,
@@ -269,6 +282,7 @@ class CasePage(StationPage):
             "record": lambda: RecordForm(request.POST, instance=record, members=members),
             "amend": lambda: AmendmentForm(request.POST, instance=record, members=members),
             "survey": lambda: SurveyForm(request.POST),
+            "survey_link": lambda: SurveyLinkForm(request.POST),
         }[action]()
         if form.is_valid():
             try:
@@ -276,7 +290,7 @@ class CasePage(StationPage):
             except ValidationError as error:
                 errors_onto(form, error)
             else:
-                messages.success(request, _("Saved."))
+                messages.success(request, _SUCCESS.get(action) or _("Saved."))
                 return redirect("desk:case", pk=case.pk)
         return self.render_to_response(self.get_context_data(bound=(action, form)), status=400)
 
@@ -303,3 +317,5 @@ class CasePage(StationPage):
             services.record_amend(record=record, user=user, reason=reason, expected_version=version, **changed)
         elif action == "survey":
             services.survey_submit(case=case, channel="paper", user=user, **data)
+        elif action == "survey_link":
+            services.survey_invitation_email_add(case=case, user=user, email=data["email"])

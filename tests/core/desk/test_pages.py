@@ -15,6 +15,7 @@ from core.directory import uscc
 from core.directory.models import Enterprise, Institution
 from tests.conftest import host_client
 from tests.core.desk.builders import RNG, case_completed, case_in_service, full_demand, take_demand
+from tests.core.directory.builders import full_width, spaced
 
 
 @pytest.fixture
@@ -114,6 +115,19 @@ def test_an_enterprise_new_to_the_directory_is_added_on_the_spot(city, staff):
     assert response.status_code == 302, text(response)[:2000]
     added = Enterprise.objects.get(uscc=code)
     assert added.source_station == city.alpha and added.name == values["enterprise_name"]
+
+
+@pytest.mark.parametrize("typing", [full_width, spaced])
+def test_a_known_uscc_typed_in_full_width_or_with_spaces_picks_the_enterprise(city, staff, enterprise, typing):
+    enterprises = Enterprise.objects.count()
+    values = full_demand(enterprise) | {"uscc": typing(enterprise.uscc), "district": "yinzhou"}
+    response = staff.post("/desk/demands/new/", form_post(values))
+    assert response.status_code == 302, text(response)[:3000]
+    with schema_context(city.alpha.schema_name):
+        demand = Demand.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
+        assert demand.enterprise_id == enterprise.pk
+        assert demand.uscc == enterprise.uscc  # kept in its compact form
+    assert Enterprise.objects.count() == enterprises
 
 
 def test_case_lists_inbox_mine_and_due(city, staff, enterprise):

@@ -3,6 +3,7 @@ append-only timeline, version checks and gap-free numbering."""
 
 import datetime
 import threading
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -13,10 +14,13 @@ from django_tenants.utils import schema_context
 from core.catalog.models import ServiceItem
 from core.desk import services
 from core.desk.models import CaseEvent, CaseState, Demand, EventKind, PlanKind, ServiceCase, ServicePlan
+from core.directory import uscc
 from core.directory.models import Enterprise, Institution
 from core.operations.demo import pre_duty_training_record
 from tenants.models import Membership
+from tests.committed import on_own_connection
 from tests.core.desk.builders import RNG, boxes, take_demand
+from tests.core.directory.builders import full_width, spaced
 
 
 @pytest.mark.clause("5.2.1.4")
@@ -53,6 +57,71 @@ def test_a_demand_without_any_need_is_refused(city, alpha, enterprise):
     with pytest.raises(ValidationError) as raised:
         take_demand(city, enterprise, boxes=[])
     assert "boxes" in raised.value.message_dict
+
+
+def test_a_demand_keeps_the_uscc_as_its_compact_code(city, alpha, enterprise):
+    assert take_demand(city, enterprise, uscc=full_width(enterprise.uscc)).uscc == enterprise.uscc
+    assert take_demand(city, enterprise, uscc=spaced(enterprise.uscc)).uscc == enterprise.uscc
+
+
+def test_the_enterprise_block_finds_a_known_uscc_however_it_is_typed(city, alpha, enterprise):
+    for typed in (full_width(enterprise.uscc), spaced(enterprise.uscc)):
+        found = services.demand_enterprise_get_or_add(
+            station=city.alpha, user=city.alpha_staff, enterprise_name="另一个名字", uscc=typed
+        )
+        assert found == enterprise
+    assert Enterprise.objects.filter(uscc=enterprise.uscc).count() == 1
+
+
+def test_two_desks_adding_the_same_new_enterprise_at_once_get_one_entry(city, alpha):
+    # A holds its new entry uncommitted while B, not seeing it, inserts the same code and waits on the unique index;
+    # when A commits, B's insert fails: B takes A's entry instead of answering with an error.
+    code, inserted, release, found, errors = uscc.generate(RNG), threading.Event(), threading.Event(), {}, []
+
+    def add(who: str, typed: str):
+        try:
+            with schema_context(city.alpha.schema_name), transaction.atomic():
+                found[who] = services.demand_enterprise_get_or_add(
+                    station=city.alpha, user=city.alpha_staff, enterprise_name=f"同时登记企业{who}", uscc=typed
+                ).pk
+                if who == "A":
+                    inserted.set()
+                    assert release.wait(20)
+        except Exception as error:  # noqa: BLE001  (reported below)
+            errors.append(error)
+        finally:
+            inserted.set()
+            connection.close()
+
+    first = threading.Thread(target=add, args=("A", code))
+    second = threading.Thread(target=add, args=("B", full_width(code)))
+    try:
+        first.start()
+        assert inserted.wait(20)
+        second.start()
+        deadline = time.monotonic() + 20
+        while not _someone_waits_on_a_lock() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        release.set()
+        first.join()
+        second.join()
+        assert errors == []
+        assert found["A"] == found["B"]
+        assert on_own_connection(lambda: list(Enterprise.objects.filter(uscc=code).values_list("pk", flat=True))) == [
+            found["A"]
+        ]
+    finally:
+        release.set()
+        on_own_connection(lambda: Enterprise.objects.filter(uscc=code).delete())
+
+
+def _someone_waits_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # else the test's transaction sees its first snapshot
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
 
 
 @pytest.mark.clause("5.2.2")
