@@ -1,7 +1,8 @@
 """API of evaluation rounds (综合评估, clause 3).
 
 Station host (its members read; its head writes): the current round with its items, an item's self-assessment, an
-evidence upload, the submission. Public host (bureau roles read; administrators write): a station's rounds (and the
+evidence upload, the operations figures attached to an item, the submission. An item that asks for evidence
+(`evidence_required`) is answered met only once it has a file or the figures. Public host (bureau roles read; administrators write): a station's rounds (and the
 scheduling of a re-evaluation), a round with its items, an item's review, the conclusion.
 
 Serializers check types only; every rule is the services' (`core.evaluation.services`), whose refusals come back as
@@ -20,6 +21,7 @@ from api.base import BureauAPIView, StationAPIView
 from api.errors import service_call
 from api.pagination import paginate
 from core.evaluation import selectors, services
+from core.evaluation.figures import figures_lines
 from core.evaluation.models import EvaluationEvidence, EvaluationItem, EvaluationRound
 from tenants.models import BureauRole, MemberRole
 from tenants.selectors import station_list
@@ -70,8 +72,17 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
 
 class ItemSerializer(serializers.ModelSerializer):
+    """An item with what evidence it asks for (`evidence_required`: never met without a file or the figures), its
+    files, and the operations figures attached (`figures`: the snapshot as taken; `figures_summary`: in words)."""
+
     reviewed_by = serializers.SerializerMethodField()
     evidence = EvidenceSerializer(many=True, read_only=True)
+    evidence_kind = serializers.CharField(read_only=True)
+    evidence_kind_display = serializers.CharField(source="get_evidence_kind_display", read_only=True)
+    figures_source = serializers.CharField(read_only=True)
+    figures = serializers.JSONField(read_only=True, allow_null=True)
+    figures_summary = serializers.SerializerMethodField()
+    figures_taken_by = serializers.SerializerMethodField()
 
     class Meta:
         model = EvaluationItem
@@ -90,11 +101,25 @@ class ItemSerializer(serializers.ModelSerializer):
             "reviewed_at",
             "previous_met",
             "previous_remark",
+            "evidence_kind",
+            "evidence_kind_display",
+            "evidence_required",
             "evidence",
+            "figures_source",
+            "figures",
+            "figures_summary",
+            "figures_taken_at",
+            "figures_taken_by",
         ]
 
     def get_reviewed_by(self, item) -> str | None:
         return None if item.reviewed_by is None else item.reviewed_by.display_name
+
+    def get_figures_summary(self, item) -> list[str]:
+        return figures_lines(item)
+
+    def get_figures_taken_by(self, item) -> str | None:
+        return None if item.figures_taken_by is None else item.figures_taken_by.display_name
 
 
 class RoundSerializer(serializers.ModelSerializer):
@@ -206,6 +231,25 @@ class EvidenceUploadView(StationEvaluationAPIView):
         data = _valid(EvidenceInput(data=request.data))
         evidence = service_call(services.evidence_add, item=item, user=request.user, file=data["file"])
         return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+
+class FiguresView(StationEvaluationAPIView):
+    """The operations figures of an item of the open round (the staff register, the equipment register or the written
+    systems, as they are now): POST attaches them as its evidence (again: taken again), DELETE takes them off."""
+
+    station_roles = (MemberRole.HEAD,)
+
+    @extend_schema(request=None, responses=ItemSerializer)
+    def post(self, request, code: str):
+        item = _item(self.current_round(), code)
+        attached = service_call(services.figures_attach, item=item, user=request.user)
+        return Response(ItemSerializer(attached).data)
+
+    @extend_schema(request=None, responses=ItemSerializer)
+    def delete(self, request, code: str):
+        item = _item(self.current_round(), code)
+        removed = service_call(services.figures_remove, item=item, user=request.user)
+        return Response(ItemSerializer(removed).data)
 
 
 class SubmitView(StationEvaluationAPIView):

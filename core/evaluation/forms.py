@@ -37,6 +37,8 @@ class SelfAssessmentForm(forms.Form):
         required=False,
         widget=forms.FileInput(attrs={"accept": ".jpg,.jpeg,.png,.pdf,.docx,.xlsx"}),
     )
+    # Shown only for an item that takes the operations figures (the page words its label by what is attached).
+    figures = forms.BooleanField(label=_("Attach the operations figures"), required=False)
 
 
 class ReviewForm(forms.Form):

@@ -6,6 +6,7 @@ the self-assessment with evidence and submits it; a bureau administrator reviews
 in `core.evaluation.services`, never in ``save()``.
 """
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,28 @@ class Conclusion(models.TextChoices):
     APPROVED = "approved", _("Approved")
     RECTIFY = "rectify", _("Rectify by a date")
     REJECTED = "rejected", _("Rejected")
+
+
+class EvidenceKind(models.TextChoices):
+    """What evidence a checklist item asks for (shown to the head and the reviewer)."""
+
+    SITE_DOCUMENTS = "site", _("Site documents (lease or property certificate, where the site lies)")
+    SAFETY_APPROVALS = "safety", _("Fire safety and environmental approvals or inspection reports")
+    FLOOR_PLAN = "floor_plan", _("Floor plan with the floor area")
+    PHOTOS = "photos", _("Photos of the site")
+    AIR_QUALITY_REPORT = "air", _("Indoor air quality test report")
+    EQUIPMENT_REGISTER = "equipment", _("The equipment register, or photos")
+    MAINTENANCE_RECORDS = "maintenance", _("Inspection and maintenance records of the equipment")
+    STAFF_REGISTER = "staff", _("The staff register with the pre-duty trainings")
+    WRITTEN_SYSTEM = "system", _("The written system in effect")
+
+
+class FiguresSource(models.TextChoices):
+    """The operations registers (`core.operations`) whose figures the head may attach to an item as evidence."""
+
+    STAFF = "staff", _("Staff register")
+    EQUIPMENT = "equipment", _("Equipment register")
+    SYSTEM = "system", _("Written systems")
 
 
 class EvaluationRound(models.Model):
@@ -103,6 +126,16 @@ class EvaluationItem(models.Model):
     section_title = models.CharField(_("section title"), max_length=50)
     title = models.TextField(_("requirement"))
     required = models.BooleanField(_("required"), default=True)
+    # What evidence the item asks for, and whether it may be answered met without any (copied from the checklist).
+    evidence_kind = models.CharField(_("evidence asked for"), max_length=12, choices=EvidenceKind.choices, blank=True)
+    evidence_required = models.BooleanField(_("evidence required"), default=False)
+    # The operations figures that may be attached as evidence, and the snapshot attached (taken when attached).
+    figures_source = models.CharField(_("operations figures"), max_length=10, choices=FiguresSource.choices, blank=True)
+    figures = models.JSONField(_("operations figures attached"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    figures_taken_at = models.DateTimeField(_("figures taken at"), null=True, blank=True)
+    figures_taken_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("figures taken by")
+    )
     self_met = models.BooleanField(_("self-assessment: met"), null=True, blank=True)
     self_note = models.TextField(_("self-assessment note"), blank=True)
     self_assessed_at = models.DateTimeField(_("self-assessed at"), null=True, blank=True)
@@ -122,6 +155,15 @@ class EvaluationItem(models.Model):
         ordering = ["evaluation_round", "position"]
         constraints = [
             models.UniqueConstraint(fields=["evaluation_round", "code"], name="evaluation_item_code_per_round"),
+            models.CheckConstraint(
+                condition=models.Q(evidence_required=False) | ~models.Q(evidence_kind=""),
+                name="evaluation_item_required_evidence_is_named",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(figures__isnull=True, figures_taken_at__isnull=True)
+                | (models.Q(figures__isnull=False, figures_taken_at__isnull=False) & ~models.Q(figures_source="")),
+                name="evaluation_item_figures_taken_when",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -22,7 +22,7 @@ def round_list(*, station: Station) -> QuerySet[EvaluationRound]:
 
 
 def _with_items(rounds: QuerySet[EvaluationRound]) -> QuerySet[EvaluationRound]:
-    items = EvaluationItem.objects.select_related("reviewed_by").prefetch_related(
+    items = EvaluationItem.objects.select_related("reviewed_by", "figures_taken_by").prefetch_related(
         Prefetch("evidence", queryset=EvaluationEvidence.objects.select_related("uploaded_by"))
     )
     return rounds.select_related("station", "opened_by", "submitted_by", "concluded_by", "previous").prefetch_related(

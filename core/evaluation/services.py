@@ -2,9 +2,10 @@
 
 The life of a round: a bureau administrator starts a draft station's evaluation (`evaluation_start`: the station goes
 under evaluation and its initial round opens), or a re-evaluation opens on its date (`round_schedule`,
-`round_open_due`). The station head answers every item (met / not met, a note, evidence files) and submits
-(`item_self_assess`, `evidence_add`, `round_submit`); a bureau administrator reviews each item (`item_review`) and
-concludes (`round_conclude`):
+`round_open_due`). The station head answers every item (met / not met, a note, evidence files, the operations figures)
+and submits (`item_self_assess`, `evidence_add`, `figures_attach`, `round_submit`); an item whose checklist entry asks
+for evidence is never answered met without any (a file, or the figures of the station's operations registers taken as a
+snapshot when attached). A bureau administrator reviews each item (`item_review`) and concludes (`round_conclude`):
 
 - approved: the station may be published (`tenants.services.station_publish` asks for it) and its next re-evaluation
   is scheduled `EVALUATION_INTERVAL_DAYS` later;
@@ -37,6 +38,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.evaluation.checklist import CHECKLIST, SECTIONS
+from core.evaluation.figures import figures_take
 from core.evaluation.models import (
     Conclusion,
     EvaluationEvidence,
@@ -60,12 +62,14 @@ EVIDENCE_KINDS = ("jpeg", "png", "pdf", "docx", "xlsx")
 
 @dataclass(frozen=True)
 class SelfAssessment:
-    """The head's answer to one item, by its code: met (True / False, None: not answered yet), a note, new files."""
+    """The head's answer to one item, by its code: met (True / False, None: not answered yet), a note, new files, and
+    whether to attach (or take again) the item's operations figures."""
 
     code: str
     met: bool | None
     note: str = ""
     files: Sequence = field(default_factory=tuple)
+    figures: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,14 +180,18 @@ def _checklist_items(evaluation_round: EvaluationRound) -> list[EvaluationItem]:
             section_title=SECTIONS[entry.section],
             title=entry.title,
             required=entry.required,
+            evidence_kind=entry.evidence,
+            evidence_required=bool(entry.evidence) and entry.evidence_required,
+            figures_source=entry.figures,
         )
         for position, entry in enumerate(CHECKLIST, start=1)
     ]
 
 
 def _carried_items(evaluation_round: EvaluationRound, previous: EvaluationRound) -> list[EvaluationItem]:
-    """The previous round's items as they were (titles included): a met item stays met, with its answer and review; a
-    not-met one is to be answered again. Its result and remark stay visible as `previous_*`."""
+    """The previous round's items as they were (titles and what evidence they ask for included): a met item stays met,
+    with its answer and review; a not-met one is to be answered again. Its result and remark stay visible as
+    `previous_*`. The attached operations figures come along like the files (the head may take them again)."""
     items = []
     for old in previous.items.order_by("position"):
         met = old.review_met is True
@@ -196,6 +204,12 @@ def _carried_items(evaluation_round: EvaluationRound, previous: EvaluationRound)
                 section_title=old.section_title,
                 title=old.title,
                 required=old.required,
+                evidence_kind=old.evidence_kind,
+                evidence_required=old.evidence_required,
+                figures_source=old.figures_source,
+                figures=old.figures,
+                figures_taken_at=old.figures_taken_at,
+                figures_taken_by_id=old.figures_taken_by_id,
                 self_met=old.self_met if met else None,
                 self_note=old.self_note,
                 self_assessed_at=old.self_assessed_at if met else None,
@@ -346,11 +360,30 @@ def round_open_due(*, today: datetime.date | None = None) -> int:
 # --- The self-assessment (the station head) ---------------------------------------------------------------------
 
 
+def _has_evidence(item: EvaluationItem) -> bool:
+    return item.figures is not None or item.evidence.exists()
+
+
+def _evidence_missing(item: EvaluationItem) -> ValidationError:
+    """The refusal of "met" for an item that asks for evidence and has none, on `met`."""
+    if item.figures_source:
+        message = _(
+            "This requirement asks for evidence (%(kind)s): add a file or attach the operations figures, then answer "
+            "it met."
+        )
+    else:
+        message = _("This requirement asks for evidence (%(kind)s): add a file, then answer it met.")
+    return ValidationError({"met": [message % {"kind": item.get_evidence_kind_display()}]}, code="evidence_required")
+
+
 @transaction.atomic
 def item_self_assess(*, item: EvaluationItem, user: User, met: bool | None, note: str = "") -> EvaluationItem:
-    """The head's answer to one item of the open round: met or not (None: not answered yet) and a note."""
+    """The head's answer to one item of the open round: met or not (None: not answered yet) and a note. An item that
+    asks for evidence is answered met only once it has some (a file or the operations figures); refused on `met`."""
     evaluation_round, item = _item_locked(item, status=RoundStatus.OPEN)
     _require_head(user, evaluation_round.station)
+    if met is True and item.evidence_required and not _has_evidence(item):
+        raise _evidence_missing(item)
     item.self_met = met
     item.self_note = note.strip()
     item.self_assessed_at = None if met is None else timezone.now()
@@ -395,10 +428,64 @@ def evidence_remove(*, evidence: EvaluationEvidence, user: User) -> None:
     """Take a file off an item of the open round; the stored file goes once no round refers to it any more."""
     evaluation_round = _locked(evidence.item.evaluation_round, status=RoundStatus.OPEN)
     _require_head(user, evaluation_round.station)
+    item = EvaluationItem.objects.select_for_update().get(pk=evidence.item_id)
+    _last_evidence_check(item, leaving="file")
     name = evidence.file.name
     evidence.delete()
     if not EvaluationEvidence.objects.filter(file=name).exists():
         transaction.on_commit(lambda: default_storage.delete(name))
+
+
+def _last_evidence_check(item: EvaluationItem, *, leaving: str) -> None:
+    """Refuse to take away the last evidence (`leaving`: "file" or "figures") of an item answered met that asks for
+    evidence: it would be met without any."""
+    if not (item.self_met is True and item.evidence_required):
+        return
+    files = item.evidence.count()
+    remaining = (files - (1 if leaving == "file" else 0)) + (
+        1 if item.figures is not None and leaving != "figures" else 0
+    )
+    if remaining <= 0:
+        raise ValidationError(
+            {
+                leaving: [
+                    _(
+                        "Requirement %(code)s is answered met and asks for evidence: add other evidence, or answer it "
+                        "not met, before removing this."
+                    )
+                    % {"code": item.code}
+                ]
+            },
+            code="last_evidence",
+        )
+
+
+@transaction.atomic
+def figures_attach(*, item: EvaluationItem, user: User) -> EvaluationItem:
+    """Attach the item's operations figures (the staff register, the equipment register or the written systems, as
+    they are now) to an item of the open round as its evidence; attached again, they are taken again. Refused on
+    `figures` when none apply or the register has nothing to show yet. The station's head only."""
+    evaluation_round, item = _item_locked(item, status=RoundStatus.OPEN)
+    _require_head(user, evaluation_round.station)
+    item.figures = figures_take(station=evaluation_round.station, item=item)
+    item.figures_taken_at = timezone.now()
+    item.figures_taken_by = user
+    item.full_clean(exclude=["evaluation_round"])
+    item.save(update_fields=["figures", "figures_taken_at", "figures_taken_by"])
+    return item
+
+
+@transaction.atomic
+def figures_remove(*, item: EvaluationItem, user: User) -> EvaluationItem:
+    """Take the operations figures off an item of the open round (not the last evidence of an item answered met)."""
+    evaluation_round, item = _item_locked(item, status=RoundStatus.OPEN)
+    _require_head(user, evaluation_round.station)
+    _last_evidence_check(item, leaving="figures")
+    item.figures = None
+    item.figures_taken_at = None
+    item.figures_taken_by = None
+    item.save(update_fields=["figures", "figures_taken_at", "figures_taken_by"])
+    return item
 
 
 def _items_by_code(evaluation_round: EvaluationRound, codes) -> dict[str, EvaluationItem]:
@@ -420,42 +507,60 @@ def _keyed(code: str, error: ValidationError) -> dict[str, list[str]]:
 def round_self_assessment_save(
     *, evaluation_round: EvaluationRound, user: User, answers: Sequence[SelfAssessment]
 ) -> EvaluationRound:
-    """Save the head's answers to many items at once (the self-assessment page), all or nothing. Every file is
-    checked before anything is kept; errors are keyed `<item code>.<field>` (`met`, `note`, `file`)."""
+    """Save the head's answers to many items at once (the self-assessment page), all or nothing: each item's new files
+    and figures first, then its answer, so a page that answers an item met and gives its evidence at once is kept.
+    Every file, the figures asked for and the evidence of every item answered met are checked before anything is kept;
+    errors are keyed `<item code>.<field>` (`met`, `note`, `file`, `figures`)."""
     evaluation_round = _locked(evaluation_round, status=RoundStatus.OPEN)
     _require_head(user, evaluation_round.station)
     items = _items_by_code(evaluation_round, [answer.code for answer in answers])
     errors: dict[str, list[str]] = {}
     for answer in answers:
-        for file in answer.files:
-            try:
-                _evidence_check(file)
-            except ValidationError as error:
-                errors.update(_keyed(answer.code, error))
-    if errors:
-        raise ValidationError(errors)
-    for answer in answers:
+        item = items[answer.code]
         try:
-            item_self_assess(item=items[answer.code], user=user, met=answer.met, note=answer.note)
             for file in answer.files:
-                evidence_add(item=items[answer.code], user=user, file=file)
+                _evidence_check(file)
+            if answer.figures:
+                figures_take(station=evaluation_round.station, item=item)
+            elif answer.met is True and item.evidence_required and not answer.files and not _has_evidence(item):
+                raise _evidence_missing(item)
         except ValidationError as error:
             errors.update(_keyed(answer.code, error))
     if errors:
         raise ValidationError(errors)
+    stored: list[str] = []
+    try:
+        for answer in answers:
+            try:
+                for file in answer.files:
+                    stored.append(evidence_add(item=items[answer.code], user=user, file=file).file.name)
+                if answer.figures:
+                    figures_attach(item=items[answer.code], user=user)
+                item_self_assess(item=items[answer.code], user=user, met=answer.met, note=answer.note)
+            except ValidationError as error:
+                errors.update(_keyed(answer.code, error))
+        if errors:
+            raise ValidationError(errors)
+    except Exception:
+        for name in stored:  # the rows roll back with the page; their files go too
+            default_storage.delete(name)
+        raise
     return evaluation_round
 
 
 @transaction.atomic
 def round_submit(*, evaluation_round: EvaluationRound, user: User) -> EvaluationRound:
-    """The head submits the self-assessment for review: every item answered (errors keyed `<item code>.met`). The
-    bureau's administrators are e-mailed."""
+    """The head submits the self-assessment for review: every item answered, and every item answered met that asks
+    for evidence with some (errors keyed `<item code>.met`). The bureau's administrators are e-mailed."""
     evaluation_round = _locked(evaluation_round, status=RoundStatus.OPEN)
     _require_head(user, evaluation_round.station)
-    unanswered = EvaluationItem.objects.filter(evaluation_round=evaluation_round, self_met__isnull=True)
-    errors = {
-        f"{code}.met": [_("Say whether this requirement is met.")] for code in unanswered.values_list("code", flat=True)
-    }
+    items = EvaluationItem.objects.filter(evaluation_round=evaluation_round).prefetch_related("evidence")
+    errors = {}
+    for item in items.order_by("position"):
+        if item.self_met is None:
+            errors[f"{item.code}.met"] = [_("Say whether this requirement is met.")]
+        elif item.self_met and item.evidence_required and item.figures is None and not item.evidence.all():
+            errors.update(_keyed(item.code, _evidence_missing(item)))
     if errors:
         raise ValidationError(errors, code="incomplete")
     evaluation_round.status = RoundStatus.SUBMITTED

@@ -88,6 +88,7 @@ class StationEvaluationPage(StationPage):
                     met=form.cleaned_data["met"],
                     note=form.cleaned_data["note"],
                     files=[form.cleaned_data["file"]] if form.cleaned_data["file"] else [],
+                    figures=form.cleaned_data["figures"],
                 )
                 for code, form in forms.items()
             ]
@@ -135,4 +136,29 @@ class StationEvidenceRemoveAction(StationPage):
                 messages.error(request, message)
         else:
             messages.success(request, _("The file “%(name)s” is removed.") % {"name": evidence.original_name})
+        return redirect("evaluation:current")
+
+
+class StationFiguresRemoveAction(StationPage):
+    """The head takes the operations figures off an item while the round is open."""
+
+    station_roles = (MemberRole.HEAD,)
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        evaluation_round = selectors.round_current(station=self.station)
+        item = (
+            None
+            if evaluation_round is None
+            else selectors.item_get(evaluation_round=evaluation_round, code=self.kwargs["code"])
+        )
+        if item is None or item.figures is None:
+            raise Http404
+        try:
+            services.figures_remove(item=item, user=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The operations figures of %(code)s are removed.") % {"code": item.code})
         return redirect("evaluation:current")

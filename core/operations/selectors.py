@@ -260,3 +260,90 @@ def operations_self_assessment_evidence(*, station: Station) -> OperationsEviden
             systems_current=current,
             display_process=process,
         )
+
+
+# --- Figures for the evaluation's evidence (core.evaluation.figures) --------------------------------------------------
+# Plain, JSON-ready dicts (dates as ISO strings, people by their names): the evaluation keeps them as a snapshot of the
+# registers at the time the station head attaches them to a checklist item.
+
+
+def _in_station(station: Station):
+    """The station's schema, active for the reads inside (already active on its host)."""
+    return (
+        contextlib.nullcontext()
+        if connection.schema_name == station.schema_name
+        else schema_context(station.schema_name)
+    )
+
+
+def staff_figures(*, station: Station) -> dict:
+    """The staff register (clause 4.4): active members, those with a completed pre-duty training (and the names of
+    those without), those holding a qualification in force, and the head."""
+    today = timezone.localdate()
+    with _in_station(station):
+        memberships = list(
+            Membership.objects.filter(station=station, is_active=True).select_related("user").order_by("user__username")
+        )
+        users = [m.user_id for m in memberships]
+        cleared = members_cleared(user_ids=users)
+        qualified = set(
+            StaffQualification.objects.filter(staff__user_id__in=users, withdrawn_on__isnull=True)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+            .values_list("staff__user_id", flat=True)
+        )
+    return {
+        "members": len(memberships),
+        "cleared": len(cleared),
+        "not_cleared": [m.user.display_name for m in memberships if m.user_id not in cleared],
+        "qualified": len(qualified),
+        "heads": [m.user.display_name for m in memberships if m.role == MemberRole.HEAD],
+    }
+
+
+def equipment_figures(*, station: Station) -> dict:
+    """The equipment register (clause 4.3): items in service by kind, those whose maintenance is on schedule, and the
+    overdue ones by name with their due date."""
+    today = timezone.localdate()
+    with _in_station(station):
+        items = list(equipment_list(today=today).values("kind", "name", "next_maintenance_due", "overdue"))
+    by_kind: dict[str, int] = {}
+    for item in items:
+        by_kind[item["kind"]] = by_kind.get(item["kind"], 0) + 1
+    overdue = [item for item in items if item["overdue"]]
+    return {
+        "in_service": len(items),
+        "maintained": len(items) - len(overdue),
+        "by_kind": by_kind,
+        "overdue": [{"name": item["name"], "due": item["next_maintenance_due"].isoformat()} for item in overdue],
+    }
+
+
+def system_figures(*, station: Station) -> dict:
+    """The written systems of clause 4.5: how many have a version in effect, and each one's current version (number,
+    in effect since, approved by, published at, its file's name), or None."""
+    with _in_station(station):
+        rows = system_list()
+    systems = []
+    for row in rows:
+        current = row.current
+        systems.append(
+            {
+                "code": row.code,
+                "name": row.name,
+                "versions": len(row.versions),
+                "current": None
+                if current is None
+                else {
+                    "number": current.number,
+                    "effective_on": current.effective_on.isoformat(),
+                    "approved_by": current.approved_by.display_name,
+                    "published_at": current.published_at.isoformat(),
+                    "file_name": current.file_name,
+                },
+            }
+        )
+    return {
+        "total": len(systems),
+        "in_effect": sum(1 for system in systems if system["current"] is not None),
+        "systems": systems,
+    }

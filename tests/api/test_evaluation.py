@@ -47,6 +47,12 @@ def test_members_read_the_current_round_with_its_items(city, alpha_host):
 def test_the_head_answers_uploads_and_submits(city, alpha_host, media):
     evaluation_round = open_round(city)
     head = host_client(alpha_host, city.alpha_head)
+    response = head.post(f"{CURRENT}items/4.5a/evidence/", {"file": upload("岗位职责.pdf", PDF)})
+    assert response.status_code == 201
+    assert (response.json()["original_name"], response.json()["kind"]) == ("岗位职责.pdf", "pdf")
+    stored = EvaluationEvidence.objects.get(pk=response.json()["id"]).file.name
+    assert stored.startswith("evaluation/alpha/round-1/") and (media / stored).read_bytes() == PDF
+
     response = head.patch(
         f"{CURRENT}items/4.5a/", {"met": True, "note": "岗位职责已上墙"}, content_type="application/json"
     )
@@ -54,12 +60,6 @@ def test_the_head_answers_uploads_and_submits(city, alpha_host, media):
     assert (response.json()["self_met"], response.json()["self_note"]) == (True, "岗位职责已上墙")
     response = head.patch(f"{CURRENT}items/4.5a/", {"note": "已更新"}, content_type="application/json")
     assert (response.json()["self_met"], response.json()["self_note"]) == (True, "已更新")  # met left as it was
-
-    response = head.post(f"{CURRENT}items/4.5a/evidence/", {"file": upload("岗位职责.pdf", PDF)})
-    assert response.status_code == 201
-    assert (response.json()["original_name"], response.json()["kind"]) == ("岗位职责.pdf", "pdf")
-    stored = EvaluationEvidence.objects.get(pk=response.json()["id"]).file.name
-    assert stored.startswith("evaluation/alpha/round-1/") and (media / stored).read_bytes() == PDF
 
     response = head.post(f"{CURRENT}items/4.5a/evidence/", {"file": upload("fake.pdf", b"text, not a PDF")})
     assert response.status_code == 400 and list(response.json()) == ["file"]
@@ -243,5 +243,48 @@ def test_the_schemas_describe_the_evaluation_endpoints_without_warnings():
         "/api/v1/evaluation/",
         "/api/v1/evaluation/items/{code}/",
         "/api/v1/evaluation/items/{code}/evidence/",
+        "/api/v1/evaluation/items/{code}/figures/",
         "/api/v1/evaluation/submit/",
     } <= set(station["paths"])
+
+
+@pytest.mark.clause("4.4.1")
+@pytest.mark.clause("4.2.1")
+def test_met_needs_evidence_and_the_head_attaches_the_operations_figures(city, alpha_host, public_host):
+    open_round(city)
+    head = host_client(alpha_host, city.alpha_head)
+    item = next(item for item in head.get(CURRENT).json()["items"] if item["code"] == "4.2.1")
+    assert (item["evidence_required"], item["evidence_kind"], item["evidence_kind_display"]) == (
+        True,
+        "photos",
+        "现场照片",
+    )
+    assert (item["figures_source"], item["figures"], item["figures_summary"]) == ("", None, [])
+
+    response = head.patch(f"{CURRENT}items/4.2.1/", {"met": True}, content_type="application/json")
+    assert response.status_code == 400 and list(response.json()) == ["met"]
+    assert "现场照片" in response.json()["met"][0]
+    response = head.post(f"{CURRENT}items/4.2.1/figures/")
+    assert response.status_code == 400 and list(response.json()) == ["figures"]
+
+    response = head.patch(f"{CURRENT}items/4.4.1/", {"met": True}, content_type="application/json")
+    assert response.status_code == 400 and list(response.json()) == ["met"]
+    assert host_client(alpha_host, city.alpha_staff).post(f"{CURRENT}items/4.4.1/figures/").status_code == 403
+    response = head.post(f"{CURRENT}items/4.4.1/figures/")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["figures"]["source"], body["figures"]["cleared"], body["figures"]["members"]) == ("staff", 2, 3)
+    assert body["figures_summary"][0] == "已完成上岗前培训的人员：3 人中 2 人"
+    assert body["figures_taken_by"] == city.alpha_head.display_name and body["figures_taken_at"]
+    response = head.patch(f"{CURRENT}items/4.4.1/", {"met": True}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["self_met"] is True
+
+    # The bureau reads the same snapshot; the head takes it off only once the item no longer needs it.
+    detail = host_client(public_host, city.bureau_viewer).get(f"{rounds_path(city.alpha)}1/").json()
+    staff = next(item for item in detail["items"] if item["code"] == "4.4.1")
+    assert staff["figures"] == body["figures"] and staff["figures_summary"] == body["figures_summary"]
+    response = head.delete(f"{CURRENT}items/4.4.1/figures/")
+    assert response.status_code == 400 and list(response.json()) == ["figures"]
+    head.patch(f"{CURRENT}items/4.4.1/", {"met": False}, content_type="application/json")
+    response = head.delete(f"{CURRENT}items/4.4.1/figures/")
+    assert response.status_code == 200 and response.json()["figures"] is None

@@ -1,6 +1,6 @@
 """A real browser takes a new station from onboarding to the public portal (clause 3): a bureau administrator creates
 it in the console wizard and starts its evaluation; its head signs in on the new station's host, fills the
-self-assessment with an evidence file and submits it; the administrator reviews, approves and publishes it; the
+self-assessment with the evidence files its requirements ask for and submits it; the administrator reviews, approves and publishes it; the
 public portal lists it.
 
 The web server runs in its own process and sees only committed data. The head's account (with a password) is made
@@ -85,16 +85,24 @@ def test_a_station_is_onboarded_evaluated_published_and_listed(city, web_server,
         assert admin.locator("#evaluation-history tr[data-round='1'][data-status=open]").count() == 1
         assert admin.locator("#publish").count() == 0  # not before an approved round
 
-        # The head fills the self-assessment on the new station's host, with one evidence file, and submits it.
+        # The head fills the self-assessment on the new station's host and submits it: answered met without the
+        # evidence the requirements ask for, it is refused item by item with what was typed kept; with a file for
+        # each of them, it is submitted.
         station = f"http://{CODE}.localhost:{web_server}"
         head = browser.new_page()
         sign_in(head, station, "qinghe-head", "/station/evaluation/")
         for entry in CHECKLIST:
             head.check(f"input[name='{entry.code}-met'][value=yes]")
         head.fill("textarea[name='4.2.2-note']", "公示栏照片及服务流程图见附件")
-        evidence = tmp_path / "公示栏.pdf"
-        evidence.write_bytes(PDF)
-        head.set_input_files("input[name='4.2.2-file']", str(evidence))
+        head.click("#submit")
+        head.wait_for_selector("[data-field='4.2.1.met']")
+        assert "现场照片" in head.text_content("[data-field='4.2.1.met']")
+        assert head.input_value("textarea[name='4.2.2-note']") == "公示栏照片及服务流程图见附件"
+        asking = [entry.code for entry in CHECKLIST if entry.evidence_required]
+        for code in asking:
+            evidence = tmp_path / ("公示栏.pdf" if code == "4.2.2" else f"{code}.pdf")
+            evidence.write_bytes(PDF)
+            head.set_input_files(f"input[name='{code}-file']", str(evidence))
         head.click("#submit")
         head.wait_for_selector("#round-status[data-status=submitted]")
         assert "公示栏.pdf" in head.text_content("#item-4\\.2\\.2")
@@ -127,8 +135,8 @@ def test_a_station_is_onboarded_evaluated_published_and_listed(city, web_server,
 
         created, files = on_own_connection(_station)
         assert created.status == StationStatus.PUBLISHED
-        [kept] = files
-        assert kept.file.name.startswith(f"evaluation/{CODE}/round-1/") and kept.original_name == "公示栏.pdf"
+        assert len(files) == len(asking) and all(f.file.name.startswith(f"evaluation/{CODE}/round-1/") for f in files)
+        assert "公示栏.pdf" in {f.original_name for f in files}
     finally:
         drop_schema(schema_name_for(CODE))  # first: its tables may refer to the public rows removed next
         remove_rows_added_since(marks)

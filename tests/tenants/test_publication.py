@@ -20,6 +20,12 @@ HOURS = "周一至周五 8:30–17:00"
 FOUNDING_BODY = "银州区市场监督管理局"
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """The evaluation's evidence files (the approved round's stand-in photos and documents) stay in the test's folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def prepare(
     station: Station,
     *,

@@ -39,8 +39,33 @@ def open_round(city, station=None) -> EvaluationRound:
     return services.evaluation_start(station=station or city.alpha, user=city.bureau_admin)
 
 
+def evidence_needed(evaluation_round) -> list:
+    """The round's items that ask for evidence and have none yet."""
+    return [
+        item
+        for item in evaluation_round.items.filter(evidence_required=True, figures__isnull=True).order_by("position")
+        if not item.evidence.exists()
+    ]
+
+
+def give_evidence(evaluation_round, head, *, skip=()) -> None:
+    """A PDF for every item that asks for evidence and has none yet (but `skip`)."""
+    for item in evidence_needed(evaluation_round):
+        if item.code not in skip:
+            services.evidence_add(item=item, user=head, file=upload(f"{item.code}.pdf", PDF))
+
+
 def self_assess(evaluation_round, head, *, skip=(), met=True) -> None:
-    answers = [services.SelfAssessment(code=code, met=met, note="见附件") for code in CODES if code not in skip]
+    """Every item (but `skip`) answered `met`; answered met, each item that asks for evidence and has none gets a PDF
+    of its own in the same save, as the head gives it on the page."""
+    needing = {item.code for item in evidence_needed(evaluation_round)} if met else set()
+    answers = [
+        services.SelfAssessment(
+            code=code, met=met, note="见附件", files=[upload(f"{code}.pdf", PDF)] if code in needing else []
+        )
+        for code in CODES
+        if code not in skip
+    ]
     services.round_self_assessment_save(evaluation_round=evaluation_round, user=head, answers=answers)
 
 

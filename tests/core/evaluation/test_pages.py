@@ -10,7 +10,16 @@ from django.utils import timezone
 from core.evaluation.models import EvaluationEvidence, RoundStatus
 from core.evaluation.services import evidence_add
 from tests.conftest import host_client
-from tests.core.evaluation.builders import CODES, PDF, PNG, conclude, open_round, submitted_round, upload
+from tests.core.evaluation.builders import (
+    CODES,
+    PDF,
+    PNG,
+    conclude,
+    give_evidence,
+    open_round,
+    submitted_round,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -50,12 +59,13 @@ def test_the_head_saves_answers_with_evidence_then_submits(city, alpha_host, med
     assert all(f'id="item-{code}"' in html for code in CODES)
     assert 'data-section="4.5"' in html and "制度建设" in html and "突发性事件应急处理预案" in html
 
+    give_evidence(evaluation_round, city.alpha_head, skip=("4.2.2",))  # the rest of the evidence given before
     data = form_data(**{"4.5h": ""}) | {"4.2.2-note": "见公示栏照片", "4.2.2-file": upload("公示栏.png", PNG)}
     response = head.post(PAGE, data | {"action": "save"})
     assert response.status_code == 302 and response["Location"] == PAGE
     item = evaluation_round.items.get(code="4.2.2")
-    assert (item.self_met, item.self_note) == (True, "见公示栏照片")
-    [evidence] = EvaluationEvidence.objects.all()
+    assert (item.self_met, item.self_note) == (True, "见公示栏照片")  # answered met with its photo in one save
+    [evidence] = EvaluationEvidence.objects.filter(item=item)
     assert evidence.file.name.startswith("evaluation/alpha/round-1/") and evidence.kind == "png"
     assert (media / evidence.file.name).read_bytes() == PNG
     html = head.get(PAGE).content.decode()
@@ -155,3 +165,63 @@ def test_the_head_sees_what_was_not_met_and_the_history(city, alpha_host):
     assert '<tr data-round="2" data-status="open" data-conclusion="">' in html
     first = head.get(f"{PAGE}rounds/1/").content.decode()
     assert 'data-conclusion="rectify"' in first and 'id="self-assessment"' not in first
+
+
+@pytest.mark.clause("4.2.1")
+def test_an_item_met_without_its_evidence_is_refused_on_the_item_in_chinese(city, alpha_host, media):
+    evaluation_round = open_round(city)
+    head = host_client(alpha_host, city.alpha_head)
+    html = head.get(PAGE).content.decode()
+    assert 'id="evidence-rule"' in html
+    block = item_block(html, "4.2.1")
+    assert 'data-evidence-required="yes"' in block and "须提供证明材料：现场照片" in block
+    assert 'name="4.2.1-figures"' not in block  # no operations figures prove a service window
+    assert 'name="4.4.1-figures"' in item_block(html, "4.4.1")
+    assert "建议提供证明材料：现场照片" in item_block(html, "4.3.2")
+
+    give_evidence(evaluation_round, city.alpha_head, skip=("4.2.1",))
+    response = head.post(PAGE, form_data() | {"4.2.1-note": "受理窗口设在一楼大厅", "action": "submit"})
+    assert response.status_code == 400
+    block = item_block(response.content.decode(), "4.2.1")
+    assert re.search(
+        r'data-field="4\.2\.1\.met">此项要求提供证明材料（现场照片）：请先上传文件，再标为“符合”。<', block
+    )
+    assert "受理窗口设在一楼大厅</textarea>" in block and re.search(r'value="yes"[^>]*checked', block)
+    evaluation_round.refresh_from_db()
+    assert evaluation_round.status == RoundStatus.OPEN
+    assert not evaluation_round.items.filter(self_met__isnull=False).exists()  # the page is kept whole or not at all
+
+    response = head.post(PAGE, form_data() | {"4.2.1-file": upload("窗口.png", PNG), "action": "submit"})
+    assert response.status_code == 302
+    evaluation_round.refresh_from_db()
+    assert evaluation_round.status == RoundStatus.SUBMITTED
+
+
+@pytest.mark.clause("4.4.1")
+def test_the_head_attaches_the_staff_figures_on_the_page_and_takes_them_off(city, alpha_host):
+    evaluation_round = open_round(city)
+    head = host_client(alpha_host, city.alpha_head)
+    data = form_data(**{"4.4.1": "yes"}) | {"4.4.1-figures": "on", "action": "save"}
+    data = {key: value for key, value in data.items() if key.startswith("4.4.1-") or key == "action"}
+    response = head.post(PAGE, data)
+    assert response.status_code == 302
+    item = evaluation_round.items.get(code="4.4.1")
+    assert item.self_met is True and item.figures["source"] == "staff"
+
+    block = item_block(head.get(PAGE).content.decode(), "4.4.1")
+    assert 'data-figures="staff"' in block and "人员台账数据，提取于" in block
+    assert "已完成上岗前培训的人员：3 人中 2 人" in block and "尚未完成上岗前培训：新同事" in block
+    assert 'form="figures-remove-4.4.1"' in block and "重新提取运营数据" in block
+
+    remove = f"{PAGE}items/4.4.1/figures/remove/"
+    assert host_client(alpha_host, city.alpha_staff).post(remove).status_code == 403
+    response = head.post(remove, follow=True)  # its only evidence, and it is answered met: refused, and told
+    assert "第 4.4.1 项已标为“符合”且要求提供证明材料" in response.content.decode()
+    item.refresh_from_db()
+    assert item.figures is not None
+    head.post(PAGE, {"4.4.1-met": "no", "4.4.1-note": "", "action": "save"})
+    response = head.post(remove, follow=True)
+    assert "已删除第 4.4.1 项附上的运营数据。" in response.content.decode()
+    item.refresh_from_db()
+    assert item.figures is None
+    assert head.post(remove).status_code == 404  # nothing attached any more

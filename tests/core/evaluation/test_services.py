@@ -142,8 +142,8 @@ def test_only_bureau_admins_start_an_evaluation(city, who):
 def test_the_head_answers_items_with_evidence_stored_under_the_station(city, media):
     evaluation_round = open_round(city)
     item = evaluation_round.items.get(code="4.2.2")
-    services.item_self_assess(item=item, user=city.alpha_head, met=True, note="  公示栏照片见附件 ")
     evidence = services.evidence_add(item=item, user=city.alpha_head, file=upload("公示栏.pdf", PDF))
+    services.item_self_assess(item=item, user=city.alpha_head, met=True, note="  公示栏照片见附件 ")
     item.refresh_from_db()
     assert (item.self_met, item.self_note) == (True, "公示栏照片见附件") and item.self_assessed_at is not None
     assert (evidence.original_name, evidence.kind, evidence.size) == ("公示栏.pdf", "pdf", len(PDF))

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from core.evaluation.models import EvaluationRound, RoundStatus
-from core.evaluation.services import evidence_add, round_submit
+from core.evaluation.services import evidence_add, figures_attach, round_submit
 from tenants.models import StationStatus
 from tenants.services import station_change_status, station_publish
 from tests.conftest import host_client
@@ -186,3 +186,25 @@ def test_a_station_put_under_evaluation_without_a_round_gets_one_from_the_consol
     assert EvaluationRound.objects.get(station=city.alpha).status == RoundStatus.OPEN
     html = admin.get(f"/console/stations/{city.alpha.pk}/").content.decode()
     assert 'id="start-evaluation"' not in html
+
+
+@pytest.mark.clause("3")
+@pytest.mark.clause("4.4.1")
+def test_the_reviewer_sees_the_operations_figures_next_to_the_files(city, public_host):
+    evaluation_round = open_round(city)
+    staff = evaluation_round.items.get(code="4.4.1")
+    evidence_add(item=staff, user=city.alpha_head, file=upload("人员台账.pdf", PDF))
+    figures_attach(item=staff, user=city.alpha_head)
+    self_assess(evaluation_round, city.alpha_head)
+    round_submit(evaluation_round=evaluation_round, user=city.alpha_head)
+
+    for who in (city.bureau_admin, city.bureau_viewer):
+        html = host_client(public_host, who).get(round_page(city)).content.decode()
+        assert 'id="evidence-note"' in html
+        start = html.index('id="item-4.4.1"')
+        block = html[start : html.index('id="item-4.4.2"')]
+        assert "人员台账.pdf" in block and 'data-figures="staff"' in block
+        assert "已完成上岗前培训的人员：3 人中 2 人" in block and "尚未完成上岗前培训：新同事" in block
+        assert f"站长：{city.alpha_head.display_name}" in block
+        assert 'form="figures-remove-' not in block  # the console never takes evidence off
+        assert "须提供证明材料：人员台账及上岗前培训记录" in block

@@ -26,6 +26,12 @@ PUBLISHED_AT = datetime.datetime(2026, 3, 2, 9, 30, tzinfo=SHANGHAI)
 ITEMS = {"5.1.1.1", "5.1.2.1"}
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """The evaluation's evidence files (the approved round's stand-in photos and documents) stay in the test's folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def station_page(station) -> str:
     return f"/console/stations/{station.pk}/"
 
