@@ -55,6 +55,11 @@ urlpatterns = [
         evaluation.EvidenceUploadView.as_view(),
         name="api-evaluation-item-evidence",
     ),
+    path(
+        "evaluation/items/<str:code>/figures/",
+        evaluation.FiguresView.as_view(),
+        name="api-evaluation-item-figures",
+    ),
     path("evaluation/submit/", evaluation.SubmitView.as_view(), name="api-evaluation-submit"),
     path("operations/staff/", operations.StaffRegisterView.as_view(), name="api-operations-staff"),
     path("operations/trainings/", operations.TrainingListView.as_view(), name="api-operations-trainings"),
