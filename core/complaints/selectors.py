@@ -1,10 +1,25 @@
 """Reads of complaints (clause 6.5), in the active station's schema."""
 
-from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from core.archive.confidentiality import case_numbers_shown, with_case_visibility
-from core.complaints.models import Complaint, ComplaintEvent, ComplaintEventKind, ComplaintState
+from core.complaints.models import Complaint, ComplaintDeadline, ComplaintEvent, ComplaintEventKind, ComplaintState
+from core.complaints.services import OPEN
+from core.desk.workdays import add_working_days
 from tenants.models import User
 
 S = ComplaintState
@@ -70,3 +85,28 @@ def complaint_get(*, pk: int, viewer: User | None = None) -> Complaint | None:
 
 def complaint_of_opinion(*, opinion_id: int) -> Complaint | None:
     return Complaint.objects.filter(opinion_id=opinion_id).first()
+
+
+def complaints_due(*, viewer: User | None = None, limit: int = 5, now=None) -> dict:
+    """The complaints whose next deadline falls within `COMPLAINT_REMINDER_WORKING_DAYS` working days or has passed
+    (the window of the deadline reminders): acknowledging for a complaint still received, responding for one
+    acknowledged or under investigation. `due` is how many, `overdue` how many of them are past that deadline, and
+    `complaints` the first `limit`, soonest deadline first, each with `next_due_at` and `next_deadline`
+    ("acknowledge" or "response"). Two queries."""
+    now = now or timezone.now()
+    window_end = add_working_days(now, settings.COMPLAINT_REMINDER_WORKING_DAYS)
+    complaints = complaint_list(viewer=viewer).annotate(
+        next_due_at=Case(
+            When(state=S.RECEIVED, then=F("acknowledge_due_at")),
+            When(state__in=OPEN, then=F("response_due_at")),
+        ),
+        next_deadline=Case(
+            When(state=S.RECEIVED, then=Value(ComplaintDeadline.ACKNOWLEDGE.value)),
+            When(state__in=OPEN, then=Value(ComplaintDeadline.RESPONSE.value)),
+            default=Value(""),
+            output_field=CharField(),
+        ),
+    )
+    due = complaints.filter(next_due_at__lte=window_end)
+    counts = due.aggregate(due=Count("pk"), overdue=Count("pk", filter=Q(next_due_at__lt=now)))
+    return {**counts, "complaints": list(due.order_by("next_due_at", "id")[:limit])}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.utils.translation import gettext_lazy
 
 from stationnet import env
 
@@ -69,6 +70,8 @@ SHARED_APPS = [
     "core.evaluation",
     "core.stats",
     "core.escalations",
+    # The marker of the demo city's generated history (`manage.py load_demo_city`).
+    "core.demo",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -339,9 +342,17 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "StationNet API",
-    "DESCRIPTION": "一站式质量服务站平台接口. On the public host: the bureau's and the shared directory's endpoints; "
-    "on a station host (<code>.<base domain>): that station's endpoints, for its members only.",
+    # In the request's language (Chinese unless the user chose another): drf-spectacular resolves lazy strings when
+    # it builds the schema, and the docs page's title is read when it is drawn. It has no language setting of its own:
+    # the schema follows the active language (or `?lang=`), and Swagger UI's own buttons come in English only.
+    "TITLE": gettext_lazy("StationNet API"),
+    "DESCRIPTION": gettext_lazy(
+        "The REST API of StationNet, the platform of the one-stop quality service stations. On the public host: the "
+        "bureau's and the shared directory's endpoints; on a station host (<code>.<base domain>): that station's "
+        "endpoints, for its members only. Sign in and try the endpoints on this page, or get a token: POST your user "
+        "name and password to /api/v1/auth/token/ on the public host, then send the header "
+        "`Authorization: Token <token>`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
