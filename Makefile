@@ -12,8 +12,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## Install everything, prepare the database, load the demo city and run web + worker + beat.
+## Install everything (Debian's chromium for the PDFs too, when root), prepare the database, load the demo city and
+## its history (generated on the first start only) and run web + worker + beat.
 demo: $(STAMP)
+	-bin/ensure-chromium
 	$(PY) -m stationnet.devstack demo
 
 ## Run the linters and the whole test suite against a real PostgreSQL (configured, else embedded).

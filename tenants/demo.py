@@ -117,13 +117,13 @@ def demo_city_load() -> list[Station]:
                 user=station.memberships.get(role=MemberRole.HEAD).user,
                 items=service_item_list().filter(category__clause__in=spec.serves),
             )
+        operations_demo_load(station=station)  # its members trained before duty (clause 4.4.1), its equipment
         if station.status == StationStatus.EVALUATING:
-            # Evaluated (every requirement of clause 4 met) and published (公示) by the bureau's administrator once its
-            # items are set, so the portal shows them.
+            # Evaluated (every requirement of clause 4 met, the operations figures attached as evidence where they
+            # apply) and published (公示) by the bureau's administrator once its items are set, so the portal shows them.
             round_approve_all(station=station, admin=admin, note="演示数据")
             station_publish(station=station, user=admin)
             station.refresh_from_db()
-        operations_demo_load(station=station)  # its members trained before duty (clause 4.4.1), its equipment
         stations.append(station)
     directory_demo_load()
     return stations

@@ -29,7 +29,7 @@ from core.desk.models import (
     Survey,
     TrainingMode,
 )
-from core.desk.printing import PrintingError, pdf_from_html
+from core.desk.printing import PrintingError, PrintingUnavailable, pdf_from_html
 from core.desk.selectors import case_print_context
 from core.desk.templatetags.durations import duration_text
 from tenants.pages import StationPage
@@ -204,13 +204,19 @@ class CaseFormPage(StationPage):
         html = render_to_string(self.template_name, context, request=self.request)
         try:
             pdf = pdf_from_html(html=html)
-        except PrintingError:
+        except PrintingError as error:
             logger.exception("printing %s failed", self.filename())
-            return HttpResponse(
-                _("The PDF cannot be made on this server right now. Print the page from your browser instead."),
-                status=503,
-                content_type="text/plain; charset=utf-8",
-            )
+            if isinstance(error, PrintingUnavailable):  # say what is missing, so that someone can install it
+                message = _(
+                    "The PDF cannot be made: this server has no Chromium browser to print it (the Debian packages "
+                    "chromium and fonts-noto-cjk). Ask your system administrator to install them; meanwhile, print "
+                    "the page from your browser."
+                )
+            else:
+                message = _(
+                    "The PDF cannot be made on this server right now. Print the page from your browser instead."
+                )
+            return HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{self.filename()}"'
         return response

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.operations import services
@@ -43,7 +44,9 @@ def pre_duty_training_record(
 
 @transaction.atomic
 def operations_demo_load(*, station: Station) -> None:
-    pre_duty_training_record(station=station, held_on=datetime.date(2026, 1, 5))
+    # Trained on the day the station opens, before anyone takes duty (the demo city opens its stations before their
+    # history starts: core.demo).
+    pre_duty_training_record(station=station, held_on=timezone.localdate())
     head = station.memberships.get(role=MemberRole.HEAD, is_active=True).user
     with schema_context(station.schema_name):
         if Equipment.objects.exists():

@@ -120,7 +120,10 @@ def run_demo(env: dict[str, str]) -> int:
     say("migrating the public schema, every station schema and the station template")
     manage(env, "migrate_schemas", "--noinput", "-v", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")
-    manage(env, "load_demo_city")
+    # The city first (seconds); its year of history (minutes, on the first start only: later starts find it) is
+    # generated while the demo already answers, committing as it goes, so its figures fill in on the pages.
+    manage(env, "load_demo_city", "--city-only")
+    manage_command = [sys.executable, str(REPO_ROOT / "manage.py")]
     processes = {
         "web": [
             sys.executable,
@@ -148,20 +151,23 @@ def run_demo(env: dict[str, str]) -> int:
             "--concurrency",
             "2",
         ],
-        "beat": [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "stationnet",
-            "beat",
-            "--loglevel",
-            "WARNING",
-            "--schedule",
-            str(VAR_DIR / "celerybeat-schedule"),
-        ],
     }
+    # Beat starts once the history is in: its reminders and overdue flags would otherwise act on the history's cases
+    # half-way through their story.
+    beat = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "stationnet",
+        "beat",
+        "--loglevel",
+        "WARNING",
+        "--schedule",
+        str(VAR_DIR / "celerybeat-schedule"),
+    ]
     children = {name: subprocess.Popen(cmd, env=env, cwd=REPO_ROOT) for name, cmd in processes.items()}
+    history = subprocess.Popen([*manage_command, "load_demo_city", "--history-only"], env=env, cwd=REPO_ROOT)
 
     stopping = False
 
@@ -173,9 +179,23 @@ def run_demo(env: dict[str, str]) -> int:
     signal.signal(signal.SIGTERM, stop)
     django_setup(env)
     print(banner(port), flush=True)
+    from core.demo.models import DemoHistory
+    from core.desk.printing import PrintingUnavailable, chromium_path
+
+    try:  # `make demo` runs bin/ensure-chromium first, which installs Debian's chromium when it may
+        say(f"PDF printing uses {chromium_path()}")
+    except PrintingUnavailable as error:
+        say(f"PDF printing is unavailable: {error}. The forms still print from the browser.")
+    if not DemoHistory.objects.filter(finished_at__isnull=False).exists():
+        say("generating the demo city's history (12 months, first start only): its figures fill in over a few minutes")
     status = 0
     try:
         while not stopping:
+            if history is not None and history.poll() is not None:
+                if history.returncode:
+                    say(f"generating the demo history failed (status {history.returncode}); the demo runs without it")
+                history = None
+                children["beat"] = subprocess.Popen(beat, env=env, cwd=REPO_ROOT)
             for name, child in children.items():
                 if child.poll() is not None:
                     say(f"{name} exited with status {child.returncode}; stopping the demo")
@@ -183,10 +203,11 @@ def run_demo(env: dict[str, str]) -> int:
                     stopping = True
             time.sleep(0.5)
     finally:
-        for child in children.values():
+        others = [history] if history is not None else []
+        for child in [*children.values(), *others]:
             if child.poll() is None:
                 child.terminate()
-        for child in children.values():
+        for child in [*children.values(), *others]:
             try:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:

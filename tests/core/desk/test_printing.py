@@ -556,6 +556,9 @@ def test_without_chromium_printing_says_so_and_the_download_is_unavailable(city,
     case = take_demand(city, enterprise)
     response = staff.get(f"/desk/cases/{case.pk}/print/demand.pdf")
     assert response.status_code == 503
+    # What is missing, for whoever installs it; what to do meanwhile.
+    assert "未安装 Chromium 浏览器" in response.content.decode() and "fonts-noto-cjk" in response.content.decode()
+    assert "使用浏览器打印本页" in response.content.decode()
     assert page(staff, f"/desk/cases/{case.pk}/print/demand/")  # the page itself still prints from the browser
 
 
