@@ -70,12 +70,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(folder: Path, **env: str) -> Iterator[int]:
-    """gunicorn on a free port (with `env` over the test database's settings); yields the port once /healthz answers."""
-    port = free_port()
+def serving(folder: Path, port: int | None = None, **env: str) -> Iterator[int]:
+    """gunicorn on `port` or a free one (with `env` over the test database's settings); yields the port once /healthz
+    answers."""
+    port = port or free_port()
     log = folder / "gunicorn.log"
     command = ["gunicorn", "stationnet.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
-    with running(command, log, **env, STATIONNET_URL_PORT=str(port)) as process:
+    with running(command, log, **{**env, "STATIONNET_URL_PORT": str(port)}) as process:
         deadline = time.monotonic() + 60
         while True:
             try:

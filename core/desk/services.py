@@ -634,6 +634,8 @@ def record_field_display(record: ServiceRecord, name: str) -> str:
         return ""
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, FormBox):
+        return value.label  # the box's own words, as printed on Appendix B (not "B: 服务类别 / 计量服务")
     return str(value)
 
 

@@ -98,6 +98,12 @@ class Column:
     title: str = ""  # the long form of a short header (a survey question's words)
 
     @property
+    def is_satisfaction(self) -> bool:
+        """A survey question's share: shown in a table of its own on the pages (one table of every column would not
+        fit a screen), next to the others in an exported file."""
+        return self.name.startswith("satisfaction_")
+
+    @property
     def file_header(self) -> str:
         """The header in an exported file, where there is room: the long form, and shares marked as percentages."""
         header = str(self.title or self.header)

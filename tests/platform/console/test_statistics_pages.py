@@ -53,11 +53,12 @@ def paths(station) -> list[str]:
 
 def figure(html: str, group, name: str) -> str:
     """The text of figure `name` in the table row of `group` (a key, or "total")."""
-    row = re.search(rf'<tr data-group="{group}"[^>]*>(.*?)</tr>', html, re.S)
-    assert row, f"no row {group}"
-    cell = re.search(rf'data-figure="{name}">(.*?)</td>', row.group(1), re.S)
-    assert cell, f"no figure {name} in row {group}"
-    return cell.group(1).strip()
+    # The group's rows: one in the table of figures, one in the table of satisfaction per question.
+    rows = re.findall(rf'<tr data-group="{group}"[^>]*>(.*?)</tr>', html, re.S)
+    assert rows, f"no row {group}"
+    cells = [cell for row in rows for cell in re.findall(rf'data-figure="{name}">(.*?)</td>', row, re.S)]
+    assert len(cells) == 1, f"no figure {name} in row {group}"
+    return cells[0].strip()
 
 
 def sheet_rows(response) -> list[list]:
