@@ -74,3 +74,18 @@ def test_the_public_leaves_a_suggestion_on_the_feedback_page_of_the_qr_code(site
     page.wait_for_load_state("networkidle")
     walk.step("feedback-thanks")
     assert "/feedback/thanks/" in page.url
+
+
+@pytest.mark.clause("3")
+def test_the_portal_lists_the_published_stations_on_a_desktop_screen(site, journey):
+    """At 1366 px the stations' names read on one line, and each station's page shows what was published."""
+    walk = journey("enterprise-portal-desktop")
+    page = walk.page
+    walk.goto("/")
+    walk.step("portal")
+    row = page.locator(f"#published-stations [data-station={STATION}]")
+    assert STATION_NAME in row.inner_text() and "024-73100001" in row.inner_text()
+    row.locator(f"a:has-text('{STATION_NAME}')").click()
+    page.wait_for_load_state("networkidle")
+    walk.step("station-page")
+    assert STATION_NAME in walk.text() and "开原市经济开发区兴开大街18号" in walk.text()
