@@ -261,6 +261,7 @@ class CasePage(StationPage):
                 {"value": state, "label": transition_action(from_state=case.state, to=state)} for state in allowed
             ],
             needs_reason=[state.value for state in services.NEEDS_REASON],
+            asks_reason=any(state in services.NEEDS_REASON for state in allowed),
             closed=case.state in services.CLOSED,
             transition_error=bound[1] if bound and bound[0] == "transition" else None,
             referrals=referrals,
