@@ -8,7 +8,8 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from console.views import StationBureauPage, station_action
+from console.views import StationBureauPage, StationConsolePage
+from core.desk.forms import errors_onto
 from core.evaluation import selectors, services
 from core.evaluation.forms import ConclusionForm, ReviewForm, ScheduleForm, item_errors_onto, item_forms, met_initial
 from core.evaluation.models import RoundStatus
@@ -88,29 +89,28 @@ class EvaluationRoundConsolePage(StationBureauPage):
         return self.render_to_response(context, status=400)
 
 
-class EvaluationScheduleAction(StationBureauPage):
-    """An administrator schedules a published station's re-evaluation for a chosen date."""
+class EvaluationScheduleAction(StationConsolePage):
+    """An administrator schedules a published station's re-evaluation for a chosen date. A refused date comes back on
+    its field of the station's page, as typed (400)."""
 
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
         station = self.get_station()
         form = ScheduleForm(request.POST)
-
-        def schedule():
-            if not form.is_valid():
-                raise ValidationError(form.errors)
-            return services.round_schedule(station=station, user=request.user, **form.cleaned_data)
-
-        return station_action(
-            request,
-            station,
-            schedule,
-            lambda evaluation_round: (
-                _("Round %(number)s (re-evaluation) is scheduled for %(date)s.")
-                % {"number": evaluation_round.number, "date": evaluation_round.due_on.isoformat()}
-            ),
-        )
+        if form.is_valid():
+            try:
+                evaluation_round = services.round_schedule(station=station, user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                errors_onto(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Round %(number)s (re-evaluation) is scheduled for %(date)s.")
+                    % {"number": evaluation_round.number, "date": evaluation_round.due_on.isoformat()},
+                )
+                return redirect("console:station", pk=station.pk)
+        return self.render_to_response(self.get_context_data(schedule_form=form), status=400)
 
 
 class EvaluationEvidenceConsoleView(StationBureauPage):

@@ -10,15 +10,14 @@ import datetime
 from urllib.parse import urlencode
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from console.charts import bar_chart, line_chart
 from console.forms import DATE, default_period
-from core.catalog.models import ServiceCategory
+from core.catalog.forms import ServiceCategoryChoiceField
 from core.directory.tables import XLSX_TYPE, write_xlsx
 from core.districts import District
 from core.stats import reports
@@ -32,6 +31,10 @@ from tenants.selectors import station_list
 PAGE_SIZE = 50
 RANKED = 20  # stations in the ranking chart
 ACCESSES_SHOWN = 50
+CASE_LIST_REFUSED = gettext_lazy(
+    "A station's case list is shown to the bureau's administrators and to viewers granted access to it; ask an "
+    "administrator if you need it."
+)
 GROUPING_LABELS = {
     "station": gettext_lazy("By station"),
     "district": gettext_lazy("By district"),
@@ -62,9 +65,8 @@ class StatisticsForm(StatisticsPeriodForm):
     district = forms.ChoiceField(
         label=gettext_lazy("District"), choices=[("", gettext_lazy("All districts")), *District.choices], required=False
     )
-    category = forms.ModelChoiceField(
+    category = ServiceCategoryChoiceField(
         label=gettext_lazy("Service category"),
-        queryset=ServiceCategory.objects.order_by("position"),
         required=False,
         empty_label=gettext_lazy("All categories"),
     )
@@ -312,7 +314,8 @@ class StationCaseListPage(StatisticsPageMixin, BureauPage):
 
     def get(self, request, *args, **kwargs):
         if not reports.user_may_see_case_lists(user=request.user):
-            raise PermissionDenied
+            # Refused with the reason, not the station hosts' advice to ask a station head for membership.
+            return render(request, "403.html", {"message": CASE_LIST_REFUSED}, status=403)
         self.subject = station_of(self.kwargs["pk"])
         return super().get(request, *args, **kwargs)
 

@@ -203,7 +203,7 @@ class StationConsolePage(StationBureauPage):
 
     template_name = "console/station.html"
 
-    def get_context_data(self, form=None, **kwargs):
+    def get_context_data(self, form=None, schedule_form=None, **kwargs):
         subject = self.get_station()
         may_edit = user_has_bureau_role(user=self.request.user, roles=self.write_roles)
         action = STATUS_ACTIONS.get(subject.status) if may_edit else None
@@ -220,19 +220,21 @@ class StationConsolePage(StationBureauPage):
             may_edit=may_edit,
             action=action,
             form=form,
-            **self.evaluation_context(subject, may_edit),
+            **self.evaluation_context(subject, may_edit, schedule_form),
         )
 
     @staticmethod
-    def evaluation_context(subject, may_edit: bool) -> dict:
+    def evaluation_context(subject, may_edit: bool, schedule_form=None) -> dict:
         """The station's evaluation rounds (clause 3): the history, the re-evaluation scheduled, whether the latest
-        concluded round approves publishing, and the form that schedules a re-evaluation."""
+        concluded round approves publishing, and the form that schedules a re-evaluation (`schedule_form`: one sent
+        back with its errors)."""
         latest = round_latest_concluded(station=subject)
+        schedulable = may_edit and subject.status == StationStatus.PUBLISHED
         return {
             "history": round_list(station=subject),
             "scheduled": round_scheduled(station=subject),
             "approved": latest is not None and latest.conclusion == Conclusion.APPROVED,
-            "schedule_form": ScheduleForm() if may_edit and subject.status == StationStatus.PUBLISHED else None,
+            "schedule_form": (schedule_form or ScheduleForm()) if schedulable else None,
             "console": True,
         }
 

@@ -3,6 +3,7 @@ shows the self-assessment and its evidence, and an administrator reviews item by
 but change nothing (no buttons, and refused when they try); station members never see the console."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -169,10 +170,13 @@ def test_an_admin_schedules_a_reevaluation_of_a_published_station(city, public_h
     assert scheduled.due_on == due
     html = admin.get(f"/console/stations/{city.alpha.pk}/").content.decode()
     assert f'data-due-on="{due:%Y-%m-%d}"' in html
-    response = admin.post(
-        f"/console/stations/{city.alpha.pk}/evaluations/schedule/", {"due_on": "2000-01-01"}, follow=True
+    response = admin.post(f"/console/stations/{city.alpha.pk}/evaluations/schedule/", {"due_on": "2000-01-01"})
+    assert response.status_code == 400  # refused on its field of the station's page, the date as typed
+    schedule = re.search(
+        r'<section class="card" id="evaluation-schedule">(.*?)</section>', response.content.decode(), re.S
     )
-    assert list(response.context["messages"])  # refused, and told
+    assert 'class="field-error"' in schedule.group(1) and 'value="2000-01-01"' in schedule.group(1)
+    assert f'action="/console/stations/{city.alpha.pk}/"' in response.content.decode()  # the page's other forms
     scheduled.refresh_from_db()
     assert scheduled.due_on == due
 
