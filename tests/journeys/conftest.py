@@ -141,7 +141,8 @@ def _decoded(message: str) -> str:
 
     parts = []
     for chunk in re.split(r"\n-{70,}\n", message):
-        parsed = email.message_from_string(chunk.strip(), policy=policy.default)
+        # From bytes: an 8-bit UTF-8 body parsed from a str comes back as escapes, not Chinese.
+        parsed = email.message_from_bytes(chunk.strip().encode("utf-8"), policy=policy.default)
         for part in parsed.walk() if parsed.is_multipart() else [parsed]:
             if part.get_content_maintype() == "text":
                 with contextlib.suppress(Exception):
