@@ -116,7 +116,7 @@ def test_staff_take_a_demand_with_three_sections_and_rows_in_its_tables(site, jo
     site.story["cases"] = by_category
 
 
-@pytest.mark.clause("5.2.3")
+@pytest.mark.clause("5.2.3.1")
 def test_staff_serve_a_case_plan_timeline_record_and_completion(site, journey):
     number = site.story["cases"]["metrology"]
     walk = journey("station-staff-served-case")

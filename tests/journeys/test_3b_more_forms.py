@@ -179,7 +179,7 @@ def test_an_opinion_by_phone_is_answered_planned_for_and_published(site, journey
     assert f"公示于 {today().isoformat()}" in results and "是否公示" not in results, results
 
 
-@pytest.mark.clause("7")
+@pytest.mark.clause("7.1")
 def test_an_enterprises_archive_is_exported_as_a_zip_and_the_head_reads_the_access_log(site, journey):
     walk = journey("archive")
     page = walk.page
@@ -231,7 +231,7 @@ def code(seed: int) -> str:
     return uscc.generate(random.Random(seed))  # noqa: S311  (test data)
 
 
-@pytest.mark.clause("5.2.1")
+@pytest.mark.clause("5.2.1.1")
 def test_the_directory_takes_an_enterprise_and_a_csv_import(site, journey, tmp_path):
     walk = journey("directory")
     page = walk.page

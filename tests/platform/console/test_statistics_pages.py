@@ -25,6 +25,11 @@ PAGE = "/console/statistics/"
 PERIOD = {"start": "2026-11-02", "end": "2026-11-06"}
 
 
+def main_of(html: str) -> str:
+    """The page's own content, between <main> and </main> (the layout around it has the site's scripts)."""
+    return html.split("<main", 1)[1].split("</main>", 1)[0]
+
+
 def text(response) -> str:
     return response.content.decode()
 
@@ -158,7 +163,7 @@ def test_the_city_page_groups_by_district_and_category_and_filters(city, cases, 
 def test_the_city_page_draws_the_trend_the_categories_the_ranking_and_the_satisfaction(city, cases, viewer):
     html = text(viewer.get(PAGE, PERIOD))
     trend = re.search(r'<section class="card" id="trend">(.*?)</section>', html, re.S).group(1)
-    assert "<polyline" in trend and "<script" not in html.split("<main>")[1]
+    assert "<polyline" in trend and "<script" not in main_of(html)
     # One point per day and series; the received line has 1 on each of the five days.
     assert trend.count("<circle") == 10
     assert f"2026-11-04 · {gettext('Cases completed')}: 1" in trend
@@ -327,7 +332,7 @@ def test_a_viewer_needs_the_permission_to_see_case_lists(city, cases, viewer, pu
     assert "case-list-accesses" not in text(allowed.get(station_page(city.alpha), PERIOD))
     # A viewer sees no change buttons anywhere here.
     for path in (PAGE, station_page(city.alpha), cases_page(city.alpha)):
-        assert 'method="post"' not in text(allowed.get(path, PERIOD)).split("<main>")[1]
+        assert 'method="post"' not in main_of(text(allowed.get(path, PERIOD)))
 
 
 # --- who gets in ---------------------------------------------------------------------------------------------------
