@@ -15,6 +15,24 @@ def _blank(choices, label="—"):
     return [("", label), *choices]
 
 
+def consent_channel_field() -> forms.ChoiceField:
+    """How the enterprise agreed to its data going elsewhere: the same field wherever data leaves the station."""
+    return forms.ChoiceField(
+        choices=_blank(ConsentChannel.choices),
+        required=False,
+        label=Referral._meta.get_field("consent_channel").verbose_name,
+    )
+
+
+def consent_at_field() -> forms.DateTimeField:
+    return forms.DateTimeField(
+        required=False,
+        widget=DATETIME,
+        input_formats=DATETIME_FORMATS,
+        label=Referral._meta.get_field("consent_at").verbose_name,
+    )
+
+
 class StationFilterForm(forms.Form):
     """Narrow the stations a case may be referred to (the refer page's GET)."""
 
@@ -41,17 +59,8 @@ class ReferForm(forms.Form):
     parts = forms.MultipleChoiceField(
         choices=(), required=False, widget=forms.CheckboxSelectMultiple, label=_("What else of the demand form travels")
     )
-    consent_channel = forms.ChoiceField(
-        choices=_blank(ConsentChannel.choices),
-        required=False,
-        label=Referral._meta.get_field("consent_channel").verbose_name,
-    )
-    consent_at = forms.DateTimeField(
-        required=False,
-        widget=DATETIME,
-        input_formats=DATETIME_FORMATS,
-        label=Referral._meta.get_field("consent_at").verbose_name,
-    )
+    consent_channel = consent_channel_field()
+    consent_at = consent_at_field()
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, share_options=(), **kwargs):
@@ -95,17 +104,8 @@ class HandoverForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label=_("What else of the demand form is handed over"),
     )
-    consent_channel = forms.ChoiceField(
-        choices=_blank(ConsentChannel.choices),
-        required=False,
-        label=Referral._meta.get_field("consent_channel").verbose_name,
-    )
-    consent_at = forms.DateTimeField(
-        required=False,
-        widget=DATETIME,
-        input_formats=DATETIME_FORMATS,
-        label=Referral._meta.get_field("consent_at").verbose_name,
-    )
+    consent_channel = consent_channel_field()
+    consent_at = consent_at_field()
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, share_options=(), **kwargs):
