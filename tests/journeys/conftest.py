@@ -322,6 +322,14 @@ class Journey:
         self.context.close()
 
 
+def submit(walk: Journey, form: str, name: str) -> None:
+    """Screenshot the filled form, press its submit button, screenshot the answer."""
+    walk.step(f"{name}-filled")
+    walk.page.click(f"{form} button[type=submit]")
+    walk.page.wait_for_load_state("networkidle")
+    walk.step(name)
+
+
 @pytest.fixture
 def journey(site, chromium, request):
     """Open journeys by name: `journey("station-staff")`, `journey("enterprise-survey", viewport=PHONE)`."""

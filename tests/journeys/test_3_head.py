@@ -6,7 +6,7 @@ import zoneinfo
 
 import pytest
 
-from tests.journeys.conftest import Journey
+from tests.journeys.conftest import submit
 from tests.journeys.test_2_station import STATION, open_case
 
 pytestmark = [pytest.mark.browser]
@@ -16,13 +16,6 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 def today() -> str:
     return datetime.datetime.now(SHANGHAI).date().isoformat()
-
-
-def submit(walk: Journey, form: str, name: str) -> None:
-    walk.step(f"{name}-filled")
-    walk.page.click(f"{form} button[type=submit]")
-    walk.page.wait_for_load_state("networkidle")
-    walk.step(name)
 
 
 @pytest.mark.clause("6.3")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from core.directory import uscc
-from tests.journeys.conftest import Journey
+from tests.journeys.conftest import Journey, submit
 
 pytestmark = [pytest.mark.browser]
 
@@ -26,14 +26,6 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 def today() -> datetime.date:
     return datetime.datetime.now(SHANGHAI).date()
-
-
-def submit(walk: Journey, form: str, name: str) -> None:
-    """Screenshot the filled form, press its submit button, screenshot the answer."""
-    walk.step(f"{name}-filled")
-    walk.page.click(f"{form} button[type=submit]")
-    walk.page.wait_for_load_state("networkidle")
-    walk.step(name)
 
 
 def wait_for_text(walk: Journey, selector: str, text: str, *, timeout: float = 60) -> str:
