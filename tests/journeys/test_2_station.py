@@ -332,7 +332,7 @@ def test_staff_refer_a_case_to_another_station_which_serves_it_and_the_outcome_c
     head.sign_in("kaiyuan-head", PARTNER)
     head.step("workspace")
     assert "转介" in head.text()
-    head.goto("/desk/referrals/?box=in", PARTNER)
+    head.goto("/desk/referrals/?tab=in", PARTNER)
     head.step("referrals-in")
     hp.click(f"main a:has-text('{referral.group(0)}')")
     hp.wait_for_load_state("networkidle")
