@@ -8,6 +8,7 @@ stations, which the other journeys work with. (The bureau viewer: `test_5_viewer
 journey: `test_6_statistics_after.py`.)"""
 
 import datetime
+import io
 import re
 import struct
 import zlib
@@ -15,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from pypdf import PdfWriter
 
 pytestmark = [pytest.mark.browser]
 
@@ -41,14 +43,12 @@ def png_bytes() -> bytes:
 
 
 def pdf_bytes(title: str) -> bytes:
-    """A small one-page PDF."""
-    return (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-        + f"% {title}\n".encode("ascii", "replace")
-        + b"trailer<</Root 1 0 R>>\n%%EOF\n"
-    )
+    """A small one-page PDF that parses (uploads are checked for what they are), titled `title`."""
+    writer, buffer = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title})
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 def new_station(site) -> dict:

@@ -7,8 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from core.supervision import services
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from tests.core.evaluation.builders import PNG
 
 
 def png(name: str = "box.png") -> SimpleUploadedFile:
