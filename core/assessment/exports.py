@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from core.assessment.models import DIMENSIONS, Level
 from core.assessment.selectors import PeriodSummary
-from core.directory.tables import XLSX_TYPE, write_xlsx
+from core.common.spreadsheets import XLSX_TYPE, write_xlsx
 from core.stats.reports import COUNT, SHARE, cell_value
 
 # The page's labels of the dimensions (as `core.assessment.views.DIMENSION_LABELS`).

@@ -1,29 +1,37 @@
 """Bulk import of enterprises and institutions from CSV or XLSX, run by a Celery job with progress.
 
-Every row is validated on its own; a bad row is reported and never blocks the good ones. Enterprises are matched by
-their USCC (institutions by USCC, else by name): a known entry is updated when the importer may edit it (the bureau,
-or the station that added it) and otherwise kept as it is. The job's result is a per-row report of every row that
-was not imported as given.
+Every row is validated on its own (a cell holding a NUL or another control character, or longer than the reader's
+bound, makes a bad row); a bad row is reported and never blocks the good ones: a batch the database refuses anyway is
+saved again one row at a time, each in a savepoint of its own. Enterprises are matched by their USCC (institutions by
+USCC, else by name): a known entry is updated when the importer may edit it (the bureau, or the station that added
+it) and otherwise kept as it is. The job's result is a per-row report of every row that was not imported as given.
 """
 
 import datetime
+import logging
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.catalog.models import ServiceItem
+from core.common.spreadsheets import CSV_TYPE, write_csv
+from core.common.text import TextValidator
 from core.directory.columns import ENTERPRISE_COLUMNS, INSTITUTION_COLUMNS, QUALIFICATION_CODES, Column
 from core.directory.models import Enterprise, Institution, Qualification, QualificationKind
-from core.directory.tables import CSV_TYPE, UnreadableFile, read_rows, write_csv
+from core.directory.tables import RowError, UnreadableFile, read_rows
 from core.jobs.models import Job
 from core.jobs.services import job_fail, job_finish, job_progress, job_start
 from tenants.models import Station
 
+logger = logging.getLogger(__name__)
+
 BATCH = 1000
+# Every cell is text of one line (the platform's rule for text fields: no NUL, no control character).
+ONE_LINE_TEXT = TextValidator()
 
 CREATED, UPDATED, KEPT, FAILED = "created", "updated", "kept", "failed"
 
@@ -59,6 +67,11 @@ def _parse(row: Row, columns: tuple[Column, ...], positions: dict[str, int]) -> 
     for column in columns:
         index = positions.get(column.header)
         text = row.cells[index].strip() if index is not None and index < len(row.cells) else ""
+        try:
+            ONE_LINE_TEXT(text)
+        except ValidationError as error:
+            row.errors.append(f"{column.header}：{' '.join(error.messages)}")
+            continue
         if column.required and not text:
             row.errors.append(f"{column.header}：{_('This field is required.')}")
             continue
@@ -130,8 +143,9 @@ def _import_enterprise_batch(rows: list[Row], station: Station | None, actor_id,
             Enterprise.objects.bulk_create(
                 [_as_new(e) for _, e in updates], update_conflicts=True, unique_fields=["uscc"], update_fields=fields
             )
-    except IntegrityError:
-        # Someone added one of these codes meanwhile: fall back to one row at a time for this batch.
+    except (DatabaseError, ValueError):
+        # Someone added one of these codes meanwhile, or a row holds what the database refuses: fall back to one row
+        # at a time for this batch, each in its own savepoint, so that the bad row costs no good one.
         planned = [(row, e, CREATED, None) for row, e in creates] + [(row, e, UPDATED, fields) for row, e in updates]
         for row, enterprise, status, update_fields in planned:
             try:
@@ -139,6 +153,9 @@ def _import_enterprise_batch(rows: list[Row], station: Station | None, actor_id,
                     enterprise.save(update_fields=update_fields)
             except IntegrityError:
                 outcome.add(row, KEPT, _("Already in the directory, added by someone else; kept as it is."))
+            except (DatabaseError, ValueError):
+                logger.warning("import: row %s refused by the database", row.number, exc_info=True)
+                outcome.add(row, FAILED, _row_refused())
             else:
                 outcome.add(row, status)
         return
@@ -146,6 +163,10 @@ def _import_enterprise_batch(rows: list[Row], station: Station | None, actor_id,
         outcome.add(row, CREATED)
     for row, _e in updates:
         outcome.add(row, UPDATED)
+
+
+def _row_refused() -> str:
+    return _("This row could not be saved: check it for unusual characters or values.")
 
 
 def _as_new(enterprise: Enterprise) -> Enterprise:
@@ -213,6 +234,10 @@ def _import_institution_row(row: Row, station: Station | None, actor_id, outcome
     except ValidationError as error:
         outcome.add(row, FAILED, "；".join(_model_errors(error, INSTITUTION_COLUMNS)))
         return
+    except (DatabaseError, ValueError):
+        logger.warning("import: row %s refused by the database", row.number, exc_info=True)
+        outcome.add(row, FAILED, _row_refused())
+        return
     outcome.add(row, UPDATED if known else CREATED)
 
 
@@ -227,27 +252,42 @@ def directory_import_run(*, job_id: int, station_id: int | None) -> Job:
     job = Job.objects.get(pk=job_id)
     if job.finished_at is not None:
         return job
+    if not job.input_file:
+        return job_fail(job_id=job_id, error=_("The file of this import is no longer kept: upload it again."))
     columns = KINDS[job.kind]
     station = Station.objects.filter(pk=station_id).first() if station_id else None
-    try:
-        headers, rows, total = read_rows(job.input_name, bytes(job.input_data))
-        positions = _check_headers(headers, columns)
-    except UnreadableFile:
-        return job_fail(job_id=job_id, error=_("The file could not be read: upload a CSV or XLSX file."))
-    except ValidationError as error:
-        return job_fail(job_id=job_id, error=" ".join(error.messages))
+    with job.input_file.open("rb") as file:
+        try:
+            headers, rows, total = read_rows(job.input_name, file)
+            positions = _check_headers(headers, columns)
+        except UnreadableFile:
+            return job_fail(job_id=job_id, error=_("The file could not be read: upload a CSV or XLSX file."))
+        except ValidationError as error:
+            return job_fail(job_id=job_id, error=" ".join(error.messages))
 
-    job_start(job_id=job_id, total=total)
-    outcome, seen, batch, done = Outcome(), {}, [], 0
-    for number, cells in enumerate(rows, start=2):
-        row = Row(number=number, cells=cells)
-        _parse(row, columns, positions)
-        batch.append(row)
-        if len(batch) == BATCH:
+        job_start(job_id=job_id, total=total)
+        outcome, seen, batch, done = Outcome(), {}, [], 0
+        try:
+            for number, cells in enumerate(rows, start=2):
+                if isinstance(cells, RowError):
+                    row = Row(number=number, cells=[], errors=[cells.message])
+                else:
+                    row = Row(number=number, cells=cells)
+                    _parse(row, columns, positions)
+                batch.append(row)
+                if len(batch) == BATCH:
+                    done += _flush(job, batch, station, outcome, seen)
+                    job_progress(job_id=job_id, done=done)
+                    batch = []
+        except UnreadableFile:
+            # The rows before the broken part are kept (each batch is committed); the report says how far it got.
             done += _flush(job, batch, station, outcome, seen)
-            job_progress(job_id=job_id, done=done)
-            batch = []
-    done += _flush(job, batch, station, outcome, seen)
+            return job_fail(
+                job_id=job_id,
+                error=_("The file could not be read after row %(row)s; the rows before it were imported.")
+                % {"row": done + 1},
+            )
+        done += _flush(job, batch, station, outcome, seen)
 
     report_headers = [_("row"), _("result"), _("explanation"), *[c.header for c in columns]]
     return job_finish(

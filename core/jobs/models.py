@@ -4,7 +4,10 @@ The app is in both the public schema and every station schema: a job belongs whe
 uploads and error reports are reachable only from that station, and the bureau's only from the public host.
 """
 
+import uuid
+
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,6 +16,15 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Finished")
     FAILED = "failed", _("Failed")
+
+
+def input_path(job: "Job", filename: str) -> str:
+    """An uploaded input is kept under its schema, named at random (never by the name it came with), with the
+    extension that tells the reader how to read it."""
+    from django.db import connection
+
+    extension = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
+    return f"jobs/{connection.schema_name}/{uuid.uuid4().hex}{extension}"
 
 
 class Job(models.Model):
@@ -28,7 +40,10 @@ class Job(models.Model):
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
     input_name = models.CharField(_("input file"), max_length=200, blank=True)
-    input_data = models.BinaryField(_("input data"), blank=True, default=b"")
+    input_file = models.FileField(_("input file"), upload_to=input_path, max_length=255, blank=True)
+    # The last sign of life of the job's worker (created, started, progress, end): the watchdog fails a job whose
+    # worker has not been heard of for `JOB_STALE_AFTER` (core.jobs.services.job_fail_stale).
+    heartbeat_at = models.DateTimeField(_("last progress"), default=timezone.now)
     result_name = models.CharField(_("result file"), max_length=200, blank=True)
     result_content_type = models.CharField(max_length=100, blank=True)
     result_data = models.BinaryField(_("result data"), blank=True, default=b"")
@@ -40,6 +55,10 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {JobStatus.SUCCEEDED, JobStatus.FAILED}
 
     @property
     def percent(self) -> int:

@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy
 from console.charts import bar_chart, line_chart
 from console.forms import DATE, default_period
 from core.catalog.forms import ServiceCategoryChoiceField
-from core.directory.tables import XLSX_TYPE, write_xlsx
+from core.common.forms import Form
+from core.common.spreadsheets import XLSX_TYPE, write_xlsx
 from core.districts import District
 from core.stats import reports
 from core.stats.selectors import GROUPINGS, CityStatistics, case_list_accesses, city_statistics, station_case_facts
@@ -45,7 +46,7 @@ GROUPING_LABELS = {
 # --- Forms ---------------------------------------------------------------------------------------------------------
 
 
-class StatisticsPeriodForm(forms.Form):
+class StatisticsPeriodForm(Form):
     """The period the statistics look at: local days, both ends included."""
 
     start = forms.DateField(label=gettext_lazy("Period from"), widget=DATE)

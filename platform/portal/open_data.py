@@ -6,6 +6,7 @@ import io
 
 from django.utils import timezone
 
+from core.common.spreadsheets import cell_value
 from tenants.models import StationPublication
 
 # Between the items of `service_items` in the CSV (in JSON it is a list of {"clause", "name"}).
@@ -78,13 +79,13 @@ def records(stations, url_for) -> list[dict]:
 
 
 def to_csv(rows: list[dict]) -> str:
-    """The records as CSV text, starting with a byte-order mark so that Excel reads the Chinese as UTF-8."""
+    """The records as CSV text, starting with a byte-order mark so that Excel reads the Chinese as UTF-8; every cell
+    made inert like every export's (`cell_value`: no text is read as a formula)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=FIELD_NAMES, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow(
-            row | {"service_items": ITEM_SEPARATOR.join(f"{i['clause']} {i['name']}" for i in row["service_items"])}
-        )
+        items = ITEM_SEPARATOR.join(f"{i['clause']} {i['name']}" for i in row["service_items"])
+        writer.writerow({name: cell_value(value) for name, value in (row | {"service_items": items}).items()})
     return out.getvalue()

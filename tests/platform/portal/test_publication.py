@@ -13,7 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.catalog.models import ServiceItem
+from portal import open_data
 from tenants.models import Station, StationPublication, StationStatus
+from tenants.selectors import PLATFORM
 from tenants.services import station_change_status, station_publish
 from tests.conftest import host_client
 from tests.factories import approved_round
@@ -206,7 +208,7 @@ def fixed_city(city):
     publish(city, prepare(city.alpha), at=PUBLISHED_AT)
     Station.objects.filter(pk=city.beta.pk).update(hours="", founding_body="")
     city.beta.items.clear()
-    station_change_status(station=city.beta, status=StationStatus.EVALUATING)
+    station_change_status(user=PLATFORM, station=city.beta, status=StationStatus.EVALUATING)
     publish(city, city.beta, at=datetime.datetime(2026, 3, 5, 14, 0, tzinfo=SHANGHAI), days=10)
 
 
@@ -288,6 +290,18 @@ def test_the_open_data_csv_is_exact_with_a_bom_for_excel(city, public_host):
     ]
     assert rows == expected
     assert rows[1]["service_items"] == f"5.1.1.1 {names['5.1.1.1']}；5.1.2.1 {names['5.1.2.1']}"
+
+
+def test_the_open_data_csv_writes_no_live_formula():
+    """A published name or address that starts like a formula is written inert (OWASP's CSV injection advice)."""
+    row = dict.fromkeys(open_data.FIELD_NAMES, "") | {
+        "name": '=HYPERLINK("http://evil.example","点击")',
+        "address": "+86 银州区",
+        "service_items": [],
+    }
+    (written,) = csv.DictReader(io.StringIO(open_data.to_csv([row]).removeprefix("\ufeff")))
+    assert written["name"] == '\'=HYPERLINK("http://evil.example","点击")'
+    assert written["address"] == "'+86 银州区"
 
 
 def test_the_open_data_page_documents_every_field(city, public_host):
