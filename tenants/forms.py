@@ -2,10 +2,11 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from core.common.forms import Form
 from tenants.selectors import membership_get
 
 
-class StationAuthenticationForm(AuthenticationForm):
+class StationAuthenticationForm(Form, AuthenticationForm):
     """Sign-in on a station host: only the station's active members get in."""
 
     error_messages = {

@@ -2,9 +2,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.archive.models import AccessAction
+from core.common.forms import Form
 
 
-class AccessLogFilterForm(forms.Form):
+class AccessLogFilterForm(Form):
     user = forms.TypedChoiceField(label=_("User"), required=False, coerce=int, empty_value=None)
     action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", "—"), *AccessAction.choices])
     enterprise = forms.CharField(label=_("Enterprise"), required=False, max_length=100)
@@ -16,10 +17,10 @@ class AccessLogFilterForm(forms.Form):
         self.fields["user"].choices = [("", "—"), *((m.pk, str(m)) for m in members)]
 
 
-class DisposalRequestForm(forms.Form):
+class DisposalRequestForm(Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ConfidentialForm(forms.Form):
+class ConfidentialForm(Form):
     confidential = forms.BooleanField(label=_("Confidential"), required=False)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)

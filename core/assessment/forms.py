@@ -5,17 +5,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.assessment.models import Level, PeriodKind, ReviewConclusion
+from core.common.forms import Form
 from tenants.models import User
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 LEVELS = [("", "—"), *Level.choices]
 
 
-class MarkForm(forms.Form):
+class MarkForm(Form):
     reason = forms.CharField(label=_("Why it is reviewed"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(Form):
     findings = forms.CharField(label=_("Findings"), max_length=8000, widget=forms.Textarea(attrs={"rows": 4}))
     conclusion = forms.ChoiceField(label=_("Conclusion"), choices=[("", "—"), *ReviewConclusion.choices])
     follow_up = forms.CharField(
@@ -23,7 +24,7 @@ class ReviewForm(forms.Form):
     )
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(Form):
     """A month or a quarter, named by any day in it."""
 
     period_kind = forms.ChoiceField(label=_("Period"), choices=PeriodKind.choices, initial=PeriodKind.MONTH)
@@ -41,7 +42,7 @@ class OpenForm(PeriodForm):
         self.fields["member"].label_from_instance = lambda user: user.display_name
 
 
-class AdjustForm(forms.Form):
+class AdjustForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     civility = forms.ChoiceField(label=_("Civility"), choices=LEVELS, required=False)
     civility_remark = forms.CharField(label=_("Remark on civility"), required=False, max_length=2000)
@@ -54,5 +55,5 @@ class AdjustForm(forms.Form):
     )
 
 
-class VersionForm(forms.Form):
+class VersionForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)

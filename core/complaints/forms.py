@@ -3,11 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from core.common.forms import Form
 from core.complaints.models import ComplaintState, Feedback
 from core.supervision.models import OpinionChannel
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(Form):
     channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=OpinionChannel.choices)
     subject = forms.CharField(label=gettext_lazy("Complaint"), widget=forms.Textarea(attrs={"rows": 5}))
     received_at = forms.DateTimeField(label=gettext_lazy("Received at"), required=False)
@@ -17,7 +18,7 @@ class ComplaintForm(forms.Form):
     case = forms.CharField(label=gettext_lazy("Case number (optional)"), required=False)
 
 
-class ComplaintFilterForm(forms.Form):
+class ComplaintFilterForm(Form):
     state = forms.ChoiceField(label=gettext_lazy("State"), choices=[("", "—"), *ComplaintState.choices], required=False)
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
     escalated = forms.NullBooleanField(
@@ -28,7 +29,7 @@ class ComplaintFilterForm(forms.Form):
     q = forms.CharField(label=gettext_lazy("Text"), required=False)
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(Form):
     to = forms.ChoiceField(choices=ComplaintState.choices, widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput)
     text = forms.CharField(label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -52,7 +53,7 @@ class CloseForm(TransitionForm):
     text = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
-class EscalateForm(forms.Form):
+class EscalateForm(Form):
     reason = forms.CharField(
         label=gettext_lazy("Why it goes to the bureau"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -62,5 +63,5 @@ class EscalateForm(forms.Form):
     )
 
 
-class CaseLinkForm(forms.Form):
+class CaseLinkForm(Form):
     case = forms.CharField(label=gettext_lazy("Case number"), required=False)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.catalog.forms import ServiceItemMultipleChoiceField
 from core.catalog.models import FormBox, FormKind
+from core.common.forms import Form, ModelForm
 from core.desk.models import (
     CaseState,
     Channel,
@@ -39,7 +40,7 @@ def _blank(choices):
     return [("", "—"), *choices]
 
 
-class DemandForm(forms.ModelForm):
+class DemandForm(ModelForm):
     """Appendix A without its tables (see `demand_table_formsets`). `district` is asked only to add an enterprise
     the directory does not know yet."""
 
@@ -155,7 +156,7 @@ def _row_form(model):
     widgets = {f.name: DATE for f in model._meta.get_fields() if f.get_internal_type() == "DateField"}
     meta = type("Meta", (), {"model": model, "fields": fields, "widgets": widgets})
     # The row's own model validation runs here too, so that every bad row is marked at once.
-    return type(f"{model.__name__}Form", (forms.ModelForm,), {"Meta": meta})
+    return type(f"{model.__name__}Form", (ModelForm,), {"Meta": meta})
 
 
 ROW_FORMS = {name: _row_form(model) for name, model in DEMAND_TABLES.items()}
@@ -210,7 +211,7 @@ def form_call(request, form: forms.Form, call, *, success: str) -> bool:
     return True
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(Form):
     VIEWS = [("", _("All cases")), ("inbox", _("Inbox")), ("mine", _("My cases")), ("due", _("Near or past deadline"))]
 
     view = forms.ChoiceField(choices=VIEWS, required=False, widget=forms.HiddenInput)
@@ -227,7 +228,7 @@ class CaseFilterForm(forms.Form):
         self.fields["category"].choices = _blank([(c.clause, c.name) for c in categories])
 
 
-class PlanForm(forms.ModelForm):
+class PlanForm(ModelForm):
     agreed_items = ServiceItemMultipleChoiceField(
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 12}),
@@ -269,7 +270,7 @@ class PlanForm(forms.ModelForm):
         """The service checks the plan as a whole."""
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(Form):
     to = forms.ChoiceField(choices=CaseState.choices)
     reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason"))
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -302,12 +303,12 @@ def transition_action(*, from_state: str, to: str) -> str:
     return str(TRANSITION_ACTIONS_BACK.get((from_state, to)) or TRANSITION_ACTIONS.get(to) or CaseState(to).label)
 
 
-class EventForm(forms.Form):
+class EventForm(Form):
     kind = forms.ChoiceField(choices=[(k.value, k.label) for k in FOLLOW_UP_KINDS], label=_("Kind"))
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("What happened"))
 
 
-class RecordForm(forms.ModelForm):
+class RecordForm(ModelForm):
     """Appendix B. The durations are shown, derived, never typed."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -348,7 +349,7 @@ def _rating(name: str) -> forms.ChoiceField:
     return forms.ChoiceField(label=_question(name), choices=Rating.choices, widget=forms.RadioSelect)
 
 
-class SurveyForm(forms.Form):
+class SurveyForm(Form):
     """The ten questions of Appendix B in the form's order; Q5 is yes or no, the others are rated. The enterprise
     answers it through its link; staff key in the signed paper form with it."""
 
@@ -373,7 +374,7 @@ class SurveyForm(forms.Form):
     signatory = forms.CharField(label=_question("signatory"), required=False, max_length=50)
 
 
-class SurveyLinkForm(forms.Form):
+class SurveyLinkForm(Form):
     """The enterprise contact's e-mail for a completed case whose survey link did not go out (no address on the
     demand, or the send failed): the link is sent to it at once. The service checks the address and the rest."""
 

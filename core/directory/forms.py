@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.catalog.forms import ServiceItemMultipleChoiceField, service_item_choices
 from core.catalog.selectors import service_item_list
+from core.common.forms import Form, ModelForm
 from core.directory import uscc
 from core.directory.models import Enterprise, EnterpriseScale, Industry, Institution, InstitutionKind
 from core.districts import District
@@ -23,7 +24,7 @@ class USCCField(forms.CharField):
         return {**super().widget_attrs(widget), "autocomplete": "off", "spellcheck": "false"}
 
 
-class EnterpriseForm(forms.ModelForm):
+class EnterpriseForm(ModelForm):
     class Meta:
         model = Enterprise
         fields = [
@@ -44,7 +45,7 @@ class EnterpriseForm(forms.ModelForm):
         """Left to the service: it refuses a code already in the directory naming the entry that has it."""
 
 
-class InstitutionForm(forms.ModelForm):
+class InstitutionForm(ModelForm):
     districts = forms.MultipleChoiceField(
         choices=District.choices,
         widget=forms.CheckboxSelectMultiple,
@@ -78,14 +79,14 @@ def _blank(choices):
     return [("", "—"), *choices]
 
 
-class EnterpriseSearchForm(forms.Form):
+class EnterpriseSearchForm(Form):
     q = forms.CharField(required=False, label=_("Name or USCC"))
     district = forms.ChoiceField(choices=_blank(District.choices), required=False, label=_("District"))
     industry = forms.ChoiceField(choices=_blank(Industry.choices), required=False, label=_("Industry"))
     scale = forms.ChoiceField(choices=_blank(EnterpriseScale.choices), required=False, label=_("Scale"))
 
 
-class InstitutionSearchForm(forms.Form):
+class InstitutionSearchForm(Form):
     q = forms.CharField(required=False, label=_("institution name"))
     kind = forms.ChoiceField(choices=_blank(InstitutionKind.choices), required=False, label=_("Kind"))
     district = forms.ChoiceField(choices=_blank(District.choices), required=False, label=_("District covered"))
@@ -96,7 +97,7 @@ class InstitutionSearchForm(forms.Form):
         self.fields["item"].choices = [("", "—"), *service_item_choices(service_item_list())]
 
 
-class ImportForm(forms.Form):
+class ImportForm(Form):
     what = forms.ChoiceField(
         choices=[("enterprises", _("Enterprises")), ("institutions", _("Institutions"))], label=_("What to import")
     )

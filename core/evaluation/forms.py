@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.common.forms import Form
 from core.evaluation.models import Conclusion
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -29,7 +30,7 @@ def met_initial(value: bool | None) -> str | None:
     return None if value is None else ("yes" if value else "no")
 
 
-class SelfAssessmentForm(forms.Form):
+class SelfAssessmentForm(Form):
     met = MetField(label=_("Self-assessment"))
     note = forms.CharField(label=_("Note"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
     file = forms.FileField(
@@ -41,14 +42,14 @@ class SelfAssessmentForm(forms.Form):
     figures = forms.BooleanField(label=_("Attach the operations figures"), required=False)
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(Form):
     met = MetField(label=_("Review"))
     remark = forms.CharField(
         label=_("Remark"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class ConclusionForm(forms.Form):
+class ConclusionForm(Form):
     conclusion = forms.ChoiceField(
         label=_("Conclusion"), choices=Conclusion.choices, required=False, widget=forms.RadioSelect
     )
@@ -61,7 +62,7 @@ class ConclusionForm(forms.Form):
     )
 
 
-class ScheduleForm(forms.Form):
+class ScheduleForm(Form):
     due_on = forms.DateField(label=_("Re-evaluation on"), widget=DATE)
 
 

@@ -6,13 +6,14 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.operations.models import EquipmentKind, SystemCode, TrainingKind
+from core.common.forms import Form
+from core.operations.models import MAINTENANCE_INTERVAL_MAX_DAYS, EquipmentKind, SystemCode, TrainingKind
 from tenants.models import User
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class MemberChoiceForm(forms.Form):
+class MemberChoiceForm(Form):
     def __init__(self, *args, members=None, **kwargs):
         super().__init__(*args, **kwargs)
         queryset = members if members is not None else User.objects.none()
@@ -75,7 +76,7 @@ class TrainingEditForm(TrainingForm):
     field_order = ["title", "held_on", "hours", "kind", "trainer", "attendees", "completed", "certificate"]
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(Form):
     reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -83,7 +84,7 @@ class TrainingCancelForm(ReasonForm):
     pass
 
 
-class QualificationEditForm(forms.Form):
+class QualificationEditForm(Form):
     name = forms.CharField(label=_("Qualification"), max_length=100)
     number = forms.CharField(label=_("Certificate number"), max_length=60, required=False)
     valid_until = forms.DateField(label=_("Valid until"), required=False, widget=DATE)
@@ -95,13 +96,15 @@ class QualificationWithdrawForm(ReasonForm):
     field_order = ["withdrawn_on", "reason"]
 
 
-class EquipmentForm(forms.Form):
+class EquipmentForm(Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=EquipmentKind.choices)
     name = forms.CharField(label=_("Name"), max_length=120)
     model_number = forms.CharField(label=_("Model"), max_length=120, required=False)
     location = forms.CharField(label=_("Location"), max_length=120, required=False)
     acquired_on = forms.DateField(label=_("Acquired on"), required=False, widget=DATE)
-    maintenance_interval_days = forms.IntegerField(label=_("Maintenance interval (days)"), min_value=1)
+    maintenance_interval_days = forms.IntegerField(
+        label=_("Maintenance interval (days)"), min_value=1, max_value=MAINTENANCE_INTERVAL_MAX_DAYS
+    )
     next_maintenance_due = forms.DateField(
         label=_("First maintenance due (blank: one interval after acquisition)"), required=False, widget=DATE
     )
@@ -119,12 +122,12 @@ class EquipmentRetireForm(ReasonForm):
     field_order = ["retired_on", "reason"]
 
 
-class MaintenanceForm(forms.Form):
+class MaintenanceForm(Form):
     performed_on = forms.DateField(label=_("Date"), widget=DATE)
     work = forms.CharField(label=_("What was done"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class SystemVersionForm(forms.Form):
+class SystemVersionForm(Form):
     effective_on = forms.DateField(label=_("Effective from"), widget=DATE)
     text = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
     file = forms.FileField(
@@ -132,7 +135,7 @@ class SystemVersionForm(forms.Form):
     )
 
 
-class DisplayForm(forms.Form):
+class DisplayForm(Form):
     process = forms.CharField(
         label=_("Service process"), required=False, max_length=8000, widget=forms.Textarea(attrs={"rows": 6})
     )

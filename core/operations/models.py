@@ -8,7 +8,7 @@ Rules live in `core.operations.services`, never in ``save()``.
 
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -132,6 +132,10 @@ class EquipmentKind(models.TextChoices):
     FIRE = "fire", _("Fire equipment, emergency lights and signs")
 
 
+# An item inspected less often than every ten years is not maintained (and a longer interval only overflows dates).
+MAINTENANCE_INTERVAL_MAX_DAYS = 3650
+
+
 class Equipment(models.Model):
     """An item of the equipment register (clause 4.3), inspected and maintained every `maintenance_interval_days`
     (clause 4.3.5). `reminded_for` is the due date the head was last reminded of: one reminder per due date. A retired
@@ -143,7 +147,8 @@ class Equipment(models.Model):
     location = models.CharField(_("location"), max_length=120, blank=True)
     acquired_on = models.DateField(_("acquired on"), null=True, blank=True)
     maintenance_interval_days = models.PositiveIntegerField(
-        _("maintenance interval (days)"), validators=[MinValueValidator(1)]
+        _("maintenance interval (days)"),
+        validators=[MinValueValidator(1), MaxValueValidator(MAINTENANCE_INTERVAL_MAX_DAYS)],
     )
     next_maintenance_due = models.DateField(_("next maintenance due"))
     reminded_for = models.DateField(_("reminded of the due date"), null=True, blank=True)

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.catalog.forms import ServiceItemChoiceField
+from core.common.forms import Form
 from core.desk.forms import DATETIME, DATETIME_FORMATS
 from core.districts import District
 from core.referrals.models import ConsentChannel, Referral
@@ -33,7 +34,7 @@ def consent_at_field() -> forms.DateTimeField:
     )
 
 
-class StationFilterForm(forms.Form):
+class StationFilterForm(Form):
     """Narrow the stations a case may be referred to (the refer page's GET)."""
 
     district = forms.ChoiceField(choices=_blank(District.choices), required=False, label=_("District"))
@@ -45,7 +46,7 @@ class StationFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label=_("Station name"))
 
 
-class ReferForm(forms.Form):
+class ReferForm(Form):
     """The referral itself: to which station, why, what is asked, what travels, and the enterprise's consent."""
 
     # Rendered by the page as one radio per listed candidate; the service says which stations may take it.
@@ -68,7 +69,7 @@ class ReferForm(forms.Form):
         self.fields["parts"].choices = list(share_options)
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(Form):
     assignee = forms.ModelChoiceField(
         queryset=User.objects.none(),
         required=False,
@@ -83,19 +84,19 @@ class AcceptForm(forms.Form):
         self.fields["assignee"].label_from_instance = lambda user: user.display_name
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(Form):
     reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Why it is declined"))
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(Form):
     reason = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Why it is withdrawn (optional)")
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class HandoverForm(forms.Form):
+class HandoverForm(Form):
     """What of the demand form the station hands to an institution, and the enterprise's consent to it."""
 
     parts = forms.MultipleChoiceField(
@@ -113,7 +114,7 @@ class HandoverForm(forms.Form):
         self.fields["parts"].choices = list(share_options)
 
 
-class RecordStateForm(forms.Form):
+class RecordStateForm(Form):
     """A step of an institution's referral, recorded by the station on the institution's behalf."""
 
     to = forms.ChoiceField(choices=(), label=_("New state"))

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.common.forms import Form
 from core.supervision import services
 from core.supervision.models import OpinionChannel, OpinionKind, OpinionState, OpinionTopic
 
@@ -14,7 +15,7 @@ PUBLIC_KINDS = OpinionKind.choices
 HONEYPOT = "website"
 
 
-class PublicOpinionForm(forms.Form):
+class PublicOpinionForm(Form):
     """The public form. `website` is a honeypot (hidden from people; a robot fills it) and `stamp` the signed time
     the form was shown (see `services.form_stamp_check`)."""
 
@@ -41,7 +42,7 @@ class PublicOpinionForm(forms.Form):
         return data
 
 
-class LogOpinionForm(forms.Form):
+class LogOpinionForm(Form):
     channel = forms.ChoiceField(
         label=gettext_lazy("Channel"), choices=[(c.value, c.label) for c in services.STAFF_CHANNELS]
     )
@@ -56,7 +57,7 @@ class LogOpinionForm(forms.Form):
     photo = forms.FileField(label=gettext_lazy("Photo (optional)"), required=False)
 
 
-class OpinionFilterForm(forms.Form):
+class OpinionFilterForm(Form):
     state = forms.ChoiceField(label=gettext_lazy("State"), choices=[("", "—"), *OpinionState.choices], required=False)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=[("", "—"), *OpinionKind.choices], required=False)
     channel = forms.ChoiceField(
@@ -66,17 +67,17 @@ class OpinionFilterForm(forms.Form):
     q = forms.CharField(label=gettext_lazy("Text"), required=False)
 
 
-class ClassifyForm(forms.Form):
+class ClassifyForm(Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=OpinionKind.choices)
     topic = forms.ChoiceField(label=gettext_lazy("Topic"), choices=OpinionTopic.choices, required=False)
     case = forms.CharField(label=gettext_lazy("Case number (optional)"), required=False)
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(Form):
     answer = forms.CharField(label=gettext_lazy("Answer"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
 
 
-class PlanForm(forms.Form):
+class PlanForm(Form):
     what = forms.CharField(label=gettext_lazy("What will be improved"), widget=forms.Textarea(attrs={"rows": 3}))
     owner = forms.TypedChoiceField(label=gettext_lazy("Owner"), coerce=int, choices=())
     due_on = forms.DateField(label=gettext_lazy("Due on"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -86,11 +87,11 @@ class PlanForm(forms.Form):
         self.fields["owner"].choices = [(user.pk, user.display_name) for user in members]
 
 
-class PlanDoneForm(forms.Form):
+class PlanDoneForm(Form):
     result = forms.CharField(label=gettext_lazy("Result"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
-class PublishForm(forms.Form):
+class PublishForm(Form):
     public_result = forms.CharField(
         label=gettext_lazy("Result to publish"),
         widget=forms.Textarea(attrs={"rows": 3}),

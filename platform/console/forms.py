@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.common.forms import Form
 from core.districts import District
 from core.network.models import ReferralPolicy
 from tenants.models import StationStatus
@@ -23,7 +24,7 @@ def default_period() -> tuple[datetime.date, datetime.date]:
     return today - datetime.timedelta(days=DEFAULT_PERIOD_DAYS), today
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(Form):
     """The period the referral pages look at: referrals requested from / to (either may be left open)."""
 
     requested_from = forms.DateField(required=False, widget=DATE, label=_("Requested from"))
@@ -51,14 +52,14 @@ def _bounds(field) -> dict:
 ACCEPT_DAYS = ReferralPolicy._meta.get_field("accept_working_days")
 
 
-class ReferralPolicyForm(forms.Form):
+class ReferralPolicyForm(Form):
     # The form checks only that it is a whole number: what is allowed (the model's validators) is the service's say.
     accept_working_days = forms.IntegerField(
         label=ACCEPT_DAYS.verbose_name, widget=forms.NumberInput(attrs=_bounds(ACCEPT_DAYS))
     )
 
 
-class StationCreateForm(forms.Form):
+class StationCreateForm(Form):
     """The onboarding form: the station's facts and its head. The host follows from the code; whether a name, code or
     host is free, and the shapes the model allows, are the service's say."""
 
@@ -104,7 +105,7 @@ class StationCreateForm(forms.Form):
         return [self[name] for name in self.HEAD_FIELDS]
 
 
-class StationStatusForm(forms.Form):
+class StationStatusForm(Form):
     """Suspend or reactivate a station (the service says which change is allowed and that a suspension needs its
     reason)."""
 

@@ -1,10 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.common.forms import Form
 from tenants.selectors import station_list_published
 
 
-class StationChoiceForm(forms.Form):
+class StationChoiceForm(Form):
     """Which published station the enterprise's demand goes to."""
 
     station = forms.ModelChoiceField(

@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "stationnet.language.ChineseFirstLanguageMiddleware",
+    # A NUL in the path, a query parameter, a cookie or a header: 400 before any view (stationnet.bad_requests).
+    "stationnet.bad_requests.NullCharacterMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -146,6 +148,9 @@ TEMPLATES = [
     },
 ]
 WSGI_APPLICATION = "stationnet.wsgi.application"
+# The largest request body besides its files (bytes); a larger one is answered 413 (stationnet.bad_requests), on the
+# API as JSON. Files have their own limits (uploads, imports).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.integer("STATIONNET_REQUEST_MAX_BYTES", 2_621_440)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -191,6 +196,14 @@ SUPERVISION_SUBMISSIONS_PER_HOUR = env.integer("STATIONNET_SUPERVISION_SUBMISSIO
 SUPERVISION_FORM_MIN_SECONDS = env.integer("STATIONNET_SUPERVISION_FORM_MIN_SECONDS", 3)
 SUPERVISION_FORM_MAX_SECONDS = env.integer("STATIONNET_SUPERVISION_FORM_MAX_SECONDS", 2 * 3600)
 SUPERVISION_PHOTO_MAX_BYTES = env.integer("STATIONNET_SUPERVISION_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+# Every upload is checked for what it is (core.uploads.checks): an image is refused above this many pixels (decoded, a
+# 40-megapixel RGBA picture takes 160 MB); an Office document (a ZIP) is refused before anything is inflated when its
+# entries would inflate to more than this many bytes in all, at more than this ratio to their compressed size (ordinary
+# workbooks and documents stay under 30), or when it has more than this many entries.
+UPLOAD_IMAGE_MAX_PIXELS = env.integer("STATIONNET_UPLOAD_IMAGE_MAX_PIXELS", 40_000_000)
+UPLOAD_ZIP_MAX_TOTAL_BYTES = env.integer("STATIONNET_UPLOAD_ZIP_MAX_TOTAL_BYTES", 100 * 1024 * 1024)
+UPLOAD_ZIP_MAX_RATIO = env.integer("STATIONNET_UPLOAD_ZIP_MAX_RATIO", 100)
+UPLOAD_ZIP_MAX_ENTRIES = env.integer("STATIONNET_UPLOAD_ZIP_MAX_ENTRIES", 10_000)
 # Complaints (clause 6.5): acknowledged within, and responded to within, this many working days of their reception.
 COMPLAINT_ACKNOWLEDGE_WORKING_DAYS = env.integer("STATIONNET_COMPLAINT_ACKNOWLEDGE_WORKING_DAYS", 1)
 COMPLAINT_RESPONSE_WORKING_DAYS = env.integer("STATIONNET_COMPLAINT_RESPONSE_WORKING_DAYS", 5)
@@ -202,6 +215,10 @@ SUPERVISION_PLAN_REMINDER_DAYS = env.integer("STATIONNET_SUPERVISION_PLAN_REMIND
 # (优秀, 良好, 合格); below the last it is 待改进. See core.assessment.selectors.
 ASSESSMENT_LEVEL_THRESHOLDS = {"excellent": 0.95, "good": 0.85, "pass": 0.70}
 MESSAGING_REQUEUE_AFTER = datetime.timedelta(seconds=env.integer("STATIONNET_MESSAGE_REQUEUE_SECONDS", 60))
+# Jobs (core.jobs): a directory import's file is refused above this size before it is accepted; a job queued or
+# running whose worker has given no sign of life (progress) for this long is failed by the watchdog (beat).
+IMPORT_MAX_BYTES = env.integer("STATIONNET_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+JOB_STALE_AFTER = datetime.timedelta(seconds=env.integer("STATIONNET_JOB_STALE_SECONDS", 15 * 60))
 # Printing Appendix A and B to PDF runs Debian's chromium (see core.desk.printing): its path, and how long it may take.
 STATIONNET_CHROMIUM = env.text("STATIONNET_CHROMIUM", "") or None
 STATIONNET_PDF_TIMEOUT = env.integer("STATIONNET_PDF_TIMEOUT", 60)
@@ -287,6 +304,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.messaging.tasks.outbox_requeue_stale_all_task",
         "schedule": 60.0,
     },
+    # Jobs (imports, exports) whose worker stopped (killed, lost): failed with a reason, in every schema.
+    "jobs-watchdog": {
+        "task": "core.jobs.tasks.jobs_watchdog",
+        "schedule": crontab(minute="*/5"),
+    },
     # Referrals between stations not accepted in time: both station heads and the bureau are told.
     "referrals-overdue": {
         "task": "core.referrals.tasks.referral_overdue_flag_all_task",
@@ -340,6 +362,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Refusals the services raise outside `service_call`, and values the database refuses: 400, never a 500.
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     # In the request's language (Chinese unless the user chose another): drf-spectacular resolves lazy strings when
@@ -360,6 +384,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The refusals (400, 401, 403, 404, 413) every operation may answer, with their JSON bodies (api.v1.docs).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.v1.docs.error_responses"],
     "ENUM_NAME_OVERRIDES": {
         "DistrictEnum": "core.districts.District",
         "CaseStateEnum": "core.desk.models.CaseState",

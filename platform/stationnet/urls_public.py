@@ -28,3 +28,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# Bad requests Django refuses itself (a body too large, too many fields): JSON on the API, a page elsewhere.
+handler400 = "stationnet.bad_requests.bad_request"

@@ -24,3 +24,6 @@ urlpatterns = [
     path("api/v1/", include("api.v1.urls_station")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+# Bad requests Django refuses itself (a body too large, too many fields): JSON on the API, a page elsewhere.
+handler400 = "stationnet.bad_requests.bad_request"

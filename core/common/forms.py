@@ -1,0 +1,80 @@
+"""The base classes of every page form: `Form` and `ModelForm`, holding the input rules of `core.common.text`.
+
+Every field of a form built on them gets, when its class is made (and, for a field added in `__init__`, before the form
+is cleaned):
+- a text field: the text rule (no NUL, no control characters; tabs and line breaks only in a text area);
+- a date or date-time field: dates between 1900 and 2100, the range named in the message;
+- a whole-number field without a maximum (or minimum) of its own: PostgreSQL's `integer` range.
+
+So a form refuses such input with a field-level message and is shown again with everything typed kept, like any other
+refusal; a new form and a new field get the rules without asking.
+"""
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator, ProhibitNullCharactersValidator
+from django.forms.forms import DeclarativeFieldsMetaclass
+from django.forms.models import ModelFormMetaclass
+
+from core.common.text import INTEGER_MAX, INTEGER_MIN, DateRangeValidator, TextValidator
+
+RULES_APPLIED = "_input_rules_applied"
+
+
+def field_rules_apply(field: forms.Field) -> forms.Field:
+    """Gives `field` the input rules that fit its kind (once)."""
+    if getattr(field, RULES_APPLIED, False):
+        return field
+    if isinstance(field, forms.CharField):
+        multiline = isinstance(field.widget, forms.Textarea)
+        # Ours names NUL too (with a correct Chinese message): Django's own would say it a second time.
+        field.validators = [v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+        field.validators.append(TextValidator(multiline=multiline))
+    elif isinstance(field, forms.DateField | forms.DateTimeField):
+        field.validators.append(DateRangeValidator())
+    elif isinstance(field, forms.IntegerField):
+        if field.max_value is None:
+            field.max_value = INTEGER_MAX
+            field.validators.append(MaxValueValidator(INTEGER_MAX))
+        if field.min_value is None:
+            field.min_value = INTEGER_MIN
+            field.validators.append(MinValueValidator(INTEGER_MIN))
+    elif isinstance(field, forms.MultiValueField):
+        for subfield in field.fields:
+            field_rules_apply(subfield)
+    setattr(field, RULES_APPLIED, True)
+    return field
+
+
+def _fields_rules_apply(fields) -> None:
+    for field in fields.values():
+        field_rules_apply(field)
+
+
+class FieldRulesMetaclass(DeclarativeFieldsMetaclass):
+    def __new__(mcs, name, bases, attrs):
+        new_class = super().__new__(mcs, name, bases, attrs)
+        _fields_rules_apply(new_class.base_fields)
+        return new_class
+
+
+class ModelFieldRulesMetaclass(ModelFormMetaclass):
+    def __new__(mcs, name, bases, attrs):
+        new_class = super().__new__(mcs, name, bases, attrs)
+        _fields_rules_apply(new_class.base_fields)
+        return new_class
+
+
+class FieldRulesMixin:
+    """Fields added to `self.fields` after the class was made (in a form's `__init__`) get the rules before cleaning."""
+
+    def full_clean(self):
+        _fields_rules_apply(self.fields)
+        super().full_clean()
+
+
+class Form(FieldRulesMixin, forms.Form, metaclass=FieldRulesMetaclass):
+    pass
+
+
+class ModelForm(FieldRulesMixin, forms.ModelForm, metaclass=ModelFieldRulesMetaclass):
+    pass
