@@ -1,3 +1,9 @@
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.plumbing import ResolvedComponent, build_array_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
@@ -40,13 +46,71 @@ class CappedLimitOffsetPagination(LimitOffsetPagination):
         )
 
     def get_paginated_response_schema(self, schema):
-        response = super().get_paginated_response_schema(schema)
-        response["properties"]["count_capped"] = {
-            "type": "boolean",
-            "description": f"There are more than {COUNT_CAP} rows; `count` stops there and so do the pages.",
+        """The page as `get_paginated_response` answers it: every key always there, the links null at the ends."""
+        link = {"type": "string", "format": "uri", "nullable": True}
+        return {
+            "type": "object",
+            "required": ["count", "count_capped", "next", "previous", "results"],
+            "properties": {
+                "count": {"type": "integer", "minimum": 0, "example": 123},
+                "count_capped": {
+                    "type": "boolean",
+                    "description": _("There are more than %(cap)s rows; `count` stops there and so do the pages.")
+                    % {"cap": COUNT_CAP},
+                },
+                "next": link | {"description": _("The next page, null on the last one.")},
+                "previous": link | {"description": _("The previous page, null on the first one.")},
+                "results": schema,
+            },
         }
-        response["required"] = [*response.get("required", []), "count_capped"]
-        return response
+
+
+PAGE_PARAMETERS = [
+    OpenApiParameter(
+        CappedLimitOffsetPagination.limit_query_param,
+        OpenApiTypes.INT,
+        description=CappedLimitOffsetPagination.limit_query_description,
+    ),
+    OpenApiParameter(
+        CappedLimitOffsetPagination.offset_query_param,
+        OpenApiTypes.INT,
+        description=CappedLimitOffsetPagination.offset_query_description,
+    ),
+]
+
+
+class Page(serializers.ListSerializer):
+    """Schema only: a page of `child`'s rows as `paginate` answers it (see `paginated_schema`)."""
+
+    def to_representation(self, data):
+        # `paginate` serializes the rows and the paginator the envelope; a list serializer of its own kind is what
+        # makes drf-spectacular hand the schema to `PageSchema` instead of drawing a plain array.
+        raise NotImplementedError("Page describes a page in the schema; paginate() answers it")
+
+
+class PageSchema(OpenApiSerializerExtension):
+    """drf-spectacular wraps the lists of generic views in their paginator's envelope by itself, but the API's views
+    are APIViews that paginate by hand (`paginate`): `Page` gives them the same envelope, one component per row
+    serializer (`Paginated<Rows>List`), from `CappedLimitOffsetPagination.get_paginated_response_schema`."""
+
+    target_class = Page
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        rows = auto_schema.resolve_serializer(self.target.child, direction)
+        component = ResolvedComponent(
+            name=auto_schema.get_paginated_name(rows.name),
+            type=ResolvedComponent.SCHEMA,
+            schema=CappedLimitOffsetPagination().get_paginated_response_schema(build_array_type(rows.ref)),
+            object=(Page, type(self.target.child)),
+        )
+        auto_schema.registry.register_on_missing(component)
+        return component.ref
+
+
+def paginated_schema(rows: type[serializers.Serializer], *, parameters=(), **kwargs):
+    """`extend_schema` of a GET answered by `paginate(…, rows)`: the page's envelope and its limit and offset."""
+    return extend_schema(responses=Page(child=rows()), parameters=[*parameters, *PAGE_PARAMETERS], **kwargs)
 
 
 def paginate(view, request, queryset, serializer_class):
