@@ -47,8 +47,10 @@ class UserAPIView(APIView):
 
 class SharedAPIView(APIView):
     """The shared directory, reached from both kinds of host: station members on theirs, bureau roles on the
-    public host. ``self.station`` is the station of the host, or None on the public host (the bureau)."""
+    public host, where only ``bureau_write_roles`` send anything but GET, HEAD or OPTIONS. ``self.station`` is the
+    station of the host, or None on the public host (the bureau)."""
 
+    bureau_write_roles: tuple[str, ...] = (BureauRole.ADMIN,)
     permission_classes = [IsStationMemberOrPublicUser, HasSharedScope]
 
     def initial(self, request, *args, **kwargs):

@@ -49,9 +49,12 @@ class HasBureauRole(BasePermission):
 
 
 class HasSharedScope(BasePermission):
-    """The shared directory's readers: on a station host its members, on the public host bureau roles."""
+    """The shared directory's readers: on a station host its members, on the public host bureau roles, of whom only
+    the view's ``bureau_write_roles`` (by default the administrators) send anything but a read."""
 
     def has_permission(self, request, view) -> bool:
         if is_public_request(request):
-            return user_has_bureau_role(user=request.user)
+            writers = getattr(view, "bureau_write_roles", (BureauRole.ADMIN,))
+            roles = roles_for(request.method, (BureauRole.ADMIN, BureauRole.VIEWER), writers)
+            return user_has_bureau_role(user=request.user, roles=roles)
         return request.user.is_authenticated and request_membership(request) is not None

@@ -84,6 +84,7 @@ def stations_ensure(n: int, *, progress: Callable[[int, int, float], None] | Non
     from django.db import connection
     from django.test import override_settings
 
+    from tenants.selectors import PLATFORM
     from tenants.services import station_create
 
     have = {station.code for station in bench_stations()}
@@ -93,7 +94,7 @@ def stations_ensure(n: int, *, progress: Callable[[int, int, float], None] | Non
     with override_settings(STATION_SPARE_SCHEMAS=0):
         for done, number in enumerate(missing, start=1):
             start = time.perf_counter()
-            station_create(**station_fields(number))
+            station_create(actor=PLATFORM, **station_fields(number))
             seconds = time.perf_counter() - start
             connection.close()
             if done % VACUUM_EVERY == 0:

@@ -634,6 +634,7 @@ def remove_imported_rows() -> None:
 
 
 def import_benchmark(args: argparse.Namespace, results: dict) -> None:
+    from django.core.files.base import ContentFile
     from django.db import connection, transaction
 
     from bench.generators import EnterpriseGenerator
@@ -659,7 +660,9 @@ def import_benchmark(args: argparse.Namespace, results: dict) -> None:
 
     for path, expected in (("create", "created"), ("update", "updated")):
         print(f"  import ({path}) …", flush=True)
-        job = job_create(kind="directory.enterprise_import", user=admin, input_name="bench.csv", input_data=data)
+        job = job_create(
+            kind="directory.enterprise_import", user=admin, input_name="bench.csv", input_file=ContentFile(data)
+        )
         timer = SqlTimer()
         with connection.execute_wrapper(timer):
             start = time.perf_counter()

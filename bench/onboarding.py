@@ -197,6 +197,7 @@ def level_benchmark(level: int, samples: int, figures: dict) -> None:
 
     from bench.city import catalog_vacuum, stations_remove
     from tenants.models import Station
+    from tenants.selectors import PLATFORM
     from tenants.services import station_create
     from tenants.spare_schemas import spare_schemas_fresh_count, spare_schemas_refill
 
@@ -218,7 +219,7 @@ def level_benchmark(level: int, samples: int, figures: dict) -> None:
         # so the pool stays empty for the next sample.
         code = f"m{level}c{index}"
         with override_settings(STATION_SPARE_SCHEMAS=0):
-            record("clone", lambda code=code: station_create(**fields(code)))
+            record("clone", lambda code=code: station_create(actor=PLATFORM, **fields(code)))
         stations_remove([code])
         # The refill a worker runs after an onboarding: one spare cloned.
         record("refill", lambda: spare_schemas_refill(size=1))
@@ -227,7 +228,7 @@ def level_benchmark(level: int, samples: int, figures: dict) -> None:
         # Onboarding with a spare waiting: renamed in the request; the refill is queued on commit (to the broker).
         code = f"m{level}s{index}"
         with override_settings(STATION_SPARE_SCHEMAS=1):
-            record("spare", lambda code=code: station_create(**fields(code)))
+            record("spare", lambda code=code: station_create(actor=PLATFORM, **fields(code)))
         if spare_schemas_fresh_count() != 0:
             raise RuntimeError("station_create did not take the spare")
         check_complete(code)

@@ -178,6 +178,7 @@ def provision(total_cases: int, results: dict) -> Stations:
     from core.directory.models import Enterprise
     from core.operations.demo import pre_duty_training_record
     from tenants.models import StationStatus, User
+    from tenants.selectors import PLATFORM
     from tenants.services import station_change_status, station_create
 
     setup = results.setdefault("setup", {})
@@ -185,6 +186,7 @@ def provision(total_cases: int, results: dict) -> Stations:
     with timed(setup, "stations_s"):
         for code, name, district in ((SENDER, "基准测试发送站", "yinzhou"), (RECEIVER, "基准测试接收站", "kaiyuan")):
             station = station_create(
+                actor=PLATFORM,
                 code=code,
                 name=name,
                 district=district,
@@ -194,8 +196,8 @@ def provision(total_cases: int, results: dict) -> Stations:
                 head_full_name=f"{name}站长",
                 head_email=f"{code}-head@example.test",
             )
-            station_change_status(station=station, status=StationStatus.EVALUATING)
-            stations.append(station_change_status(station=station, status=StationStatus.PUBLISHED))
+            station_change_status(user=PLATFORM, station=station, status=StationStatus.EVALUATING)
+            stations.append(station_change_status(user=PLATFORM, station=station, status=StationStatus.PUBLISHED))
     sender, receiver = stations
     for station in stations:  # clause 4.4.1: the heads who plan and accept are cleared for duty, as in the demo
         pre_duty_training_record(station=station)

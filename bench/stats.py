@@ -132,6 +132,7 @@ def provision(args: argparse.Namespace, db: dict, results: dict) -> list:
     from core.directory.models import Enterprise
     from tenants.hosts import station_host
     from tenants.models import Domain, MemberRole, Station, StationStatus
+    from tenants.selectors import PLATFORM
     from tenants.services import membership_create, schema_name_for, user_create
 
     setup = results.setdefault("setup", {})
@@ -154,8 +155,8 @@ def provision(args: argparse.Namespace, db: dict, results: dict) -> list:
             )
             station.save(verbosity=0)  # the schema exists: django-tenants does not create it again
             Domain.objects.create(domain=station_host(code), tenant=station, is_primary=True)
-            head = user_create(username=f"{code}-head@example.test", full_name=f"站长{number:04d}")
-            membership_create(user=head, station=station, role=MemberRole.HEAD)
+            head = user_create(actor=PLATFORM, username=f"{code}-head@example.test", full_name=f"站长{number:04d}")
+            membership_create(actor=PLATFORM, user=head, station=station, role=MemberRole.HEAD)
             if number % 50 == 0:
                 print(f"  {number} stations", flush=True)
         raw.close()

@@ -11,6 +11,7 @@ from core.evaluation.demo import round_approve_all
 from core.evaluation.services import evaluation_start
 from core.operations.demo import operations_demo_load
 from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
+from tenants.selectors import DEMO
 from tenants.services import (
     membership_create,
     station_create,
@@ -79,6 +80,7 @@ def _user(username: str, full_name: str, bureau_role: str = "") -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
         user = user_create(
+            actor=DEMO,
             username=username,
             full_name=full_name,
             email=f"{username}@demo.stationnet.invalid",
@@ -99,6 +101,7 @@ def demo_city_load() -> list[Station]:
         if station is None:
             head = _user(*spec.head)
             station = station_create(
+                actor=DEMO,
                 name=spec.name,
                 code=spec.code,
                 district=spec.district,
@@ -108,7 +111,7 @@ def demo_city_load() -> list[Station]:
                 head_full_name=head.full_name,
                 head_email=head.email,
             )
-            membership_create(user=_user(*spec.staff), station=station, role=MemberRole.STAFF)
+            membership_create(user=_user(*spec.staff), station=station, role=MemberRole.STAFF, actor=DEMO)
             evaluation_start(station=station, user=admin)  # its first evaluation round opens
             station.refresh_from_db()
         if not station.items.exists():  # a head's own choice is never overwritten

@@ -62,13 +62,17 @@ class BureauPage(AccessMixin, TemplateView):
 
 class SharedPage(AccessMixin, TemplateView):
     """Pages of what the city shares (the directory): a station's members on its host, bureau roles on the public
-    host. ``self.station`` is the host's station, or None for the bureau."""
+    host, where only ``bureau_write_roles`` (the administrators) send anything but a read. ``self.station`` is the
+    host's station, or None for the bureau."""
+
+    bureau_write_roles: tuple[str, ...] = (BureauRole.ADMIN,)
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         if is_public_request(request):
-            if not user_has_bureau_role(user=request.user):
+            roles = roles_for(request.method, (BureauRole.ADMIN, BureauRole.VIEWER), self.bureau_write_roles)
+            if not user_has_bureau_role(user=request.user, roles=roles):
                 raise PermissionDenied
             self.station = None
         else:

@@ -1,13 +1,19 @@
-"""Reads of stations, users and memberships (public schema)."""
+"""Reads of stations, users and memberships (public schema), and the one rule of who acts in which role."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
 
 from core.catalog.models import ServiceItem
-from tenants.models import BureauRole, Membership, Station, StationPublication, StationStatus, User
+from tenants.models import BureauRole, MemberRole, Membership, Station, StationPublication, StationStatus, User
 
 
 def station_list() -> QuerySet[Station]:
@@ -80,15 +86,15 @@ def station_get_published(*, code: str) -> Station | None:
     )
 
 
+def _active_memberships(user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user, is_active=True, user__is_active=True)
+
+
 def membership_get(*, user: User, station: Station) -> Membership | None:
     """The user's active membership in the station, or None. The one question every station request asks."""
     if not user.is_authenticated or station.pk is None:
         return None
-    return (
-        Membership.objects.filter(user=user, station=station, is_active=True, user__is_active=True)
-        .select_related("user", "station")
-        .first()
-    )
+    return _active_memberships(user).filter(station=station).select_related("user", "station").first()
 
 
 def membership_list_for_station(*, station: Station) -> QuerySet[Membership]:
@@ -110,3 +116,107 @@ def station_of_source(*, source: str) -> Station:
     if station is None:
         raise PermissionDenied(f"only stations feed the bureau's read models, not {source!r}")
     return station
+
+
+# --- Who acts, and in which role --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """Who acts when no person does, named by the caller. A service that checks its actor takes one of these where a
+    person would stand, so that "no actor" is never read as "allowed": the actor holds one role, `role`, which the
+    service lets in only if it lists it. It is never a user: what a service stores as "by whom" is `actor_person`."""
+
+    role: str
+
+    # What a service may ask of any actor: a system actor is nobody's account.
+    is_authenticated: ClassVar[bool] = False
+    is_active: ClassVar[bool] = False
+    pk: ClassVar[None] = None
+    bureau_role: ClassVar[str] = ""
+
+    def __str__(self) -> str:
+        return ""
+
+
+# The platform itself: a command an operator runs, a scheduled task, a test setting the scene.
+PLATFORM = SystemActor("system:platform")
+# A message from another schema, applied by its handler (the handler has checked the message's source).
+MESSAGES = SystemActor("system:messages")
+# The demo city's loader.
+DEMO = SystemActor("system:demo")
+# Someone without an account at one of the open doors: the enterprise's own demand form on the portal.
+PUBLIC = SystemActor("system:public")
+
+
+def actor_person(actor: User | SystemActor | None) -> User | None:
+    """The person to keep as "by whom": the user, or None for a system actor."""
+    return None if actor is None or isinstance(actor, SystemActor) else actor
+
+
+def actor_roles(
+    *, user: User | SystemActor | None, station: Station | None = None, bureau: bool = False
+) -> frozenset[str]:
+    """The roles `user` acts in. At the bureau (`bureau`, or no station on the public schema): its bureau role. In
+    `station` (by default the station whose schema is in use): the role of its active membership there. A system
+    actor: its own role. Anyone else, or no one: none. The one rule behind every service's "who may"
+    (`require_role`). A service of the bureau says `bureau`: whatever schema a caller left in use, it asks the bureau
+    role, never a membership."""
+    if isinstance(user, SystemActor):
+        return frozenset({user.role})
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if bureau or (station is None and connection.schema_name == get_public_schema_name()):
+        return frozenset({user.bureau_role}) if user_has_bureau_role(user=user) else frozenset()
+    memberships = _active_memberships(user)
+    if station is not None:
+        memberships = memberships.filter(station=station)
+    else:
+        memberships = memberships.filter(station__schema_name=connection.schema_name)
+    return frozenset(memberships.values_list("role", flat=True))
+
+
+def require_role(
+    *,
+    user: User | SystemActor | None,
+    roles: Iterable[str],
+    message: str,
+    station: Station | None = None,
+    bureau: bool = False,
+) -> None:
+    """Refuse (PermissionDenied with `message`) an actor holding none of `roles` where it acts (`actor_roles`)."""
+    if not actor_roles(user=user, station=station, bureau=bureau) & set(roles):
+        raise PermissionDenied(message)
+
+
+# A station's members, whatever their role.
+MEMBER_ROLES = (MemberRole.HEAD, MemberRole.STAFF)
+
+
+def require_member(
+    *,
+    user: User | SystemActor | None,
+    station: Station | None = None,
+    system: Iterable[SystemActor] = (),
+    message: str = "",
+) -> None:
+    """Refuse anyone but the members of `station` (by default the station whose schema is in use) and the system
+    actors named in `system`."""
+    roles = (*MEMBER_ROLES, *(actor.role for actor in system))
+    message = message or _("Only the members of this station do this.")
+    require_role(user=user, station=station, roles=roles, message=message)
+
+
+def require_head(*, user: User | SystemActor | None, station: Station | None = None, message: str = "") -> None:
+    """Refuse anyone but the head of `station` (by default the station whose schema is in use)."""
+    message = message or _("Only the station head does this.")
+    require_role(user=user, station=station, roles=(MemberRole.HEAD,), message=message)
+
+
+def require_bureau_admin(
+    *, user: User | SystemActor | None, system: Iterable[SystemActor] = (), message: str = ""
+) -> None:
+    """Refuse anyone but the bureau's administrators and the system actors named in `system`."""
+    roles = (BureauRole.ADMIN, *(actor.role for actor in system))
+    message = message or _("Only the bureau's administrators do this.")
+    require_role(user=user, roles=roles, message=message, bureau=True)

@@ -6,7 +6,7 @@ from contextlib import nullcontext
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -24,7 +24,6 @@ from core.evaluation.models import Conclusion
 from core.evaluation.selectors import round_latest_concluded
 from tenants.hosts import station_host, station_url
 from tenants.models import (
-    BureauRole,
     Domain,
     MemberRole,
     Membership,
@@ -34,7 +33,16 @@ from tenants.models import (
     StationStatusChange,
     User,
 )
-from tenants.selectors import membership_get, station_items_prefetch, station_public_facts, user_has_bureau_role
+from tenants.selectors import (
+    DEMO,
+    PLATFORM,
+    SystemActor,
+    actor_person,
+    require_bureau_admin,
+    require_head,
+    station_items_prefetch,
+    station_public_facts,
+)
 from tenants.spare_schemas import spare_schema_take, template_cloning
 
 logger = logging.getLogger(__name__)
@@ -55,9 +63,15 @@ def schema_name_for(code: str) -> str:
     return f"st_{code}"
 
 
+# Who provisions stations, users and memberships besides the bureau's administrators: the platform (an operator's
+# command, a test setting the scene) and the demo city's loader, each named by its caller.
+PROVISIONERS = (PLATFORM, DEMO)
+
+
 @transaction.atomic
 def user_create(
     *,
+    actor: User | SystemActor,
     username: str,
     full_name: str = "",
     email: str = "",
@@ -65,6 +79,8 @@ def user_create(
     password: str | None = None,
     bureau_role: str = "",
 ) -> User:
+    """Add a user: a bureau administrator (a new station's head, see `station_create`) or the platform."""
+    require_bureau_admin(user=actor, system=PROVISIONERS, message=_("Only the bureau's administrators add users."))
     user = User(username=username, full_name=full_name, email=email, phone=phone, bureau_role=bureau_role)
     if password:
         user.set_password(password)
@@ -76,8 +92,14 @@ def user_create(
 
 
 @transaction.atomic
-def membership_create(*, user: User, station: Station, role: str, invite: bool = False) -> Membership:
-    """Make `user` a member of `station`. With `invite`, e-mail them a link to set their password once committed."""
+def membership_create(
+    *, user: User, station: Station, role: str, actor: User | SystemActor, invite: bool = False
+) -> Membership:
+    """Make `user` a member of `station`: a bureau administrator (a new station's head) or the platform does it. With
+    `invite`, e-mail them a link to set their password once committed."""
+    require_bureau_admin(
+        user=actor, system=PROVISIONERS, message=_("Only the bureau's administrators add members to a station.")
+    )
     membership = Membership(user=user, station=station, role=role)
     membership.full_clean()
     membership.save()
@@ -114,6 +136,7 @@ HEAD_FIELDS = {"username": "head_email", "email": "head_email", "full_name": "he
 @transaction.atomic
 def station_create(
     *,
+    actor: User | SystemActor,
     name: str,
     code: str,
     district: str,
@@ -133,8 +156,10 @@ def station_create(
     however many migrations the project has: a spare copy made ahead of time, renamed in this transaction
     (``tenants.spare_schemas``), or, when none is waiting, a clone made now; the pool is refilled after the commit.
     Every problem is raised at once, field by field; a name, code or host another station has is refused with a
-    message (never a database error), also when two requests race.
+    message (never a database error), also when two requests race. A bureau administrator (`actor`) provisions it, or
+    the platform.
     """
+    require_bureau_admin(user=actor, system=PROVISIONERS, message=_("Only the bureau's administrators open stations."))
     code = code.strip().lower()
     station = Station(
         name=name.strip(),
@@ -187,6 +212,7 @@ def station_create(
     if head is None:
         try:
             head = user_create(
+                actor=actor,
                 username=head_username or head_email,
                 full_name=head_full_name,
                 email=head_email,
@@ -196,7 +222,7 @@ def station_create(
             raise ValidationError(
                 {HEAD_FIELDS.get(field, field): messages for field, messages in error.message_dict.items()}
             ) from None
-    membership_create(user=head, station=station, role=MemberRole.HEAD, invite=True)
+    membership_create(user=head, station=station, role=MemberRole.HEAD, actor=actor, invite=True)
     if settings.STATION_SPARE_SCHEMAS:
         from tenants.tasks import queue_after_commit, spare_schemas_refill_task
 
@@ -211,16 +237,18 @@ def station_create(
 
 
 @transaction.atomic
-def station_change_status(*, station: Station, status: str, reason: str = "", user: User | None = None) -> Station:
+def station_change_status(*, station: Station, status: str, user: User | SystemActor, reason: str = "") -> Station:
     """Move a station along clause 3 (`STATUS_TRANSITIONS`); every change is kept as a `StationStatusChange`.
 
-    `user` is who decides: when given, a bureau administrator only, and a suspension needs its reason (None: the
-    platform itself, e.g. a command, the demo or a test, which may leave the reason out). A suspended station keeps
-    all its data, its members still sign in and finish their open cases; it takes no online demands and no referrals
-    (the desk and referral services check the status).
+    `user` is who decides: a bureau administrator, whose suspension needs its reason, or the platform itself
+    (`PLATFORM`: a command, a test; `DEMO`), which may leave the reason out. A suspended station keeps all its data,
+    its members still sign in and finish their open cases; it takes no online demands and no referrals (the desk and
+    referral services check the status).
     """
-    if user is not None and not user_has_bureau_role(user=user, roles=(BureauRole.ADMIN,)):
-        raise PermissionDenied("only a bureau administrator changes a station's status")
+    require_bureau_admin(
+        user=user, system=PROVISIONERS, message=_("Only the bureau's administrators change a station's status.")
+    )
+    person = actor_person(user)
     station = Station.objects.select_for_update().get(pk=station.pk)
     if status not in STATUS_TRANSITIONS.get(station.status, frozenset()):
         raise ValidationError(
@@ -230,10 +258,10 @@ def station_change_status(*, station: Station, status: str, reason: str = "", us
             }
         )
     reason = reason.strip()
-    if status == StationStatus.SUSPENDED and not reason and user is not None:
+    if status == StationStatus.SUSPENDED and not reason and person is not None:
         raise ValidationError({"reason": [_("Say why the station is suspended.")]}, code="reason_required")
     change = StationStatusChange(
-        station=station, from_status=station.status, to_status=status, reason=reason, changed_by=user
+        station=station, from_status=station.status, to_status=status, reason=reason, changed_by=person
     )
     station.status = status
     station.status_changed_at = timezone.now()
@@ -266,8 +294,7 @@ def station_publish(*, station: Station, user: User, notice_days: int | None = N
     `evaluation`), or published already (republishing after a change needs no new round). It moves to published when
     needed, and a new `StationPublication` keeps a snapshot of what is published, with the public notice running
     `notice_days` (settings.PUBLICATION_NOTICE_DAYS)."""
-    if not user_has_bureau_role(user=user, roles=(BureauRole.ADMIN,)):
-        raise PermissionDenied("only a bureau administrator publishes a station")
+    require_bureau_admin(user=user, message=_("Only the bureau's administrators publish a station."))
     notice_days = settings.PUBLICATION_NOTICE_DAYS if notice_days is None else notice_days
     if notice_days < 0:
         raise ValidationError({"notice_days": _("The notice period cannot be negative.")}, code="negative_notice")
@@ -355,9 +382,7 @@ def station_items_set(*, station: Station, user: User, items) -> list[ServiceIte
     """Set the catalog items (clause 5.1) the station serves itself: what other stations search by when they refer a
     case. Only the station's head sets them, and only from the current catalog (never a retired item); the choice
     replaces the previous one. `items` are ServiceItems or their ids."""
-    membership = membership_get(user=user, station=station)
-    if membership is None or membership.role != MemberRole.HEAD:
-        raise PermissionDenied("only the station's head sets the items it serves")
+    require_head(user=user, station=station, message=_("Only the station head sets the items it serves."))
     station = Station.objects.select_for_update().get(pk=station.pk)
     wanted = {getattr(item, "pk", item) for item in items}
     chosen = list(ServiceItem.objects.filter(pk__in=wanted).order_by("category__position", "position", "id"))

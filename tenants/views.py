@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from core.activity.selectors import activity_list
 from core.catalog.models import ServiceItem
 from core.catalog.selectors import service_category_list
+from core.common.forms import Form
 from core.complaints.selectors import complaints_due
 from core.desk.selectors import case_workspace, demands_received_on
 from core.referrals.selectors import referral_inbox_summary
@@ -184,7 +185,7 @@ class StationHomeView(StationPage):
         )
 
 
-class StationItemsForm(forms.Form):
+class StationItemsForm(Form):
     # Any catalog item parses; which of them may be chosen (current ones only) is the service's rule.
     items = forms.ModelMultipleChoiceField(queryset=ServiceItem.objects.all(), required=False)
 

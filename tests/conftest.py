@@ -15,6 +15,7 @@ from core.districts import District
 from core.operations.demo import pre_duty_training_record
 from tenants.hosts import station_host
 from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
+from tenants.selectors import PLATFORM
 from tenants.services import membership_create, station_create, user_create
 from tests.factories import PASSWORD, UserFactory
 
@@ -35,6 +36,7 @@ class City:
 
 def _station(code: str, name: str, district: str) -> Station:
     return station_create(
+        actor=PLATFORM,
         code=code,
         name=name,
         district=district,
@@ -63,14 +65,16 @@ def city(django_db_setup, django_db_blocker) -> City:
         beta_head = _with_password(beta.memberships.get(role=MemberRole.HEAD).user)
         alpha_staff = UserFactory(username="alpha-staff")
         beta_staff = UserFactory(username="beta-staff")
-        membership_create(user=alpha_staff, station=alpha, role=MemberRole.STAFF)
-        membership_create(user=beta_staff, station=beta, role=MemberRole.STAFF)
+        membership_create(actor=PLATFORM, user=alpha_staff, station=alpha, role=MemberRole.STAFF)
+        membership_create(actor=PLATFORM, user=beta_staff, station=beta, role=MemberRole.STAFF)
         # Clause 4.4.1: only members with a completed pre-duty training are assigned cases; the city's were trained
         # (the invitee, who never took duty, was not).
         pre_duty_training_record(station=alpha, members=[alpha_head, alpha_staff])
         pre_duty_training_record(station=beta, members=[beta_head, beta_staff])
-        invitee = user_create(username="alpha-invitee", email="alpha-invitee@example.test", full_name="新同事")
-        invitee_membership = membership_create(user=invitee, station=alpha, role=MemberRole.STAFF)
+        invitee = user_create(
+            actor=PLATFORM, username="alpha-invitee", email="alpha-invitee@example.test", full_name="新同事"
+        )
+        invitee_membership = membership_create(actor=PLATFORM, user=invitee, station=alpha, role=MemberRole.STAFF)
         connection.set_schema_to_public()
         return City(
             alpha=alpha,

@@ -1,15 +1,15 @@
 """API of the station's activity log."""
 
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from api.base import StationAPIView
-from api.pagination import paginate
+from api.pagination import paginate, paginated_schema
+from api.serializers import ModelSerializer
 from core.activity.models import ActivityEntry
 from core.activity.selectors import activity_list
 
 
-class ActivityEntrySerializer(serializers.ModelSerializer):
+class ActivityEntrySerializer(ModelSerializer):
     verb_display = serializers.CharField(source="get_verb_display")
 
     class Meta:
@@ -20,6 +20,6 @@ class ActivityEntrySerializer(serializers.ModelSerializer):
 class ActivityListView(StationAPIView):
     """What happened in this station, newest first."""
 
-    @extend_schema(responses=ActivityEntrySerializer(many=True))
+    @paginated_schema(ActivityEntrySerializer)
     def get(self, request):
         return paginate(self, request, activity_list(), ActivityEntrySerializer)

@@ -3,14 +3,15 @@ as a ZIP of PDFs (a job), and the head's access log."""
 
 from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 from api.base import StationAPIView
 from api.errors import service_call
-from api.pagination import paginate
+from api.pagination import PAGE_PARAMETERS, paginate, paginated_schema
+from api.serializers import ModelSerializer, Serializer
 from core.archive import selectors, services
 from core.archive.models import AccessAction, ArchiveAccess, ArchiveDisposal, ConfidentialCase
 from core.desk import selectors as desk_selectors
@@ -18,7 +19,8 @@ from core.jobs.selectors import job_get
 from tenants.models import MemberRole
 
 
-class EnterpriseSerializer(serializers.Serializer):
+@extend_schema_serializer(component_name="ArchiveEnterprise")  # not the directory's `Enterprise`
+class EnterpriseSerializer(Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     uscc = serializers.CharField()
@@ -32,7 +34,7 @@ class EnterpriseSerializer(serializers.Serializer):
     email = serializers.CharField()
 
 
-class EntrySerializer(serializers.Serializer):
+class EntrySerializer(Serializer):
     number = serializers.CharField(source="entry.number")
     recorded_at = serializers.DateTimeField(source="entry.recorded_at")
     source = serializers.CharField(source="entry.source")
@@ -47,11 +49,24 @@ class EntryPagination(LimitOffsetPagination):
     max_limit = 500
 
 
+class EnterpriseArchivePageSerializer(Serializer):
+    """A page of the archive's documents (limit/offset, at most 500 a page) with the enterprise's registration
+    facts."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = EntrySerializer(many=True)
+    enterprise = EnterpriseSerializer()
+
+
 class EnterpriseArchiveView(StationAPIView):
     """An enterprise's archive: its registration facts and its documents in date order with their archive numbers
     (paginated by limit/offset). Every read is logged."""
 
-    @extend_schema(responses=EntrySerializer(many=True))
+    @extend_schema(
+        operation_id="archive_enterprises_list", responses=EnterpriseArchivePageSerializer, parameters=PAGE_PARAMETERS
+    )
     def get(self, request, pk: int):
         enterprise = selectors.archive_enterprise_get(pk=pk)
         if enterprise is None:
@@ -67,7 +82,7 @@ class EnterpriseArchiveView(StationAPIView):
         return response
 
 
-class ExportSerializer(serializers.Serializer):
+class ExportSerializer(Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
     status_display = serializers.CharField(source="get_status_display")
@@ -110,13 +125,13 @@ class ExportStatusView(StationAPIView):
         return Response(ExportSerializer(job_get(job_id=pk), context={"export": export}).data)
 
 
-class AccessSerializer(serializers.ModelSerializer):
+class AccessSerializer(ModelSerializer):
     class Meta:
         model = ArchiveAccess
         fields = ["id", "created_at", "user_id", "user_name", "action", "enterprise_id", "enterprise_name", "detail"]
 
 
-class AccessFilterSerializer(serializers.Serializer):
+class AccessFilterSerializer(Serializer):
     user = serializers.IntegerField(required=False)
     action = serializers.ChoiceField(choices=AccessAction.choices, required=False)
     enterprise = serializers.CharField(required=False)
@@ -129,7 +144,7 @@ class AccessLogView(StationAPIView):
 
     station_roles = (MemberRole.HEAD,)
 
-    @extend_schema(parameters=[AccessFilterSerializer], responses=AccessSerializer(many=True))
+    @paginated_schema(AccessSerializer, parameters=[AccessFilterSerializer])
     def get(self, request):
         filters = AccessFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -139,11 +154,11 @@ class AccessLogView(StationAPIView):
 # --- Confidential cases and disposals (clauses 7.3, 7.4) -------------------------------------------------------------
 
 
-class ConfidentialInput(serializers.Serializer):
+class ConfidentialInput(Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
-class ConfidentialSerializer(serializers.Serializer):
+class ConfidentialSerializer(Serializer):
     case = serializers.IntegerField()
     confidential = serializers.BooleanField()
     reason = serializers.CharField()
@@ -186,14 +201,14 @@ class CaseConfidentialView(StationAPIView):
         )
         return Response(ConfidentialSerializer(_confidential(case)).data)
 
-    @extend_schema(request=None, responses=ConfidentialSerializer)
+    @extend_schema(request=None, responses={200: ConfidentialSerializer})
     def delete(self, request, pk: int):
         case = self._case(request, pk)
         service_call(services.case_confidential_unmark, case=case, user=request.user)
         return Response(ConfidentialSerializer(_confidential(case)).data)
 
 
-class DisposalSerializer(serializers.ModelSerializer):
+class DisposalSerializer(ModelSerializer):
     requested_by = serializers.CharField(source="requested_by.display_name", read_only=True)
     approved_by = serializers.CharField(source="approved_by.display_name", read_only=True, allow_null=True)
 
@@ -215,7 +230,7 @@ class DisposalSerializer(serializers.ModelSerializer):
         ]
 
 
-class DisposalInput(serializers.Serializer):
+class DisposalInput(Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 

@@ -14,7 +14,9 @@ from rest_framework.response import Response
 
 from api.base import StationAPIView
 from api.errors import service_call
-from api.pagination import paginate
+from api.pagination import paginate, paginated_schema
+from api.serializers import ModelSerializer, Serializer
+from api.v1.docs import NOT_FOUND
 from core.assessment import selectors, services
 from core.assessment.models import (
     DIMENSIONS,
@@ -30,18 +32,18 @@ from tenants.models import MemberRole, User
 # Input: types only ------------------------------------------------------------------------------------------------
 
 
-class MarkInput(serializers.Serializer):
+class MarkInput(Serializer):
     case = serializers.IntegerField()
     reason = serializers.CharField(max_length=2000)
 
 
-class ReviewInput(serializers.Serializer):
+class ReviewInput(Serializer):
     findings = serializers.CharField(max_length=8000, allow_blank=True)
     conclusion = serializers.ChoiceField(choices=ReviewConclusion.choices, allow_blank=True)
     follow_up = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
-class OpenInput(serializers.Serializer):
+class OpenInput(Serializer):
     member = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text="none: every staff member"
     )
@@ -49,7 +51,7 @@ class OpenInput(serializers.Serializer):
     period_start = serializers.DateField(help_text="the first day of the month or quarter")
 
 
-class AdjustInput(serializers.Serializer):
+class AdjustInput(Serializer):
     version = serializers.IntegerField(required=False, allow_null=True, default=None)
     civility = serializers.ChoiceField(choices=Level.choices, required=False, allow_blank=True)
     timeliness = serializers.ChoiceField(choices=Level.choices, required=False, allow_blank=True)
@@ -60,7 +62,7 @@ class AdjustInput(serializers.Serializer):
     remark = serializers.CharField(max_length=4000, required=False, allow_blank=True)
 
 
-class AssessmentVersionInput(serializers.Serializer):
+class AssessmentVersionInput(Serializer):
     version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
@@ -76,7 +78,7 @@ def _user(user: User | None) -> dict | None:
 # Output -----------------------------------------------------------------------------------------------------------
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(ModelSerializer):
     case_number = serializers.CharField(source="case.number", read_only=True)
     assignee = serializers.SerializerMethodField()
     marked_by = serializers.SerializerMethodField()
@@ -109,7 +111,7 @@ class ReviewSerializer(serializers.ModelSerializer):
         return _user(review.reviewed_by)
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(ModelSerializer):
     """`figures` name cases as the reader may see them: the view gives `case_numbers` in the context
     (`selectors.figures_case_numbers`, clause 7.3)."""
 
@@ -167,11 +169,11 @@ class AssessmentAPIView(StationAPIView):
 class ReviewListView(AssessmentAPIView):
     """Cases marked for review (clause 6.3), newest first; the head marks a case (`case` id, `reason`)."""
 
-    @extend_schema(responses=ReviewSerializer(many=True))
+    @paginated_schema(ReviewSerializer)
     def get(self, request):
         return paginate(self, request, selectors.review_list(viewer=request.user, head=self.is_head), ReviewSerializer)
 
-    @extend_schema(request=MarkInput, responses={201: ReviewSerializer})
+    @extend_schema(request=MarkInput, responses={201: ReviewSerializer, 404: NOT_FOUND})
     def post(self, request):
         data = _valid(MarkInput(data=request.data))
         case = ServiceCase.objects.filter(pk=data["case"]).first()
@@ -207,7 +209,7 @@ class AssessmentListView(AssessmentAPIView):
     """Staff assessments (clause 6.4), newest period first; the head opens one member's (`member`) or every staff
     member's for a month or quarter, pre-filled from the data."""
 
-    @extend_schema(responses=AssessmentSerializer(many=True))
+    @paginated_schema(AssessmentSerializer)
     def get(self, request):
         assessments = selectors.assessment_list(viewer=request.user, head=self.is_head)
         return paginate(self, request, assessments, self.serializer)
@@ -262,7 +264,7 @@ class AssessmentConfirmView(AssessmentDetailView):
         return Response(self.serializer(self.assessment(request, pk)).data)
 
 
-class SummaryQuery(serializers.Serializer):
+class SummaryQuery(Serializer):
     period_kind = serializers.ChoiceField(choices=PeriodKind.choices, required=False, default=PeriodKind.MONTH)
     day = serializers.DateField(required=False, default=None, help_text="any day of the period; today by default")
 

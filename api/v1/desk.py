@@ -13,7 +13,8 @@ from rest_framework.response import Response
 
 from api.base import StationAPIView
 from api.errors import service_call
-from api.pagination import paginate
+from api.pagination import paginate, paginated_schema
+from api.serializers import ModelSerializer, Serializer
 from core.catalog.models import FormBox, FormKind, ServiceItem
 from core.desk import selectors, services
 from core.desk.models import (
@@ -43,10 +44,15 @@ def _valid(serializer: serializers.Serializer) -> dict:
         for name, rows in tables.items():
             # A nested list's errors are a list per row, or (newer DRF) a dict keyed by the 0-based row index.
             by_index = dict(enumerate(rows)) if isinstance(rows, list) else rows
-            if isinstance(by_index, dict) and all(isinstance(i, int) for i in by_index):
+            # ... or the table's own messages (a `null` instead of a list).
+            table_refused = isinstance(rows, list) and any(isinstance(row, str) for row in rows)
+            if not table_refused and isinstance(by_index, dict) and all(isinstance(i, int) for i in by_index):
                 for index, row_errors in by_index.items():
-                    for field, messages in (row_errors or {}).items():
-                        errors[f"{name}.{index + 1}.{field}"] = messages
+                    if isinstance(row_errors, dict):
+                        for field, messages in row_errors.items():
+                            errors[f"{name}.{index + 1}.{field}"] = messages
+                    elif row_errors:  # the row itself is refused (a `null` or a text instead of a row)
+                        errors[f"{name}.{index + 1}"] = row_errors
             else:
                 errors[name] = rows
     elif tables is not None:
@@ -64,7 +70,7 @@ TEXT = {"required": False, "allow_blank": True}
 NULLABLE = {"required": False, "allow_null": True}
 
 
-class ProductStandardInput(serializers.Serializer):
+class ProductStandardInput(Serializer):
     product = serializers.CharField(**TEXT)
     standard_name = serializers.CharField(**TEXT)
     standard_number = serializers.CharField(**TEXT)
@@ -72,7 +78,7 @@ class ProductStandardInput(serializers.Serializer):
     published = serializers.BooleanField(**NULLABLE)
 
 
-class InstrumentInput(serializers.Serializer):
+class InstrumentInput(Serializer):
     name = serializers.CharField(**TEXT)
     measuring_range = serializers.CharField(**TEXT)
     accuracy_class = serializers.CharField(**TEXT)
@@ -84,27 +90,27 @@ class InstrumentInput(serializers.Serializer):
     valid_until = serializers.DateField(**NULLABLE)
 
 
-class ProductInput(serializers.Serializer):
+class ProductInput(Serializer):
     name = serializers.CharField(**TEXT)
     standard = serializers.CharField(**TEXT)
     remark = serializers.CharField(**TEXT)
 
 
-class SpecialEquipmentInput(serializers.Serializer):
+class SpecialEquipmentInput(Serializer):
     category = serializers.CharField(**TEXT)
     count = serializers.IntegerField(**NULLABLE)
     valid_until = serializers.DateField(**NULLABLE)
     remark = serializers.CharField(**TEXT)
 
 
-class OperatorStaffingInput(serializers.Serializer):
+class OperatorStaffingInput(Serializer):
     trade = serializers.CharField(**TEXT)
     staffing = serializers.IntegerField(**NULLABLE)
     needed = serializers.IntegerField(**NULLABLE)
     certificates_held = serializers.CharField(**TEXT)
 
 
-class DemandTablesInput(serializers.Serializer):
+class DemandTablesInput(Serializer):
     product_standards = ProductStandardInput(many=True, required=False)
     instruments = InstrumentInput(many=True, required=False)
     products = ProductInput(many=True, required=False)
@@ -112,7 +118,7 @@ class DemandTablesInput(serializers.Serializer):
     operator_staffing = OperatorStaffingInput(many=True, required=False)
 
 
-class DemandInput(serializers.Serializer):
+class DemandInput(Serializer):
     """The demand form (Appendix A). The enterprise block defaults to the directory entry's values; what is sent
     here is kept as filled in."""
 
@@ -139,13 +145,13 @@ class DemandInput(serializers.Serializer):
     tables = DemandTablesInput(required=False)
 
 
-class TransitionInput(serializers.Serializer):
+class TransitionInput(Serializer):
     to = serializers.CharField()
     reason = serializers.CharField(**TEXT)
     version = serializers.IntegerField()
 
 
-class PlanInput(serializers.Serializer):
+class PlanInput(Serializer):
     """`agreed_items` are catalog clauses (`5.1.6.2`), as in the rest of the API; `staff` a member's user id."""
 
     kind = serializers.CharField()
@@ -163,7 +169,7 @@ class PlanInput(serializers.Serializer):
     version = serializers.IntegerField()
 
 
-class RecordInput(serializers.Serializer):
+class RecordInput(Serializer):
     """Appendix B. Every field is optional: what is not sent keeps its value (or, on the first write, the value the
     desk already knows). `category` is a check box of form B; `version` the record's version as read."""
 
@@ -186,12 +192,12 @@ class AmendmentInput(RecordInput):
     reason = serializers.CharField(allow_blank=True)
 
 
-class EventInput(serializers.Serializer):
+class EventInput(Serializer):
     kind = serializers.CharField()
     text = serializers.CharField(**TEXT)
 
 
-class CaseFilter(serializers.Serializer):
+class CaseFilter(Serializer):
     view = serializers.ChoiceField(choices=["inbox", "mine", "due"], required=False)
     q = serializers.CharField(**TEXT)
     state = serializers.CharField(**TEXT)
@@ -215,13 +221,13 @@ ROW_OUTPUT = {
 
 def _row_serializer(model, fields_from):
     meta = type("Meta", (), {"model": model, "fields": ["id", "position", *fields_from().fields]})
-    return type(f"{model.__name__}Serializer", (serializers.ModelSerializer,), {"Meta": meta})
+    return type(f"{model.__name__}Serializer", (ModelSerializer,), {"Meta": meta})
 
 
 ROW_SERIALIZERS = {name: _row_serializer(model, ROW_OUTPUT[model]) for name, model in services.DEMAND_TABLES.items()}
 
 
-class CaseBriefSerializer(serializers.ModelSerializer):
+class CaseBriefSerializer(ModelSerializer):
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     category = serializers.CharField(source="category.clause", read_only=True)
 
@@ -233,7 +239,7 @@ class CaseBriefSerializer(serializers.ModelSerializer):
 DEMAND_FIELDS = [name for name in DemandInput().fields if name not in {"tables"}]
 
 
-class DemandSerializer(serializers.ModelSerializer):
+class DemandSerializer(ModelSerializer):
     channel_display = serializers.CharField(source="get_channel_display", read_only=True)
     created_by = serializers.SerializerMethodField()
     cases = CaseBriefSerializer(many=True, read_only=True)
@@ -259,7 +265,7 @@ class DemandDetailSerializer(DemandSerializer):
         }
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(ModelSerializer):
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     category = serializers.SerializerMethodField()
     items = serializers.SlugRelatedField(slug_field="clause", many=True, read_only=True)
@@ -302,7 +308,7 @@ class CaseSerializer(serializers.ModelSerializer):
         return _user(case.assignee)
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     staff = serializers.SerializerMethodField()
     institution = serializers.SerializerMethodField()
@@ -339,7 +345,7 @@ class PlanSerializer(serializers.ModelSerializer):
         return _user(plan.created_by)
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     actor = serializers.SerializerMethodField()
 
@@ -351,7 +357,7 @@ class EventSerializer(serializers.ModelSerializer):
         return _user(event.actor)
 
 
-class AmendmentSerializer(serializers.ModelSerializer):
+class AmendmentSerializer(ModelSerializer):
     actor = serializers.SerializerMethodField()
 
     class Meta:
@@ -362,7 +368,7 @@ class AmendmentSerializer(serializers.ModelSerializer):
         return _user(amendment.actor)
 
 
-class RecordSerializer(serializers.ModelSerializer):
+class RecordSerializer(ModelSerializer):
     """Appendix B; the durations are derived (seconds), never written."""
 
     staff = serializers.SerializerMethodField()
@@ -448,7 +454,7 @@ def _case(pk: int, viewer: User | None = None) -> ServiceCase:
 class DemandListView(StationAPIView):
     """The station's demands, newest first; POST takes a demand form and opens its cases."""
 
-    @extend_schema(responses=DemandSerializer(many=True))
+    @paginated_schema(DemandSerializer)
     def get(self, request):
         return paginate(self, request, selectors.demand_list(viewer=request.user), DemandSerializer)
 
@@ -471,9 +477,7 @@ class CaseListView(StationAPIView):
     workspace's lists: `inbox` (new cases), `mine` (my open cases), `due` (open cases near or past their deadline,
     soonest first); `q` a number or part of the enterprise's name."""
 
-    @extend_schema(
-        parameters=[OpenApiParameter(name) for name in CaseFilter().fields], responses=CaseSerializer(many=True)
-    )
+    @paginated_schema(CaseSerializer, parameters=[OpenApiParameter(name) for name in CaseFilter().fields])
     def get(self, request):
         filters = dict(_valid(CaseFilter(data=request.query_params)))
         filters |= selectors.case_view_filters(view=filters.pop("view", ""), user=request.user)

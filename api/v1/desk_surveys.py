@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from api.base import StationAPIView
 from api.errors import service_call
+from api.serializers import ModelSerializer, Serializer
 from core.desk import selectors as desk_selectors
 from core.desk import services
 from core.desk.models import Rating, ServiceCase, Survey, SurveyChannel
@@ -28,7 +29,7 @@ class OptionalBoolean(serializers.BooleanField):
     default_empty_html = empty
 
 
-class SurveyInput(serializers.Serializer):
+class SurveyInput(Serializer):
     """The paper form's answers: Q1–Q4 and Q6–Q10 `very_satisfied`, `satisfied`, `fair` or `dissatisfied`; Q5
     whether the problem was solved."""
 
@@ -58,7 +59,7 @@ class ChannelField(serializers.CharField):
     pass
 
 
-class SurveySerializer(serializers.ModelSerializer):
+class SurveySerializer(ModelSerializer):
     q1 = RatingField(read_only=True)
     q2 = RatingField(read_only=True)
     q3 = RatingField(read_only=True)

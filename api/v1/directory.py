@@ -11,7 +11,8 @@ from rest_framework.response import Response
 
 from api.base import SharedAPIView
 from api.errors import service_call
-from api.pagination import paginate
+from api.pagination import paginate, paginated_schema
+from api.serializers import ModelSerializer, Serializer
 from core.catalog.models import ServiceItem
 from core.catalog.selectors import service_category_list
 from core.directory import services
@@ -19,6 +20,7 @@ from core.directory.exports import directory_sample
 from core.directory.models import Enterprise, Institution, Qualification
 from core.directory.selectors import (
     SEARCH_CAP,
+    directory_may_add,
     enterprise_get,
     enterprise_search,
     institution_get,
@@ -29,11 +31,11 @@ from core.jobs.selectors import job_get
 from tenants.models import BureauRole
 
 
-class EnterpriseSerializer(serializers.ModelSerializer):
+class EnterpriseSerializer(ModelSerializer):
     district_display = serializers.CharField(source="get_district_display", read_only=True)
     industry_display = serializers.CharField(source="get_industry_display", read_only=True)
     scale_display = serializers.CharField(source="get_scale_display", read_only=True)
-    source_station = serializers.CharField(source="source_station.name", read_only=True, default=None)
+    source_station = serializers.CharField(source="source_station.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Enterprise
@@ -52,20 +54,20 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         extra_kwargs = {"uscc": {"validators": [], "max_length": None}}
 
 
-class QualificationSerializer(serializers.ModelSerializer):
+class QualificationSerializer(ModelSerializer):
     class Meta:
         model = Qualification
         fields = ["id", "kind", "number", "scope", "valid_from", "valid_until"]
 
 
-class InstitutionSerializer(serializers.ModelSerializer):
+class InstitutionSerializer(ModelSerializer):
     items = serializers.SlugRelatedField(
         slug_field="clause", many=True, queryset=ServiceItem.objects.all(), required=False
     )
     districts = serializers.ListField(child=serializers.ChoiceField(choices=District.choices), required=False)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     qualifications = QualificationSerializer(many=True, read_only=True)
-    source_station = serializers.CharField(source="source_station.name", read_only=True, default=None)
+    source_station = serializers.CharField(source="source_station.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Institution
@@ -89,9 +91,8 @@ FILTER = OpenApiParameter
 class EnterpriseListView(SharedAPIView):
     """Search the enterprise directory: `q` is a name fragment (fuzzy) or the start of a USCC."""
 
-    @extend_schema(
-        parameters=[FILTER(name) for name in ("q", "uscc", "district", "industry", "scale")],
-        responses=EnterpriseSerializer(many=True),
+    @paginated_schema(
+        EnterpriseSerializer, parameters=[FILTER(name) for name in ("q", "uscc", "district", "industry", "scale")]
     )
     def get(self, request):
         filters = {k: request.query_params.get(k, "") for k in ("q", "uscc", "district", "industry", "scale")}
@@ -136,10 +137,7 @@ class EnterpriseDetailView(SharedAPIView):
 class InstitutionListView(SharedAPIView):
     """Search institutions: by name, kind, district covered and catalog item (e.g. `item=5.1.6.2&district=kaiyuan`)."""
 
-    @extend_schema(
-        parameters=[FILTER(name) for name in ("q", "kind", "district", "item")],
-        responses=InstitutionSerializer(many=True),
-    )
+    @paginated_schema(InstitutionSerializer, parameters=[FILTER(name) for name in ("q", "kind", "district", "item")])
     def get(self, request):
         filters = {k: request.query_params.get(k, "") for k in ("q", "kind", "district", "item")}
         return paginate(self, request, institution_search(**filters, cap=SEARCH_CAP), InstitutionSerializer)
@@ -180,13 +178,13 @@ class InstitutionDetailView(SharedAPIView):
         return Response(InstitutionSerializer(institution_get(pk=pk)).data)
 
 
-class CatalogItemSerializer(serializers.ModelSerializer):
+class CatalogItemSerializer(ModelSerializer):
     class Meta:
         model = ServiceItem
         fields = ["clause", "name", "text"]
 
 
-class CatalogCategorySerializer(serializers.Serializer):
+class CatalogCategorySerializer(Serializer):
     clause = serializers.CharField()
     name = serializers.CharField()
     items = CatalogItemSerializer(many=True)
@@ -200,7 +198,7 @@ class CatalogView(SharedAPIView):
         return Response(CatalogCategorySerializer(service_category_list(), many=True).data)
 
 
-class JobSerializer(serializers.Serializer):
+class JobSerializer(Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     status = serializers.CharField()
@@ -212,25 +210,21 @@ class JobSerializer(serializers.Serializer):
     error = serializers.CharField()
     has_result = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
-    finished_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
 
     def get_has_result(self, job) -> bool:
         return bool(job.result_name)
 
 
-class ImportRequestSerializer(serializers.Serializer):
+class ImportRequestSerializer(Serializer):
     what = serializers.ChoiceField(choices=list(services.IMPORT_KINDS))
     file = serializers.FileField()
 
 
-class ExportRequestSerializer(serializers.Serializer):
+class ExportRequestSerializer(Serializer):
     what = serializers.ChoiceField(choices=list(services.EXPORT_KINDS))
     format = serializers.ChoiceField(choices=["csv", "xlsx"], default="xlsx")
     filters = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
-
-
-def directory_may_import(request, station) -> bool:
-    return station is not None or request.user.bureau_role == BureauRole.ADMIN
 
 
 class ImportView(SharedAPIView):
@@ -240,7 +234,7 @@ class ImportView(SharedAPIView):
 
     @extend_schema(request=ImportRequestSerializer, responses={202: JobSerializer})
     def post(self, request):
-        if not directory_may_import(request, self.station):
+        if not directory_may_add(user=request.user, station=self.station):
             raise PermissionDenied
         serializer = ImportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -250,13 +244,15 @@ class ImportView(SharedAPIView):
             what=serializer.validated_data["what"],
             user=request.user,
             station=self.station,
-            name=upload.name,
-            data=upload.read(),
+            file=upload,
         )
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ExportView(SharedAPIView):
+    # An export is a read of the directory, sent as a job: every reader may ask for one.
+    bureau_write_roles = (BureauRole.ADMIN, BureauRole.VIEWER)
+
     @extend_schema(request=ExportRequestSerializer, responses={202: JobSerializer})
     def post(self, request):
         serializer = ExportRequestSerializer(data=request.data)

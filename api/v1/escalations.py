@@ -13,7 +13,8 @@ from rest_framework.response import Response
 
 from api.base import BureauAPIView
 from api.errors import service_call
-from api.pagination import paginate
+from api.pagination import paginate, paginated_schema
+from api.serializers import ModelSerializer, Serializer
 from core.escalations import selectors, services
 from core.escalations.models import Escalation, EscalationState
 from tenants.models import BureauRole
@@ -21,19 +22,19 @@ from tenants.models import BureauRole
 # Input: types only ------------------------------------------------------------------------------------------------
 
 
-class EscalationFilter(serializers.Serializer):
+class EscalationFilter(Serializer):
     station = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
     state = serializers.ChoiceField(choices=EscalationState.choices, required=False, allow_blank=True, default="")
 
 
-class HandlingInput(serializers.Serializer):
+class HandlingInput(Serializer):
     handling = serializers.CharField(allow_blank=True, max_length=4000)
 
 
 # Output -----------------------------------------------------------------------------------------------------------
 
 
-class EscalationSerializer(serializers.ModelSerializer):
+class EscalationSerializer(ModelSerializer):
     station = serializers.IntegerField(source="station_id", read_only=True)
     station_code = serializers.CharField(source="station.code", read_only=True)
     station_name = serializers.CharField(source="station.name", read_only=True)
@@ -105,10 +106,7 @@ def _escalation(pk: int) -> Escalation:
 class EscalationListView(BureauEscalationAPIView):
     """The escalated complaints of the whole city, newest first, filtered by `station` (its id) and `state`."""
 
-    @extend_schema(
-        parameters=[OpenApiParameter(name) for name in EscalationFilter().fields],
-        responses=EscalationSerializer(many=True),
-    )
+    @paginated_schema(EscalationSerializer, parameters=[OpenApiParameter(name) for name in EscalationFilter().fields])
     def get(self, request):
         filters = _valid(EscalationFilter(data=request.query_params))
         return paginate(self, request, selectors.escalation_list(**filters), EscalationSerializer)

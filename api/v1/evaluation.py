@@ -19,7 +19,9 @@ from rest_framework.response import Response
 
 from api.base import BureauAPIView, StationAPIView
 from api.errors import service_call
-from api.pagination import paginate
+from api.pagination import paginate, paginated_schema
+from api.serializers import ModelSerializer, Serializer
+from api.v1.docs import NOT_FOUND
 from core.evaluation import selectors, services
 from core.evaluation.figures import figures_lines
 from core.evaluation.models import EvaluationEvidence, EvaluationItem, EvaluationRound
@@ -29,25 +31,25 @@ from tenants.selectors import station_list
 # Input: types only ------------------------------------------------------------------------------------------------
 
 
-class SelfAssessmentInput(serializers.Serializer):
+class SelfAssessmentInput(Serializer):
     """`met` true / false (null: not answered yet); a field left out keeps its value."""
 
     met = serializers.BooleanField(allow_null=True, required=False)
     note = serializers.CharField(allow_blank=True, required=False, max_length=4000)
 
 
-class EvidenceInput(serializers.Serializer):
+class EvidenceInput(Serializer):
     file = serializers.FileField()
 
 
-class ReviewInput(serializers.Serializer):
+class ReviewInput(Serializer):
     """`met` true / false (null: not reviewed yet); a remark is required when not met."""
 
     met = serializers.BooleanField(allow_null=True)
     remark = serializers.CharField(allow_blank=True, required=False, default="", max_length=4000)
 
 
-class ConcludeInput(serializers.Serializer):
+class ConcludeInput(Serializer):
     """`conclusion` approved, rectify (with `rectify_by`) or rejected (with the reason in `summary`)."""
 
     conclusion = serializers.CharField()
@@ -55,7 +57,7 @@ class ConcludeInput(serializers.Serializer):
     rectify_by = serializers.DateField(allow_null=True, required=False, default=None)
 
 
-class ScheduleInput(serializers.Serializer):
+class ScheduleInput(Serializer):
     due_on = serializers.DateField()
 
 
@@ -63,7 +65,7 @@ class ScheduleInput(serializers.Serializer):
 # Choice fields are plain strings (with their `_display`), as in the other endpoints.
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(ModelSerializer):
     uploaded_by = serializers.CharField(source="uploaded_by.display_name", read_only=True)
 
     class Meta:
@@ -71,7 +73,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         fields = ["id", "original_name", "kind", "size", "uploaded_by", "uploaded_at"]
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(ModelSerializer):
     """An item with what evidence it asks for (`evidence_required`: never met without a file or the figures), its
     files, and the operations figures attached (`figures`: the snapshot as taken; `figures_summary`: in words)."""
 
@@ -122,7 +124,7 @@ class ItemSerializer(serializers.ModelSerializer):
         return None if item.figures_taken_by is None else item.figures_taken_by.display_name
 
 
-class RoundSerializer(serializers.ModelSerializer):
+class RoundSerializer(ModelSerializer):
     kind = serializers.CharField(read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     status = serializers.CharField(read_only=True)
@@ -194,7 +196,7 @@ class StationEvaluationAPIView(StationAPIView):
 class CurrentRoundView(StationEvaluationAPIView):
     """The station's current evaluation round (the one under way, else the last one) with its items; 404 if none."""
 
-    @extend_schema(responses=RoundDetailSerializer)
+    @extend_schema(responses={200: RoundDetailSerializer, 404: NOT_FOUND})
     def get(self, request):
         return Response(self.current_round_data())
 
@@ -245,7 +247,7 @@ class FiguresView(StationEvaluationAPIView):
         attached = service_call(services.figures_attach, item=item, user=request.user)
         return Response(ItemSerializer(attached).data)
 
-    @extend_schema(request=None, responses=ItemSerializer)
+    @extend_schema(request=None, responses={200: ItemSerializer})
     def delete(self, request, code: str):
         item = _item(self.current_round(), code)
         removed = service_call(services.figures_remove, item=item, user=request.user)
@@ -257,7 +259,7 @@ class SubmitView(StationEvaluationAPIView):
 
     station_roles = (MemberRole.HEAD,)
 
-    @extend_schema(request=None, responses=RoundDetailSerializer)
+    @extend_schema(request=None, responses={200: RoundDetailSerializer, 404: NOT_FOUND})
     def post(self, request):
         service_call(services.round_submit, evaluation_round=self.current_round(), user=request.user)
         return Response(self.current_round_data())
@@ -285,7 +287,7 @@ class StationRoundListView(BureauEvaluationAPIView):
     """A station's evaluation rounds, newest first (scheduled ones included); POST schedules a re-evaluation of a
     published station for `due_on` (one due today opens at once)."""
 
-    @extend_schema(responses=RoundSerializer(many=True))
+    @paginated_schema(RoundSerializer)
     def get(self, request, pk: int):
         rounds = selectors.round_list(station=self.get_station(pk)).select_related("previous")
         return paginate(self, request, rounds, RoundSerializer)

@@ -14,7 +14,8 @@ from rest_framework.response import Response
 
 from api.base import BureauAPIView
 from api.errors import service_call
-from api.pagination import paginate
+from api.pagination import paginate, paginated_schema
+from api.serializers import ModelSerializer, Serializer
 from core.network import selectors, services
 from core.network.models import ReferralFlow
 from core.network.selectors import FlowCell
@@ -25,19 +26,19 @@ from tenants.models import BureauRole
 # `from` and `to` are Python keywords: the serializers naming them are built with type().
 MatrixFilter = type(
     "MatrixFilter",
-    (serializers.Serializer,),
+    (Serializer,),
     {"from": serializers.DateField(required=False), "to": serializers.DateField(required=False)},
 )
 
 
-class ReferralPolicyInput(serializers.Serializer):
+class ReferralPolicyInput(Serializer):
     accept_working_days = serializers.IntegerField()
 
 
 # Output -----------------------------------------------------------------------------------------------------------
 
 
-class ReferralFlowCellSerializer(serializers.Serializer):
+class ReferralFlowCellSerializer(Serializer):
     """Referrals of a pair of stations (or a row, a column, the city): counts, the share of answers that accepted,
     the median hours from request to acceptance."""
 
@@ -69,13 +70,13 @@ class ReferralStationFlowSerializer(ReferralFlowCellSerializer):
     station = serializers.IntegerField()
 
 
-class ReferralMatrixStationSerializer(serializers.Serializer):
+class ReferralMatrixStationSerializer(Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
 
 
-class ReferralMatrixSerializer(serializers.Serializer):
+class ReferralMatrixSerializer(Serializer):
     """`cells` per pair that has referrals; `sent` (row totals), `received` (column totals) and `to_institutions`
     per station; `total` the city's referrals between stations."""
 
@@ -87,7 +88,7 @@ class ReferralMatrixSerializer(serializers.Serializer):
     total = ReferralFlowCellSerializer()
 
 
-class ReferralFlowSerializer(serializers.ModelSerializer):
+class ReferralFlowSerializer(ModelSerializer):
     from_station = serializers.SerializerMethodField()
     to_station = serializers.SerializerMethodField()
     institution = serializers.SerializerMethodField()
@@ -126,7 +127,7 @@ class ReferralFlowSerializer(serializers.ModelSerializer):
         return {"clause": flow.category.clause, "name": flow.category.name}
 
 
-class ReferralPolicySerializer(serializers.Serializer):
+class ReferralPolicySerializer(Serializer):
     accept_working_days = serializers.IntegerField()
     updated_at = serializers.DateTimeField(allow_null=True)
     updated_by = serializers.SerializerMethodField()
@@ -173,7 +174,7 @@ class ReferralMatrixView(BureauAPIView):
 class ReferralOverdueView(BureauAPIView):
     """Referrals still waiting past their acceptance deadline (flagged), the oldest deadline first."""
 
-    @extend_schema(responses=ReferralFlowSerializer(many=True))
+    @paginated_schema(ReferralFlowSerializer)
     def get(self, request):
         return paginate(self, request, selectors.referral_flows_overdue(), ReferralFlowSerializer)
 

@@ -17,9 +17,11 @@ from rest_framework.response import Response
 
 from api.base import StationAPIView
 from api.errors import service_call
-from api.pagination import paginate
+from api.pagination import paginate, paginated_schema
+from api.serializers import ModelSerializer, Serializer
 from core.operations import selectors, services
 from core.operations.models import (
+    MAINTENANCE_INTERVAL_MAX_DAYS,
     Equipment,
     EquipmentKind,
     MaintenanceLog,
@@ -33,7 +35,7 @@ from tenants.models import MemberRole, User
 # Input: types only ------------------------------------------------------------------------------------------------
 
 
-class TrainingInput(serializers.Serializer):
+class TrainingInput(Serializer):
     title = serializers.CharField(max_length=200)
     held_on = serializers.DateField()
     hours = serializers.DecimalField(max_digits=5, decimal_places=1)
@@ -43,7 +45,7 @@ class TrainingInput(serializers.Serializer):
     certificate = serializers.FileField(required=False, allow_null=True, default=None)
 
 
-class TrainingChangeInput(serializers.Serializer):
+class TrainingChangeInput(Serializer):
     """What a PATCH of a training may change; the fields left out keep their values."""
 
     title = serializers.CharField(max_length=200, required=False)
@@ -55,33 +57,33 @@ class TrainingChangeInput(serializers.Serializer):
     completed = serializers.ListField(child=serializers.IntegerField(), allow_empty=True, required=False)
 
 
-class QualificationChangeInput(serializers.Serializer):
+class QualificationChangeInput(Serializer):
     name = serializers.CharField(max_length=100, required=False)
     number = serializers.CharField(max_length=60, required=False, allow_blank=True)
     valid_until = serializers.DateField(required=False, allow_null=True)
 
 
-class ReasonInput(serializers.Serializer):
+class ReasonInput(Serializer):
     reason = serializers.CharField(max_length=300, allow_blank=True)
     on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class EquipmentInput(serializers.Serializer):
+class EquipmentInput(Serializer):
     kind = serializers.ChoiceField(choices=EquipmentKind.choices)
     name = serializers.CharField(max_length=120)
     model_number = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     location = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     acquired_on = serializers.DateField(required=False, allow_null=True, default=None)
-    maintenance_interval_days = serializers.IntegerField(min_value=1)
+    maintenance_interval_days = serializers.IntegerField(min_value=1, max_value=MAINTENANCE_INTERVAL_MAX_DAYS)
     next_maintenance_due = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class MaintenanceInput(serializers.Serializer):
+class MaintenanceInput(Serializer):
     performed_on = serializers.DateField()
     work = serializers.CharField(max_length=4000)
 
 
-class VersionInput(serializers.Serializer):
+class VersionInput(Serializer):
     effective_on = serializers.DateField()
     text = serializers.CharField(required=False, allow_blank=True, default="")
     file = serializers.FileField(required=False, allow_null=True, default=None)
@@ -113,7 +115,7 @@ def _users(ids: list[int]) -> list[User]:
 # Output -----------------------------------------------------------------------------------------------------------
 
 
-class TrainingSerializer(serializers.ModelSerializer):
+class TrainingSerializer(ModelSerializer):
     attendees = serializers.SerializerMethodField()
     has_certificate = serializers.SerializerMethodField()
 
@@ -140,7 +142,7 @@ class TrainingSerializer(serializers.ModelSerializer):
         return bool(training.certificate)
 
 
-class EquipmentSerializer(serializers.ModelSerializer):
+class EquipmentSerializer(ModelSerializer):
     overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -160,7 +162,7 @@ class EquipmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class MaintenanceSerializer(serializers.ModelSerializer):
+class MaintenanceSerializer(ModelSerializer):
     performed_by = serializers.SerializerMethodField()
 
     class Meta:
@@ -171,7 +173,7 @@ class MaintenanceSerializer(serializers.ModelSerializer):
         return _user(log.performed_by)
 
 
-class VersionSerializer(serializers.ModelSerializer):
+class VersionSerializer(ModelSerializer):
     approved_by = serializers.SerializerMethodField()
     has_file = serializers.SerializerMethodField()
 
@@ -269,7 +271,7 @@ class TrainingListView(OperationsAPIView):
 
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(responses=TrainingSerializer(many=True))
+    @paginated_schema(TrainingSerializer)
     def get(self, request):
         return paginate(self, request, selectors.training_list(), TrainingSerializer)
 
@@ -352,9 +354,9 @@ class EquipmentListView(OperationsAPIView):
     """The equipment register (clause 4.3) with `overdue` flagged (`?retired=yes`: the retired items); the head adds
     an item."""
 
-    @extend_schema(
+    @paginated_schema(
+        EquipmentSerializer,
         parameters=[OpenApiParameter("retired", str, required=False, description="yes: the retired items")],
-        responses=EquipmentSerializer(many=True),
     )
     def get(self, request):
         retired = request.query_params.get("retired") == "yes"
@@ -427,7 +429,18 @@ class MaintenanceView(OperationsAPIView):
 class SystemListView(OperationsAPIView):
     """The eight written systems of clause 4.5 with their current version and every version."""
 
-    @extend_schema(responses=inline_serializer("SystemRow", {"code": serializers.CharField()}, many=True))
+    @extend_schema(
+        responses=inline_serializer(
+            "SystemRow",
+            {
+                "code": serializers.CharField(),
+                "name": serializers.CharField(),
+                "current": VersionSerializer(allow_null=True),
+                "versions": VersionSerializer(many=True),
+            },
+            many=True,
+        )
+    )
     def get(self, request):
         return Response([_system(row) for row in selectors.system_list()])
 
@@ -446,10 +459,30 @@ class SystemVersionView(OperationsAPIView):
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
+EVIDENCE_COUNTS = (
+    "members",
+    "members_cleared",
+    "equipment",
+    "equipment_maintained",
+    "equipment_overdue",
+    "systems",
+    "systems_current",
+)
+
+
 class EvidenceView(OperationsAPIView):
     """What the operations show the evaluation's self-assessment: counts of trained staff, maintained equipment,
     systems in effect."""
 
-    @extend_schema(responses=inline_serializer("OperationsEvidence", {"members": serializers.IntegerField()}))
+    @extend_schema(
+        responses=inline_serializer(
+            "OperationsEvidence",
+            {
+                **{name: serializers.IntegerField() for name in EVIDENCE_COUNTS},
+                "head_designated": serializers.BooleanField(),
+                "display_process": serializers.BooleanField(),
+            },
+        )
+    )
     def get(self, request):
         return Response(asdict(selectors.operations_self_assessment_evidence(station=self.station)))

@@ -15,7 +15,8 @@ from rest_framework.response import Response
 
 from api.base import StationAPIView
 from api.errors import service_call
-from api.pagination import paginate
+from api.pagination import paginate, paginated_schema
+from api.serializers import ModelSerializer, Serializer
 from core.catalog.models import ServiceItem
 from core.desk import selectors as desk_selectors
 from core.desk.models import ServiceCase
@@ -35,14 +36,14 @@ TEXT = {"required": False, "allow_blank": True}
 NULLABLE = {"required": False, "allow_null": True}
 
 
-class ReferralFilter(serializers.Serializer):
+class ReferralFilter(Serializer):
     direction = serializers.ChoiceField(choices=Direction.choices, required=False)
     state = serializers.ChoiceField(choices=ReferralState.choices, required=False)
     overdue = serializers.BooleanField(required=False)
     q = serializers.CharField(**TEXT)
 
 
-class ReferralCreateInput(serializers.Serializer):
+class ReferralCreateInput(Serializer):
     """`station` the id of the station referred to; `parts` what of the demand form travels (see `share-options/`);
     `version` the case's version as read."""
 
@@ -55,7 +56,7 @@ class ReferralCreateInput(serializers.Serializer):
     version = serializers.IntegerField()
 
 
-class ReferralTransitionInput(serializers.Serializer):
+class ReferralTransitionInput(Serializer):
     """`assignee` (a member's user id) books the case opened on accepting; `version` the referral's as read."""
 
     to = serializers.CharField()
@@ -65,7 +66,7 @@ class ReferralTransitionInput(serializers.Serializer):
     version = serializers.IntegerField()
 
 
-class ReferralStationFilter(serializers.Serializer):
+class ReferralStationFilter(Serializer):
     """`item` a catalog clause (`5.1.6.2`): stations serving it come first."""
 
     district = serializers.CharField(**TEXT)
@@ -78,7 +79,7 @@ class ReferralStationFilter(serializers.Serializer):
 # clash with the desk's `state`.
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(ModelSerializer):
     direction = serializers.CharField(read_only=True)
     direction_display = serializers.CharField(source="get_direction_display", read_only=True)
     partner = serializers.SerializerMethodField()
@@ -128,7 +129,7 @@ class ReferralSerializer(serializers.ModelSerializer):
         return referral.state == ReferralState.REQUESTED and referral.accept_due_at < timezone.now()
 
 
-class ReferralEventSerializer(serializers.ModelSerializer):
+class ReferralEventSerializer(ModelSerializer):
     kind = serializers.CharField(read_only=True)
     from_state = serializers.CharField(read_only=True)
     to_state = serializers.CharField(read_only=True)
@@ -169,12 +170,12 @@ class ReferralDetailSerializer(ReferralSerializer):
         return None if referral.previous is None else referral.previous.number
 
 
-class ShareOptionSerializer(serializers.Serializer):
+class ShareOptionSerializer(Serializer):
     part = serializers.CharField()
     label = serializers.CharField()
 
 
-class ReferralStationSerializer(serializers.ModelSerializer):
+class ReferralStationSerializer(ModelSerializer):
     """A station one may refer to, with its load as it last published it."""
 
     serves = serializers.SerializerMethodField()
@@ -204,7 +205,7 @@ class ReferralStationSerializer(serializers.ModelSerializer):
         load = getattr(station, "load", None)
         return 0 if load is None else load.referrals_waiting
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field({"type": "string", "format": "date-time", "nullable": True})
     def get_load_measured_at(self, station):
         load = getattr(station, "load", None)
         return None if load is None else serializers.DateTimeField().to_representation(load.measured_at)
@@ -233,10 +234,7 @@ class ReferralListView(StationAPIView):
     `state`, `overdue=true` (still waiting past the acceptance deadline), `q` a number or part of the enterprise's
     name."""
 
-    @extend_schema(
-        parameters=[OpenApiParameter(name) for name in ReferralFilter().fields],
-        responses=ReferralSerializer(many=True),
-    )
+    @paginated_schema(ReferralSerializer, parameters=[OpenApiParameter(name) for name in ReferralFilter().fields])
     def get(self, request):
         filters = _valid(ReferralFilter(data=request.query_params))
         return paginate(self, request, selectors.referral_list(**filters, viewer=request.user), ReferralSerializer)
@@ -245,7 +243,7 @@ class ReferralListView(StationAPIView):
 class ReferralInboxView(StationAPIView):
     """Referred to us and waiting for our answer, the oldest deadline first."""
 
-    @extend_schema(responses=ReferralSerializer(many=True))
+    @paginated_schema(ReferralSerializer)
     def get(self, request):
         return paginate(self, request, selectors.referral_inbox(viewer=request.user), ReferralSerializer)
 
@@ -320,9 +318,8 @@ class ReferralStationListView(StationAPIView):
     """The published stations a case may be referred to: by `district`, `item` (a catalog clause: those serving it
     first) and `q` (part of the name), then the least loaded."""
 
-    @extend_schema(
-        parameters=[OpenApiParameter(name) for name in ReferralStationFilter().fields],
-        responses=ReferralStationSerializer(many=True),
+    @paginated_schema(
+        ReferralStationSerializer, parameters=[OpenApiParameter(name) for name in ReferralStationFilter().fields]
     )
     def get(self, request):
         filters = _valid(ReferralStationFilter(data=request.query_params))

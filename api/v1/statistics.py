@@ -16,7 +16,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from api.base import BureauAPIView
-from api.pagination import paginate
+from api.pagination import paginate, paginated_schema
+from api.serializers import ModelSerializer, Serializer
 from console.forms import default_period
 from core.catalog.models import ServiceCategory
 from core.districts import District
@@ -42,7 +43,7 @@ def _validate_period(self, data):
 # `from` and `to` are Python keywords: the serializers naming them are built with type().
 StatisticsPeriodInput = type(
     "StatisticsPeriodInput",
-    (serializers.Serializer,),
+    (Serializer,),
     {
         "from": serializers.DateField(required=False),
         "to": serializers.DateField(required=False),
@@ -74,7 +75,7 @@ STATISTICS_PARAMETERS = [
 # Output -----------------------------------------------------------------------------------------------------------
 
 
-class FiguresSerializer(serializers.Serializer):
+class FiguresSerializer(Serializer):
     """The figures of a group, of a station or of the city (`core.stats.selectors.Figures.as_dict`). Shares are
     fractions (0.5 is 50%), null when there is nothing to divide by; medians are hours, null when none."""
 
@@ -102,13 +103,13 @@ class FiguresSerializer(serializers.Serializer):
     escalated = serializers.IntegerField(help_text="Of those, how many the station escalated to the bureau.")
 
 
-class StatisticsStationSerializer(serializers.Serializer):
+class StatisticsStationSerializer(Serializer):
     id = serializers.IntegerField(source="pk")
     code = serializers.CharField()
     name = serializers.CharField()
 
 
-class StatisticsGroupSerializer(serializers.Serializer):
+class StatisticsGroupSerializer(Serializer):
     """One group: a station (its id), a district (its code) or a service category (its id)."""
 
     key = serializers.CharField()
@@ -117,7 +118,7 @@ class StatisticsGroupSerializer(serializers.Serializer):
     figures = FiguresSerializer()
 
 
-class TrendPointSerializer(serializers.Serializer):
+class TrendPointSerializer(Serializer):
     """A day or a month (its first day): cases received and completed, surveys submitted and those rating the
     service overall satisfied or better."""
 
@@ -131,7 +132,7 @@ class TrendPointSerializer(serializers.Serializer):
 
 CityStatisticsSerializer = type(
     "CityStatisticsSerializer",
-    (serializers.Serializer,),
+    (Serializer,),
     {
         "__doc__": "The city's figures in the period per group, the total of the groups shown, and the trend.",
         "from": serializers.DateField(source="start"),
@@ -151,7 +152,7 @@ class StationStatisticsSerializer(CityStatisticsSerializer):
     station = StatisticsStationSerializer()
 
 
-class CaseFactSerializer(serializers.ModelSerializer):
+class CaseFactSerializer(ModelSerializer):
     """A case as its station reported it to the city: no enterprise details. `survey` holds the answers as levels
     (4 very satisfied, 3 satisfied, 2 fair, 1 dissatisfied; q5: solved or not), null without a survey."""
 
@@ -281,7 +282,7 @@ class StationCaseListView(BureauAPIView):
 
     permission_classes = [*BureauAPIView.permission_classes, MaySeeCaseLists]
 
-    @extend_schema(parameters=PERIOD_PARAMETERS, responses=CaseFactSerializer(many=True))
+    @paginated_schema(CaseFactSerializer, parameters=PERIOD_PARAMETERS)
     def get(self, request, pk: int):
         station = get_object_or_404(Station.objects.all(), pk=pk)
         chosen = _period(request)

@@ -11,7 +11,8 @@ from rest_framework.response import Response
 
 from api.base import StationAPIView
 from api.errors import service_call
-from api.pagination import paginate
+from api.pagination import paginate, paginated_schema
+from api.serializers import ModelSerializer, Serializer
 from core.archive.confidentiality import linked_case
 from core.complaints import selectors as complaint_selectors
 from core.complaints import services as complaint_services
@@ -28,7 +29,7 @@ def _valid(serializer: serializers.Serializer) -> dict:
     return serializer.validated_data
 
 
-class LinkedCaseSerializer(serializers.ModelSerializer):
+class LinkedCaseSerializer(ModelSerializer):
     """`case` (its id) and `case_number` of a row linked to a desk case, as the reader may see it (clause 7.3): a
     confidential case hidden from them answers `case` null and `case_number` "Confidential case". The rows come
     from the selectors with `viewer` (annotated: no query per row)."""
@@ -52,7 +53,7 @@ class LinkedCaseSerializer(serializers.ModelSerializer):
 # Opinions --------------------------------------------------------------------------------------------------------
 
 
-class OpinionFilter(serializers.Serializer):
+class OpinionFilter(Serializer):
     state = serializers.CharField(**TEXT)
     kind = serializers.CharField(**TEXT)
     channel = serializers.CharField(**TEXT)
@@ -60,7 +61,7 @@ class OpinionFilter(serializers.Serializer):
     q = serializers.CharField(**TEXT)
 
 
-class ImprovementPlanSerializer(serializers.ModelSerializer):
+class ImprovementPlanSerializer(ModelSerializer):
     class Meta:
         model = ImprovementPlan
         fields = ["id", "what", "owner", "due_on", "done_at", "result", "created_at"]
@@ -106,7 +107,7 @@ class OpinionDetailSerializer(OpinionSerializer):
         fields = [*OpinionSerializer.Meta.fields, "plans"]
 
 
-class OpinionActionInput(serializers.Serializer):
+class OpinionActionInput(Serializer):
     """`action` one of classify (`kind`, `topic`), answer (`answer`), publish (`public_result`), close."""
 
     action = serializers.ChoiceField(choices=["classify", "answer", "publish", "close"])
@@ -126,10 +127,7 @@ def _opinion(pk: int, viewer: User) -> Opinion:
 class OpinionListView(StationAPIView):
     """The station's opinions, newest first, filtered by `state`, `kind`, `channel`, `topic`, `q` (text)."""
 
-    @extend_schema(
-        parameters=[OpenApiParameter(name) for name in OpinionFilter().fields],
-        responses=OpinionSerializer(many=True),
-    )
+    @paginated_schema(OpinionSerializer, parameters=[OpenApiParameter(name) for name in OpinionFilter().fields])
     def get(self, request):
         filters = {k: v for k, v in _valid(OpinionFilter(data=request.query_params)).items() if v}
         return paginate(self, request, selectors.opinion_list(**filters, viewer=request.user), OpinionSerializer)
@@ -168,13 +166,13 @@ class OpinionDetailView(StationAPIView):
 # Complaints ------------------------------------------------------------------------------------------------------
 
 
-class ComplaintFilter(serializers.Serializer):
+class ComplaintFilter(Serializer):
     state = serializers.CharField(**TEXT)
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
     q = serializers.CharField(**TEXT)
 
 
-class ComplaintEventSerializer(serializers.ModelSerializer):
+class ComplaintEventSerializer(ModelSerializer):
     kind = serializers.CharField(read_only=True)
     from_state = serializers.CharField(read_only=True)
     to_state = serializers.CharField(read_only=True)
@@ -234,7 +232,7 @@ class ComplaintDetailSerializer(ComplaintSerializer):
         fields = [*ComplaintSerializer.Meta.fields, "events"]
 
 
-class ComplaintTransitionInput(serializers.Serializer):
+class ComplaintTransitionInput(Serializer):
     """`to` the next state; `text` the response (to responded); `feedback` satisfied / not_satisfied and
     `feedback_text` (to closed); `version` the complaint's as read."""
 
@@ -245,7 +243,7 @@ class ComplaintTransitionInput(serializers.Serializer):
     version = serializers.IntegerField()
 
 
-class ComplaintEscalateInput(serializers.Serializer):
+class ComplaintEscalateInput(Serializer):
     """`unresolvable` true escalates before the response: staff judge the dispute cannot be settled here."""
 
     reason = serializers.CharField(**TEXT)
@@ -262,10 +260,7 @@ def _complaint(pk: int, viewer: User) -> Complaint:
 class ComplaintListView(StationAPIView):
     """The station's complaints, newest first, filtered by `state`, `overdue=true` and `q`."""
 
-    @extend_schema(
-        parameters=[OpenApiParameter(name) for name in ComplaintFilter().fields],
-        responses=ComplaintSerializer(many=True),
-    )
+    @paginated_schema(ComplaintSerializer, parameters=[OpenApiParameter(name) for name in ComplaintFilter().fields])
     def get(self, request):
         filters = _valid(ComplaintFilter(data=request.query_params))
         complaints = complaint_selectors.complaint_list(**filters, viewer=request.user)

@@ -2,16 +2,18 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
 from api.base import BureauAPIView, StationAPIView, UserAPIView
-from api.pagination import paginate
+from api.pagination import paginate, paginated_schema
+from api.serializers import ModelSerializer, Serializer
 from tenants.hosts import station_host
 from tenants.models import Membership, Station
 from tenants.selectors import membership_list_for_station, membership_list_for_user, station_list
 
 
-class StationSerializer(serializers.ModelSerializer):
+class StationSerializer(ModelSerializer):
     host = serializers.SerializerMethodField()
     district_display = serializers.CharField(source="get_district_display")
     status_display = serializers.CharField(source="get_status_display")
@@ -44,7 +46,7 @@ class BureauStationSerializer(StationSerializer):
         fields = [*StationSerializer.Meta.fields, "member_count"]
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(ModelSerializer):
     username = serializers.CharField(source="user.username")
     full_name = serializers.CharField(source="user.display_name")
     role_display = serializers.CharField(source="get_role_display")
@@ -62,7 +64,7 @@ class CurrentStationSerializer(StationSerializer):
         fields = [*StationSerializer.Meta.fields, "my_role", "team"]
 
 
-class MyMembershipSerializer(serializers.ModelSerializer):
+class MyMembershipSerializer(ModelSerializer):
     station = StationSerializer()
     role_display = serializers.CharField(source="get_role_display")
 
@@ -71,7 +73,7 @@ class MyMembershipSerializer(serializers.ModelSerializer):
         fields = ["station", "role", "role_display"]
 
 
-class MeSerializer(serializers.Serializer):
+class MeSerializer(Serializer):
     username = serializers.CharField()
     full_name = serializers.CharField(source="display_name")
     email = serializers.EmailField()
@@ -79,10 +81,15 @@ class MeSerializer(serializers.Serializer):
     memberships = MyMembershipSerializer(many=True)
 
 
+@extend_schema(auth=[])
+class TokenView(ObtainAuthToken):
+    """POST a user name and password: the user's API token (DRF's; it needs no session or token of its own)."""
+
+
 class BureauStationListView(BureauAPIView):
     """Every station with its status and member count (bureau roles)."""
 
-    @extend_schema(responses=BureauStationSerializer(many=True))
+    @paginated_schema(BureauStationSerializer)
     def get(self, request):
         return paginate(self, request, station_list(), BureauStationSerializer)
 

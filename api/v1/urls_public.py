@@ -1,11 +1,10 @@
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from api.v1 import escalations, evaluation, network, statistics, tenants
 from api.v1.docs import schema_urls
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", tenants.TokenView.as_view(), name="api-token"),
     path("me/", tenants.MeView.as_view(), name="api-me"),
     path("stations/", tenants.BureauStationListView.as_view(), name="api-stations"),
     path("", include("api.v1.urls_directory")),

@@ -19,6 +19,7 @@ from guardian.shortcuts import assign_perm
 
 from core.desk.models import ServiceCase
 from tenants.models import MemberRole, Membership, User
+from tenants.selectors import actor_roles
 
 CODENAME = "view_servicecase"
 PERMISSION = f"desk.{CODENAME}"
@@ -29,13 +30,7 @@ CONFIDENTIAL_CASE = _("Confidential case")
 
 def is_station_head(user: User | None) -> bool:
     """Whether `user` is an active head of the station whose schema is active."""
-    return (
-        user is not None
-        and user.is_authenticated
-        and Membership.objects.filter(
-            user=user, station__schema_name=connection.schema_name, role=MemberRole.HEAD, is_active=True
-        ).exists()
-    )
+    return MemberRole.HEAD in actor_roles(user=user)
 
 
 def _case_permissions(case_ids) -> QuerySet[UserObjectPermission]:

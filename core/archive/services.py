@@ -3,10 +3,11 @@ disposal after the retention period, and exports."""
 
 import datetime
 import io
+import logging
 import zipfile
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.template.loader import render_to_string
@@ -30,6 +31,9 @@ from core.directory.models import Enterprise
 from core.jobs.models import Job
 from core.jobs.services import job_create, job_fail, job_finish, job_progress, job_start
 from tenants.models import Station, User
+from tenants.selectors import require_head, require_member
+
+logger = logging.getLogger(__name__)
 
 RETENTION_YEARS = 5  # clause 7.4: 保管期限不少于5年
 NUMBER_KIND = "da"  # 档案: ALPHA-DA-2026-000012
@@ -102,15 +106,10 @@ def archive_access_log(*, user: User, enterprise: Enterprise, action: str, detai
 # --- Confidential cases ---------------------------------------------------------------------------------------------
 
 
-def _require_head(user: User, message: str) -> None:
-    if not confidentiality.is_station_head(user):
-        raise PermissionDenied(message)
-
-
 @transaction.atomic
 def case_confidential_mark(*, case: ServiceCase, user: User, reason: str = "") -> ConfidentialCase:
     """The head marks a case confidential (clause 7.3): from now on only its assignee and the head see it."""
-    _require_head(user, _("Only the station head marks a case confidential."))
+    require_head(user=user, message=_("Only the station head marks a case confidential."))
     case = ServiceCase.objects.select_for_update().get(pk=case.pk)
     marked = ConfidentialCase.objects.filter(case=case).first()
     if marked is None:
@@ -123,7 +122,7 @@ def case_confidential_mark(*, case: ServiceCase, user: User, reason: str = "") -
 
 @transaction.atomic
 def case_confidential_unmark(*, case: ServiceCase, user: User) -> None:
-    _require_head(user, _("Only the station head marks a case confidential."))
+    require_head(user=user, message=_("Only the station head marks a case confidential."))
     case = ServiceCase.objects.select_for_update().get(pk=case.pk)
     ConfidentialCase.objects.filter(case=case).delete()
     confidentiality.case_access_sync(case=case)
@@ -181,7 +180,8 @@ def archive_dispose(*, enterprise: Enterprise, user: User, reason: str) -> Archi
     """Ask for the disposal of an enterprise's archive in this station (clause 7.4). Refused (field `enterprise`)
     while five years have not passed since its last record, and the refused attempt is logged: the log survives the
     refusal, so the check runs in its own transaction (the one exception to the services' single transaction).
-    The head then approves it (`archive_disposal_approve`), which removes the documents."""
+    The head then approves it (`archive_disposal_approve`), which removes the documents. The station's members ask."""
+    require_member(user=user)
 
     def work():
         if not reason.strip():
@@ -215,7 +215,7 @@ def archive_disposal_approve(*, disposal: ArchiveDisposal, user: User) -> Archiv
     document of the enterprise's archive in this station is removed through its source, the archive entries go,
     and the disposal keeps who asked, who approved, when, and what was removed (counts by kind, archive numbers).
     The numbers are never given again (the sequence does not go back)."""
-    _require_head(user, _("Only the station head approves a disposal."))
+    require_head(user=user, message=_("Only the station head approves a disposal."))
     enterprise = Enterprise.objects.get(pk=disposal.enterprise_id)
 
     def work():
@@ -272,8 +272,10 @@ def archive_disposal_approve(*, disposal: ArchiveDisposal, user: User) -> Archiv
 @transaction.atomic
 def archive_export_start(*, enterprise: Enterprise, user: User) -> Job:
     """Queue the export of an enterprise's archive as a ZIP of PDFs (logged, clause 7.3). The ZIP is kept with the
-    export, not as the job's result, so that only its requester downloads it."""
+    export, not as the job's result, so that only its requester downloads it. The station's members export."""
     from core.archive.tasks import archive_export_task
+
+    require_member(user=user)
 
     rows = archive_file(enterprise=enterprise)
     if not rows:
@@ -285,6 +287,18 @@ def archive_export_start(*, enterprise: Enterprise, user: User) -> Job:
     archive_access_log(user=user, enterprise=enterprise, action=AccessAction.EXPORT, detail=f"job {job.pk}")
     transaction.on_commit(lambda: archive_export_task.delay(job_id=job.pk))
     return job
+
+
+def _printing_failure(error: Exception) -> str:
+    """Why the export failed, as its page says it (the technical error goes to the log)."""
+    from core.desk.printing import PrintingUnavailable
+
+    if isinstance(error, PrintingUnavailable):
+        return _(
+            "The archive cannot be printed: this server has no Chromium browser to make the PDFs. Ask your system "
+            "administrator to install the Debian packages chromium and fonts-noto-cjk."
+        )
+    return _("The archive's PDFs could not be made on this server right now. Try the export again later.")
 
 
 def archive_export_run(*, job_id: int) -> Job:
@@ -325,7 +339,8 @@ def archive_export_run(*, job_id: int) -> Job:
                 files.append((f"{position:02d}-{source.key.replace('.', '-')}.pdf", pdf_from_html(html=html)))
                 job_progress(job_id=job_id, done=1 + position)
         except PrintingError as error:
-            return job_fail(job_id=job_id, error=str(error))
+            logger.exception("archive export %s: printing failed", job_id)
+            return job_fail(job_id=job_id, error=_printing_failure(error))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, data in files:

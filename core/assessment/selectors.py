@@ -30,7 +30,8 @@ from core.assessment.models import CaseReview, Level, PeriodKind, ReviewConclusi
 from core.complaints.models import Complaint
 from core.desk.models import CaseEvent, CaseState, EventKind, Rating, ServiceCase, ServicePlan, Survey
 from core.stats.selectors import Figures, Period, station_figures_from_schema
-from tenants.models import MemberRole, Membership, User
+from tenants.models import MemberRole, User
+from tenants.selectors import actor_roles
 
 SATISFIED = (Rating.VERY_SATISFIED, Rating.SATISFIED)
 CIVILITY_QUESTIONS = ("q4", "q8")
@@ -175,9 +176,8 @@ def assessable_members() -> QuerySet[User]:
 
 
 def is_head(user: User) -> bool:
-    return Membership.objects.filter(
-        user=user, station__schema_name=connection.schema_name, is_active=True, role=MemberRole.HEAD
-    ).exists()
+    """Whether `user` is an active head of the station whose schema is active."""
+    return MemberRole.HEAD in actor_roles(user=user)
 
 
 def assessment_list(*, viewer: User, head: bool, period_start: datetime.date | None = None) -> QuerySet:

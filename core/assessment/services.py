@@ -11,7 +11,7 @@ the station head writes: every service checks it (pages and the API check it bef
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,11 +20,7 @@ from core.assessment import selectors
 from core.assessment.models import DIMENSIONS, CaseReview, Level, PeriodKind, StaffAssessment
 from core.desk.models import ServiceCase
 from tenants.models import User
-
-
-def _require_head(user: User) -> None:
-    if user is None or not user.is_authenticated or not selectors.is_head(user):
-        raise PermissionDenied(_("Only the station head does this."))
+from tenants.selectors import require_head
 
 
 def _version_check(assessment: StaffAssessment, expected_version: int | None) -> None:
@@ -40,7 +36,7 @@ def _version_check(assessment: StaffAssessment, expected_version: int | None) ->
 @transaction.atomic
 def case_review_mark(*, case: ServiceCase, user: User, reason: str) -> CaseReview:
     """Mark an important case for the head's review (clause 6.3), with why it matters. A case is marked once."""
-    _require_head(user)
+    require_head(user=user)
     case = ServiceCase.objects.select_for_update().get(pk=case.pk)
     if CaseReview.objects.filter(case=case).exists():
         raise ValidationError({"case": [_("This case is marked for review already.")]}, code="marked")
@@ -56,7 +52,7 @@ def case_review_write(
 ) -> CaseReview:
     """Write the review of a marked case: what was found, the conclusion and the follow-up asked for. Final once
     written (clause 7.2: records are true and kept; a trigger refuses changing a written review)."""
-    _require_head(user)
+    require_head(user=user)
     review = CaseReview.objects.select_for_update().get(pk=review.pk)
     if review.reviewed_at is not None:
         raise ValidationError({"__all__": [_("This review is written already and cannot be changed.")]}, code="final")
@@ -98,7 +94,7 @@ def staff_assessment_open(
 ) -> StaffAssessment:
     """Open `member`'s assessment for the month or quarter starting on `period_start`, pre-filled from the data of
     that period. A period not yet ended can be opened (a draft is refreshed later); one per member and period."""
-    _require_head(user)
+    require_head(user=user)
     errors = {}
     if period_kind not in PeriodKind.values:
         errors["period_kind"] = [_("Choose a month or a quarter.")]
@@ -132,7 +128,7 @@ def staff_assessment_open(
 @transaction.atomic
 def staff_assessments_open(*, user: User, period_kind: str, period_start: datetime.date) -> list[StaffAssessment]:
     """Open the period's assessment of every staff member who has none yet."""
-    _require_head(user)
+    require_head(user=user)
     taken = set(
         StaffAssessment.objects.filter(period_kind=period_kind, period_start=period_start).values_list(
             "member_id", flat=True
@@ -160,7 +156,7 @@ def staff_assessment_refresh(
     *, assessment: StaffAssessment, user: User, expected_version: int | None = None
 ) -> StaffAssessment:
     """Recompute a draft's pre-fill from the data as it is now; the head's levels and remarks start again from it."""
-    _require_head(user)
+    require_head(user=user)
     assessment = _locked_draft(assessment, expected_version)
     _prefill_onto(assessment)
     for dimension in DIMENSIONS:
@@ -176,7 +172,7 @@ def staff_assessment_adjust(
 ) -> StaffAssessment:
     """Set the levels of a draft: `civility`, `timeliness`, `accuracy`, their `<dimension>_remark`s and the overall
     `remark`. A level other than the one the data suggested needs a remark saying why."""
-    _require_head(user)
+    require_head(user=user)
     allowed = {*DIMENSIONS, *(f"{d}_remark" for d in DIMENSIONS), "remark"}
     unknown = set(changes) - allowed
     if unknown:
@@ -216,7 +212,7 @@ def staff_assessment_confirm(
 ) -> StaffAssessment:
     """Confirm an assessment (clause 6.4): every dimension has a level, each one changed from the pre-fill says why.
     From then on it is frozen (the services refuse changes; a trigger refuses UPDATE and DELETE)."""
-    _require_head(user)
+    require_head(user=user)
     assessment = _locked_draft(assessment, expected_version)
     errors = _level_errors(assessment, need_levels=True)
     if errors:

@@ -39,6 +39,7 @@ from core.supervision.models import Opinion, OpinionChannel, OpinionKind
 from core.supervision.selectors import station_members_active
 from tenants.hosts import station_url
 from tenants.models import Station, User
+from tenants.selectors import require_member
 from tenants.tasks import queue_after_commit
 
 S = ComplaintState
@@ -107,6 +108,7 @@ def complaint_create(
     case: ServiceCase | None = None,
 ) -> Complaint:
     """A complaint staff enter themselves (taken by phone, in person, ...)."""
+    require_member(user=user)
     now = timezone.now()
     if received_at is not None and received_at > now:
         raise ValidationError({"received_at": [_("A complaint cannot be received in the future.")]})
@@ -127,6 +129,7 @@ def complaint_create(
 def complaint_open_from_opinion(*, opinion: Opinion, user: User) -> Complaint:
     """Open the complaint an opinion of kind complaint makes: its text, contact, channel, case and reception time.
     An opinion opens at most one complaint."""
+    require_member(user=user)
     opinion = Opinion.objects.select_for_update().get(pk=opinion.pk)
     if opinion.kind != OpinionKind.COMPLAINT:
         raise ValidationError({"opinion": [_("Only an opinion of kind complaint opens a complaint.")]})
@@ -148,6 +151,7 @@ def complaint_open_from_opinion(*, opinion: Opinion, user: User) -> Complaint:
 @transaction.atomic
 def complaint_link_case(*, complaint: Complaint, user: User, case: ServiceCase | None) -> Complaint:
     """Link the complaint to the desk case it is about (or unlink it)."""
+    require_member(user=user)
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     _check_case(case)
     complaint.case = case
@@ -170,6 +174,7 @@ def complaint_transition(
 ) -> Complaint:
     """Move a complaint to state `to`. Responding needs the response (`text`); closing needs the complainant's
     feedback (satisfied or not, and optionally in words). `version` (as read) refuses a change made meanwhile."""
+    require_member(user=user)
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if version is not None and version != complaint.version:
         raise ValidationError({"version": [_("The complaint was changed meanwhile: reload it and try again.")]})
@@ -214,6 +219,7 @@ def complaint_escalate(*, complaint: Complaint, user: User, reason: str, unresol
     (typically the complainant was not satisfied), or before that when staff judge the dispute cannot be settled at
     the station (`unresolvable`). A complaint is escalated once; it arrives in the bureau's escalations exactly once.
     Its own deadlines keep running: the station still acknowledges and responds."""
+    require_member(user=user)
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     reason = (reason or "").strip()
     if complaint.escalated_at is not None:

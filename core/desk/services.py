@@ -44,7 +44,17 @@ from core.directory.models import Enterprise
 from core.operations.selectors import member_duty_check
 from core.stats.services import case_fact_send
 from tenants.hosts import station_url
-from tenants.models import MemberRole, Membership, Station, StationStatus, User
+from tenants.models import MemberRole, Station, StationStatus, User
+from tenants.selectors import (
+    MEMBER_ROLES,
+    MESSAGES,
+    PLATFORM,
+    PUBLIC,
+    SystemActor,
+    actor_person,
+    actor_roles,
+    require_member,
+)
 from tenants.tasks import queue_after_commit
 
 # The four tables of Appendix A and the operator staffing rows: the name a form or the API uses, and the model.
@@ -182,7 +192,7 @@ def _event(case: ServiceCase, *, kind: str, actor: User | None, text: str = "", 
 def demand_create(
     *,
     station,
-    user: User | None,
+    user: User | SystemActor,
     enterprise: Enterprise,
     channel: str,
     filled_on: datetime.date | None = None,
@@ -197,8 +207,11 @@ def demand_create(
 
     `fields` are the form's other fields (the enterprise block as filled in, the checklists, other needs, opinions,
     signatory). Every problem is raised at once: field errors by name, a table row's as `table.position.field`.
-    The USCC is kept in its compact form, however it was typed.
+    The USCC is kept in its compact form, however it was typed. The station's members take demands; the enterprise
+    itself submits one online (`user` is `PUBLIC`, see `demand_submit_online`).
     """
+    require_member(user=user, station=station, system=(PUBLIC,))
+    user = actor_person(user)
     if fields.get("uscc"):
         fields["uscc"] = uscc.compact(fields["uscc"])
     demand = Demand(
@@ -275,7 +288,7 @@ ENTERPRISE_BLOCK = {
 
 
 @transaction.atomic
-def demand_enterprise_get_or_add(*, station, user: User | None, district: str = "", **block) -> Enterprise:
+def demand_enterprise_get_or_add(*, station, user: User | SystemActor, district: str = "", **block) -> Enterprise:
     """The directory entry an Appendix A enterprise block names: found by its USCC (compared compact, so a code
     typed in full width or with spaces finds it), or added to the shared directory on the spot (source: this
     station). `block` holds the block's fields by their form names; errors come back under those names."""
@@ -306,8 +319,10 @@ def demand_submit_online(*, station: Station, district: str = "", **form) -> Dem
         raise ValidationError({"station": [_("This station does not take demands at present.")]})
     with transaction.atomic(), schema_context(station.schema_name):
         block = {name: form.pop(name, "") for name in ENTERPRISE_BLOCK}
-        enterprise = demand_enterprise_get_or_add(station=station, user=None, district=district, **block)
-        return demand_create(station=station, user=None, enterprise=enterprise, channel=Channel.ONLINE, **block, **form)
+        enterprise = demand_enterprise_get_or_add(station=station, user=PUBLIC, district=district, **block)
+        return demand_create(
+            station=station, user=PUBLIC, enterprise=enterprise, channel=Channel.ONLINE, **block, **form
+        )
 
 
 def version_check(document, expected_version: int | None) -> None:
@@ -351,11 +366,15 @@ def case_next_states(*, case: ServiceCase) -> tuple[str, ...]:
 
 @transaction.atomic
 def case_transition(
-    *, case: ServiceCase, to: str, user: User | None, reason: str = "", expected_version: int | None = None
+    *, case: ServiceCase, to: str, user: User | SystemActor, reason: str = "", expected_version: int | None = None
 ) -> ServiceCase:
-    """Move a case to state `to`, if the state machine allows it; refused with a clear message otherwise."""
+    """Move a case to state `to`, if the state machine allows it; refused with a clear message otherwise. The
+    station's members move cases; so does the platform when a case follows its referral (`PLATFORM`, or `MESSAGES`
+    when the step came from the other station) and the enterprise's survey through its link (`PUBLIC`)."""
     from core.referrals import services as referral_services
 
+    require_member(user=user, system=(PLATFORM, MESSAGES, PUBLIC))
+    actor, user = user, actor_person(user)
     case = _locked(case)
     version_check(case, expected_version)
     if to not in case_next_states(case=case):
@@ -390,7 +409,7 @@ def case_transition(
     # A referred case tells its referral: the receiver's progress goes back to the sender (core.referrals).
     referral_services.referral_case_moved(case=case, from_state=from_state, to_state=to, reason=reason, user=user)
     if to == CaseState.COMPLETED:
-        survey_invite(case=case, user=user)  # clause 5.2.4: the enterprise is asked to rate the service
+        survey_invite(case=case, user=actor)  # clause 5.2.4: the enterprise is asked to rate the service
     if to == CaseState.ON_HOLD or from_state == CaseState.ON_HOLD:
         case.due_at = workdays.deadline_with_pauses(case.received_at, case.target_days, _pauses(case))
         # A new deadline gets its own reminders.
@@ -417,6 +436,7 @@ def case_plan(
     Referring the case to another station is `core.referrals.services.referral_create`."""
     from core.referrals import services as referral_services
 
+    require_member(user=user)
     case = _locked(case)
     version_check(case, expected_version)
     _check_plannable(case)
@@ -459,6 +479,7 @@ def case_plan(
 def case_plan_station(*, case: ServiceCase, user: User, station: Station, evaluation: str) -> ServicePlan:
     """The plan of a case referred to another station: written by `referral_create`, in its transaction, with the
     case locked and the referral checked."""
+    require_member(user=user)
     _check_plannable(case)
     plan = ServicePlan(case=case, kind=PlanKind.STATION, evaluation=evaluation, station=station, created_by=user)
     plan.full_clean(exclude=["case", "created_by"], validate_constraints=False)
@@ -501,10 +522,7 @@ def _path_to_planned(state: str) -> tuple[str, ...]:
 
 def is_member(user: User | None) -> bool:
     """Whether `user` works in the station whose schema is active: only they can be booked or assigned."""
-    return (
-        user is not None
-        and Membership.objects.filter(user=user, station__schema_name=connection.schema_name, is_active=True).exists()
-    )
+    return bool(actor_roles(user=user) & set(MEMBER_ROLES))
 
 
 # What staff write on a case's timeline themselves (clause 5.2.3); every other kind is written by the system.
@@ -521,6 +539,7 @@ FOLLOW_UP_KINDS = (
 @transaction.atomic
 def case_event_add(*, case: ServiceCase, user: User, kind: str, text: str) -> CaseEvent:
     """A follow-up entry (clause 5.2.3): a contact, a problem found, its cause, the feedback given, a note."""
+    require_member(user=user)
     if kind not in FOLLOW_UP_KINDS:
         raise ValidationError({"kind": [_("This kind of entry is written by the system.")]})
     if not text.strip():
@@ -530,6 +549,7 @@ def case_event_add(*, case: ServiceCase, user: User, kind: str, text: str) -> Ca
 
 @transaction.atomic
 def case_assign(*, case: ServiceCase, user: User, assignee: User, expected_version: int | None = None):
+    require_member(user=user)
     case = _locked(case)
     version_check(case, expected_version)
     if not is_member(assignee):
@@ -639,18 +659,28 @@ def record_field_display(record: ServiceRecord, name: str) -> str:
     return str(value)
 
 
+def _case_and_record_locked(*, case_id: int) -> tuple[ServiceCase, ServiceRecord | None]:
+    """The case and its record (None before it is written), each row locked: the case's first, then the record's.
+    Every write of a record takes them in this one order (`record_save`, `record_amend`): two writers that took them
+    in opposite orders deadlocked (issue 16)."""
+    case = ServiceCase.objects.select_for_update().get(pk=case_id)
+    record = ServiceRecord.objects.select_for_update().filter(case=case).first()
+    if record is not None:
+        record.case = case
+    return case, record
+
+
 @transaction.atomic
 def record_save(*, case: ServiceCase, user: User, expected_version: int | None = None, **fields) -> ServiceRecord:
     """Write the service record of a case (clause 6.2, Appendix B) as the work happens (clause 7.2): the first call
     numbers it, later calls change it, each change goes on the case's timeline with its old and new values. Once the
     case is completed the record is corrected only through `record_amend`."""
-    case = _locked(case)
+    case, record = _case_and_record_locked(case_id=case.pk)
     _only_record_fields(fields)
     if case.state in CLOSED:
         raise ValidationError(
-            {"state": [_("The case is closed: correct its record with an amendment.")]}, code="closed"
+            {"state": ValidationError(_("The case is closed: correct its record with an amendment."), code="closed")}
         )
-    record = ServiceRecord.objects.select_for_update().filter(case=case).first()
     if record is None:
         if case.state in (CaseState.RECEIVED, CaseState.ON_HOLD):
             raise ValidationError({"state": [_("Evaluate the case before writing its record.")]}, code="transition")
@@ -689,11 +719,15 @@ def record_amend(
 ) -> list[RecordAmendment]:
     """Correct the record of a closed case (clause 7.2): each changed field keeps its original value in an
     amendment, with who, when and why."""
-    record = ServiceRecord.objects.select_for_update().select_related("case").get(pk=record.pk)
+    _case, record = _case_and_record_locked(case_id=record.case_id)
+    if record is None:
+        raise ServiceRecord.DoesNotExist
     _only_record_fields(fields)
     version_check(record, expected_version)
     if record.case.state not in CLOSED:
-        raise ValidationError({"state": [_("The case is still open: edit its record directly.")]}, code="open")
+        raise ValidationError(
+            {"state": ValidationError(_("The case is still open: edit its record directly."), code="open")}
+        )
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why.")]}, code="required")
     before = {name: record_field_display(record, name) for name in RECORD_FIELDS}
@@ -798,11 +832,15 @@ def _survey_mail_context(case: ServiceCase) -> dict:
 
 
 @transaction.atomic
-def survey_invite(*, case: ServiceCase, user: User | None) -> SurveyInvitation:
+def survey_invite(*, case: ServiceCase, user: User | SystemActor) -> SurveyInvitation:
     """Ask the enterprise to rate a case that has just been completed (clause 5.2.4). The link goes, once the
     completion is committed, to the e-mail address of the demand as it was filled in. Without an address the
-    invitation is kept unsent and the timeline says so: staff key in the signed paper form instead."""
+    invitation is kept unsent and the timeline says so: staff key in the signed paper form instead. A step of
+    `case_transition`, by whoever completed the case."""
     from core.desk.tasks import survey_invitation_send_task
+
+    require_member(user=user, system=(PLATFORM, MESSAGES))
+    user = actor_person(user)
 
     invitation = SurveyInvitation.objects.filter(case=case).first()
     if invitation is not None:
@@ -940,11 +978,7 @@ def _survey_link_sender_check(*, user: User | None, case: ServiceCase) -> None:
     from core.archive.confidentiality import cases_visible_to
 
     allowed = (
-        user is not None
-        and user.is_active
-        and Membership.objects.filter(
-            user=user, station__schema_name=connection.schema_name, role__in=SURVEY_LINK_ROLES, is_active=True
-        ).exists()
+        bool(actor_roles(user=user) & set(SURVEY_LINK_ROLES))
         and cases_visible_to(ServiceCase.objects.filter(pk=case.pk), user=user).exists()
     )
     if not allowed:
@@ -1086,7 +1120,8 @@ def survey_submit(*, case: ServiceCase, channel: str, user: User | None = None, 
         "solved": _("Yes") if survey.q5 else _("No"),
     }
     _event(case, kind=EventKind.SURVEY, actor=actor, text=text)
-    case_transition(case=case, to=CaseState.EVALUATED, user=actor)
+    # Through the link, the enterprise (verified by the link's signed token) is who rates the service.
+    case_transition(case=case, to=CaseState.EVALUATED, user=actor or PUBLIC)
     return survey
 
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from core.directory.models import Bigrams, Enterprise, Institution, Qualification
 from core.directory.uscc import ALPHABET, compact
 from stationnet.pagination import COUNT_CAP, with_row_count
-from tenants.models import BureauRole, Station, User
+from tenants.models import BureauRole, MemberRole, Station, User
+from tenants.selectors import actor_roles
 
 USCC_PREFIX = re.compile(rf"^[{ALPHABET}]{{2,18}}$")
 EXPIRY_WARNING_DAYS = 90
@@ -123,11 +124,28 @@ def institution_get(*, pk: int) -> Institution | None:
     return institution_search(include_inactive=True).filter(pk=pk).first()
 
 
+# Who adds to the directory: bureau administrators on the public host (no station), any member of a station on its
+# host (staff add enterprises at intake). Bureau viewers read it only.
+BUREAU_EDITORS = (BureauRole.ADMIN,)
+STATION_EDITORS = (MemberRole.HEAD, MemberRole.STAFF)
+
+
+def directory_editor_roles(*, station: Station | None) -> tuple[str, ...]:
+    """The roles that add to the directory where the call acts: in `station`, or, with none, the bureau."""
+    return BUREAU_EDITORS if station is None else STATION_EDITORS
+
+
+def directory_may_add(*, user: User, station: Station | None) -> bool:
+    """Whether `user` adds entries (or imports them) here: `station`'s members, or, with no station, bureau admins."""
+    roles = actor_roles(user=user, station=station, bureau=station is None)
+    return bool(roles & set(directory_editor_roles(station=station)))
+
+
 def directory_may_edit(*, user: User, station: Station | None, entry) -> bool:
     """Bureau admins edit every entry (on the public host); a station's members edit what their station added."""
-    if station is None:
-        return user.is_authenticated and user.bureau_role == BureauRole.ADMIN
-    return entry.pk is None or entry.source_station_id == station.pk
+    if not directory_may_add(user=user, station=station):
+        return False
+    return station is None or entry.pk is None or entry.source_station_id == station.pk
 
 
 def qualification_list_expiring(*, today: datetime.date | None = None) -> QuerySet[Qualification]:

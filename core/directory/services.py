@@ -1,16 +1,21 @@
 """Writes of the shared directory. Who may edit is checked here too, so every caller obeys one rule."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from core.catalog.models import ServiceItem
 from core.directory import uscc
+from core.directory.exports import export_filters_clean
 from core.directory.models import Enterprise, Institution, Qualification
-from core.directory.selectors import directory_may_edit
+from core.directory.selectors import directory_editor_roles, directory_may_edit
 from core.jobs.models import Job
 from core.jobs.services import job_create
+from core.uploads.checks import upload_check
 from tenants.models import Station, User
+from tenants.selectors import PUBLIC, SystemActor, require_role
 
 ENTERPRISE_FIELDS = (
     "name",
@@ -40,6 +45,14 @@ def _assign(entry, fields: tuple[str, ...], values: dict) -> None:
 def _check_may_edit(*, user: User, station: Station | None, entry) -> None:
     if not directory_may_edit(user=user, station=station, entry=entry):
         raise PermissionDenied(_("Only the bureau and the station that added this entry may change it."))
+
+
+def _check_may_add(*, user: User | SystemActor, station: Station | None, public: bool = False) -> None:
+    """Bureau admins (no station) or `station`'s members add entries; `public`: so does the enterprise itself, at the
+    portal's demand form (`PUBLIC`)."""
+    roles = (*directory_editor_roles(station=station), *((PUBLIC.role,) if public else ()))
+    message = _("Only the bureau's administrators and the stations' members add to the directory.")
+    require_role(user=user, station=station, bureau=station is None, roles=roles, message=message)
 
 
 def _enterprise_check(enterprise: Enterprise) -> None:
@@ -75,9 +88,11 @@ def _enterprise_save(enterprise: Enterprise) -> None:
 
 
 @transaction.atomic
-def enterprise_create(*, user: User | None, station: Station | None, **values) -> Enterprise:
-    """Add an enterprise; `user` is None when the enterprise itself submits a demand online."""
-    enterprise = Enterprise(source_station=station, created_by_id=user.pk if user else None)
+def enterprise_create(*, user: User | SystemActor, station: Station | None, **values) -> Enterprise:
+    """Add an enterprise: a bureau admin (no station), a member of `station`, or the enterprise itself submitting a
+    demand online (`user` is `PUBLIC`)."""
+    _check_may_add(user=user, station=station, public=True)
+    enterprise = Enterprise(source_station=station, created_by_id=user.pk)
     _assign(enterprise, ENTERPRISE_FIELDS, values)
     _enterprise_check(enterprise)
     _enterprise_save(enterprise)
@@ -107,6 +122,8 @@ def _set_items(institution: Institution, items: list[ServiceItem] | None) -> Non
 def institution_create(
     *, user: User, station: Station | None, items: list[ServiceItem] | None = None, **values
 ) -> Institution:
+    """Add an institution to the registry: a bureau admin (no station) or a member of `station`."""
+    _check_may_add(user=user, station=station)
     institution = Institution(source_station=station, created_by_id=user.pk)
     _assign(institution, INSTITUTION_FIELDS, values)
     institution.full_clean()
@@ -141,14 +158,34 @@ IMPORT_KINDS = {"enterprises": "directory.enterprise_import", "institutions": "d
 EXPORT_KINDS = {"enterprises": "directory.enterprise_export", "institutions": "directory.institution_export"}
 
 
-@transaction.atomic
-def directory_import_start(*, what: str, user: User, station: Station | None, name: str, data: bytes) -> Job:
-    """Queue an import of `what` ("enterprises" or "institutions") from an uploaded file; it runs once committed."""
+def _import_file_check(file) -> None:
+    """An import's file, before it is accepted: a CSV or XLSX file of at most `IMPORT_MAX_BYTES`; an XLSX file is
+    checked as an upload (a workbook by its content, its parts bounded before anything inflates)."""
+    name, limit = file.name or "", settings.IMPORT_MAX_BYTES
     if not name.lower().endswith((".csv", ".xlsx")):
         raise ValidationError({"file": _("Upload a CSV or XLSX file.")})
-    if not data:
+    if name.lower().endswith(".xlsx"):
+        upload_check(file=file, allowed=["xlsx"], max_bytes=limit)
+        return
+    if not file.size:
         raise ValidationError({"file": _("The file is empty.")})
-    job = job_create(kind=IMPORT_KINDS[what], user=user, input_name=name, input_data=data)
+    if file.size > limit:
+        raise ValidationError(
+            {
+                "file": _("The file “%(name)s” is %(size)s; files up to %(limit)s are accepted.")
+                % {"name": name, "size": filesizeformat(file.size), "limit": filesizeformat(limit)}
+            },
+            code="too_large",
+        )
+
+
+@transaction.atomic
+def directory_import_start(*, what: str, user: User, station: Station | None, file) -> Job:
+    """Queue an import of `what` ("enterprises" or "institutions") from an uploaded file (kept in the default
+    storage for the job); it runs once committed."""
+    _check_may_add(user=user, station=station)
+    _import_file_check(file)
+    job = job_create(kind=IMPORT_KINDS[what], user=user, input_name=file.name[-200:], input_file=file)
     from core.directory.tasks import directory_import_task
 
     station_id = station.pk if station else None
@@ -161,6 +198,7 @@ def directory_export_start(*, what: str, user: User, file_format: str, filters: 
     """Queue an export of `what` with the given search filters as CSV or XLSX."""
     if file_format not in {"csv", "xlsx"}:
         raise ValidationError({"format": _("Choose CSV or XLSX.")})
+    filters = export_filters_clean(kind=EXPORT_KINDS[what], filters=filters)
     job = job_create(kind=EXPORT_KINDS[what], user=user, input_name=f"{what}.{file_format}")
     from core.directory.tasks import directory_export_task
 

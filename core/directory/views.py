@@ -16,6 +16,7 @@ from core.directory.forms import (
 )
 from core.directory.selectors import (
     SEARCH_CAP,
+    directory_may_add,
     directory_may_edit,
     enterprise_get,
     enterprise_search,
@@ -31,6 +32,8 @@ PAGE_SIZE = 50
 
 
 class EntryListPage(SharedPage):
+    # Its POST is an export of what the search shows: a read, sent as a job, for every reader of the directory.
+    bureau_write_roles = (BureauRole.ADMIN, BureauRole.VIEWER)
     search_form = None
     search = None
     export_what = ""
@@ -94,7 +97,7 @@ class EntryPage(SharedPage):
 
     def may_edit(self, entry) -> bool:
         if entry is None:
-            return self.station is not None or self.request.user.bureau_role == BureauRole.ADMIN
+            return directory_may_add(user=self.request.user, station=self.station)
         return directory_may_edit(user=self.request.user, station=self.station, entry=entry)
 
     def get_context_data(self, form=None, **kwargs):
@@ -146,7 +149,7 @@ class ImportPage(SharedPage):
     template_name = "directory/import.html"
 
     def may_import(self) -> bool:
-        return self.station is not None or self.request.user.bureau_role == BureauRole.ADMIN
+        return directory_may_add(user=self.request.user, station=self.station)
 
     def get_context_data(self, form=None, **kwargs):
         return super().get_context_data(
@@ -164,8 +167,7 @@ class ImportPage(SharedPage):
                     what=form.cleaned_data["what"],
                     user=request.user,
                     station=self.station,
-                    name=upload.name,
-                    data=upload.read(),
+                    file=upload,
                 )
             except ValidationError as error:
                 form.add_error("file", error.message_dict.get("file", error.messages))

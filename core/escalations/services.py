@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from core.escalations.models import Escalation, EscalationState
 from core.messaging.services import message_send
-from tenants.models import BureauRole, User
-from tenants.selectors import station_of_source, user_has_bureau_role
+from tenants.models import User
+from tenants.selectors import require_bureau_admin, station_of_source
 
 MESSAGE_HANDLED = "complaints.bureau_handled"
 
@@ -48,8 +48,7 @@ def escalation_receive(*, payload: dict, source: str) -> Escalation:
 def escalation_handle(*, escalation: Escalation, user: User, handling: str) -> Escalation:
     """The bureau's handling of an escalated complaint (a bureau administrator), sent back to the station. It may be
     written again (the station gets the newer text)."""
-    if not user_has_bureau_role(user=user, roles=(BureauRole.ADMIN,)):
-        raise PermissionDenied(_("Only the bureau's administrators handle escalated complaints."))
+    require_bureau_admin(user=user, message=_("Only the bureau's administrators handle escalated complaints."))
     escalation = Escalation.objects.select_for_update().select_related("station").get(pk=escalation.pk)
     handling = (handling or "").strip()
     if not handling:

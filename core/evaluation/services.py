@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import transaction
@@ -51,7 +51,7 @@ from core.evaluation.selectors import items_not_met, round_score
 from core.uploads.checks import FileKind, upload_check
 from tenants.hosts import public_url, station_url
 from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
-from tenants.selectors import membership_get, user_has_bureau_role
+from tenants.selectors import require_bureau_admin, require_head
 from tenants.services import station_change_status
 
 logger = logging.getLogger(__name__)
@@ -85,14 +85,11 @@ class Review:
 
 
 def _require_admin(user: User) -> None:
-    if not user_has_bureau_role(user=user, roles=(BureauRole.ADMIN,)):
-        raise PermissionDenied("only a bureau administrator evaluates stations")
+    require_bureau_admin(user=user, message=_("Only the bureau's administrators evaluate stations."))
 
 
 def _require_head(user: User, station: Station) -> None:
-    membership = membership_get(user=user, station=station)
-    if membership is None or membership.role != MemberRole.HEAD:
-        raise PermissionDenied("only the station's head fills its self-assessment")
+    require_head(user=user, station=station, message=_("Only the station head fills in its self-assessment."))
 
 
 def _locked(evaluation_round: EvaluationRound, *, status: str) -> EvaluationRound:

@@ -8,8 +8,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from core.network.models import ReferralFlow, ReferralPolicy, StationLoad
-from tenants.models import BureauRole, User
-from tenants.selectors import station_of_source
+from tenants.models import User
+from tenants.selectors import require_bureau_admin, station_of_source
 
 FLOW_TIMES = ("requested_at", "accept_due_at", "answered_at", "accepted_at", "closed_at", "overdue_at")
 
@@ -18,8 +18,7 @@ FLOW_TIMES = ("requested_at", "accept_due_at", "answered_at", "accepted_at", "cl
 def referral_policy_set(*, user: User, accept_working_days: int) -> ReferralPolicy:
     """The bureau sets how many working days a station has to accept or decline a referral (new referrals only).
     Bureau administrators only."""
-    if user.bureau_role != BureauRole.ADMIN:
-        raise PermissionDenied(_("Only a bureau administrator changes the referral deadline."))
+    require_bureau_admin(user=user, message=_("Only a bureau administrator changes the referral deadline."))
     policy = ReferralPolicy.objects.select_for_update().first() or ReferralPolicy()
     policy.accept_working_days = accept_working_days
     policy.updated_by = user

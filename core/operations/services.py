@@ -27,7 +27,7 @@ from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import F, Max, Q
@@ -39,6 +39,7 @@ from core.activity.models import ActivityVerb
 from core.activity.services import activity_record
 from core.operations import selectors
 from core.operations.models import (
+    MAINTENANCE_INTERVAL_MAX_DAYS,
     DisplayNotice,
     Equipment,
     MaintenanceLog,
@@ -53,6 +54,7 @@ from core.operations.models import (
 from core.uploads.checks import FileKind, upload_check
 from tenants.hosts import station_url
 from tenants.models import MemberRole, Membership, Station, User
+from tenants.selectors import require_head, require_member
 from tenants.tasks import queue_after_commit
 
 logger = logging.getLogger(__name__)
@@ -69,25 +71,12 @@ def _station() -> Station:
     return Station.objects.get(schema_name=connection.schema_name)
 
 
-def _membership(user: User | None) -> Membership | None:
-    if user is None or not user.is_authenticated:
-        return None
-    return (
-        Membership.objects.filter(user=user, station__schema_name=connection.schema_name, is_active=True)
-        .select_related("station")
-        .first()
-    )
-
-
 def _require_head(user: User) -> None:
-    membership = _membership(user)
-    if membership is None or membership.role != MemberRole.HEAD:
-        raise PermissionDenied("only the station head keeps the station's operations")
+    require_head(user=user, message=_("Only the station head keeps the station's operations."))
 
 
 def _require_member(user: User) -> None:
-    if _membership(user) is None:
-        raise PermissionDenied("only the station's members record maintenance")
+    require_member(user=user, message=_("Only the station's members record maintenance."))
 
 
 def _members_only(users: Sequence[User], field: str) -> None:
@@ -451,7 +440,7 @@ def equipment_create(
         maintenance_interval_days=maintenance_interval_days,
         next_maintenance_due=next_maintenance_due or timezone.localdate(),
     )
-    if next_maintenance_due is None and maintenance_interval_days and maintenance_interval_days > 0:
+    if next_maintenance_due is None and 0 < (maintenance_interval_days or 0) <= MAINTENANCE_INTERVAL_MAX_DAYS:
         start = acquired_on or timezone.localdate()
         equipment.next_maintenance_due = start + datetime.timedelta(days=maintenance_interval_days)
     equipment.full_clean()
@@ -493,7 +482,10 @@ def equipment_update(
     keep_due = next_maintenance_due is None or next_maintenance_due == before["next_maintenance_due"]
     if not keep_due:
         equipment.next_maintenance_due = next_maintenance_due
-    elif maintenance_interval_days != before["maintenance_interval_days"] and (maintenance_interval_days or 0) > 0:
+    elif (
+        maintenance_interval_days != before["maintenance_interval_days"]
+        and 0 < (maintenance_interval_days or 0) <= MAINTENANCE_INTERVAL_MAX_DAYS
+    ):
         last = equipment.logs.order_by("-performed_on", "-pk").values_list("performed_on", flat=True).first()
         start = last or acquired_on or timezone.localtime(equipment.created_at).date()
         equipment.next_maintenance_due = start + datetime.timedelta(days=maintenance_interval_days)

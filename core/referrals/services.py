@@ -48,6 +48,7 @@ from core.referrals.models import (
 )
 from tenants.hosts import station_url
 from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
+from tenants.selectors import MESSAGES, PLATFORM, SystemActor, require_member
 from tenants.tasks import queue_after_commit
 
 S = ReferralState
@@ -386,8 +387,9 @@ def _move(
     return _event(referral, kind=ReferralEventKind.STATE, user=user, text=words, from_state=from_state, to_state=to)
 
 
-def _sender_case_follow(referral: Referral, event: ReferralEvent) -> None:
-    """The sender's case learns of each step of its referral, and moves with it where its own machine allows."""
+def _sender_case_follow(referral: Referral, event: ReferralEvent, *, actor: SystemActor) -> None:
+    """The sender's case learns of each step of its referral, and moves with it where its own machine allows: as
+    `actor`, the platform for a step taken here, the messages for one the other station took."""
     case = referral.case
     partner = referral.institution or referral.partner
     if event.kind == ReferralEventKind.STATE:
@@ -403,7 +405,7 @@ def _sender_case_follow(referral: Referral, event: ReferralEvent) -> None:
     target = SENDER_CASE_FOLLOWS.get(event.to_state) if event.kind == ReferralEventKind.STATE else None
     case = ServiceCase.objects.get(pk=case.pk)
     if target and target in desk.case_next_states(case=case):
-        desk.case_transition(case=case, to=target, user=None, reason=line)
+        desk.case_transition(case=case, to=target, user=actor, reason=line)
 
 
 def _locked(referral: Referral) -> Referral:
@@ -433,7 +435,8 @@ def referral_transition(
     on its behalf. Accepting opens a case in the receiver's desk from the shared data (assigned to `assignee`, else to
     the one accepting, who must be cleared for duty: clause 4.4.1). Completing an institution's referral may also
     record when it handled the matter on site and ended the service, and its technician (the station's service
-    record starts from them)."""
+    record starts from them). The station's members do it."""
+    require_member(user=user)
     referral = _locked(referral)
     desk.version_check(referral, expected_version)
     if to not in S.values:
@@ -522,7 +525,7 @@ def _after_move(referral: Referral, event: ReferralEvent) -> None:
     is updated."""
     _tell_partner(referral, event)
     if referral.direction == Direction.OUTGOING:
-        _sender_case_follow(referral, event)
+        _sender_case_follow(referral, event, actor=PLATFORM)
         if event.kind == ReferralEventKind.STATE:  # progress changes nothing the bureau counts
             _tell_bureau(referral)
 
@@ -579,7 +582,8 @@ def referral_create(
     """Refer a case to another station (clause 5.2.2): the case's plan becomes "referred to another station", and the
     referral, with the parts of the demand form the staff chose to share and the enterprise's recorded consent, goes to
     the receiving station's inbox. If the case's last referral was declined or failed, this one re-routes it: it
-    keeps the chain, and may not go to a station that already declined or failed it."""
+    keeps the chain, and may not go to a station that already declined or failed it. The station's members do it."""
+    require_member(user=user)
     case = ServiceCase.objects.select_for_update(of=("self",)).select_related("demand", "category").get(pk=case.pk)
     desk.version_check(case, expected_version)
     here = _here()
@@ -683,8 +687,7 @@ def referral_handover(
     consent (how and when, the same rule as `referral_create`). A later handover adds parts (what was handed over
     cannot be taken back) and needs the enterprise's consent again; each one is on the referral's and the case's
     timeline. Only a member of the station hands its data over, while the referral is open."""
-    if not desk.is_member(user):
-        raise PermissionDenied("only a member of this station hands its data over")
+    require_member(user=user, message=_("Only the members of this station hand its data over."))
     referral = _locked(referral)
     desk.version_check(referral, expected_version)
     if not referral.to_institution:
@@ -746,6 +749,7 @@ def _declined_stations(previous: Referral | None) -> set[int]:
 def referral_institution_open(*, case: ServiceCase, plan: ServicePlan, user: User) -> Referral:
     """Open the referral of an institution plan (called by `case_plan`, in its transaction): requested, with the
     same acceptance deadline as between stations. The station then records its steps on the institution's behalf."""
+    require_member(user=user)
     now = timezone.now()
     referral = Referral(
         number=desk.document_number(station=_here(), kind="zj"),
@@ -770,6 +774,7 @@ def referral_institution_open(*, case: ServiceCase, plan: ServicePlan, user: Use
 def referral_replan(*, case: ServiceCase, user: User) -> None:
     """Before a case is planned again (called by `case_plan`): a station serving it keeps it until its referral ends
     (the sender withdraws one still waiting); an institution's open referral ends with the old plan."""
+    require_member(user=user)
     for referral in case.referrals.filter(direction=Direction.OUTGOING, state__in=OPEN).select_related("partner"):
         if not referral.to_institution:
             raise ValidationError(
@@ -965,7 +970,7 @@ def referral_event_apply(*, payload: dict, source: str) -> None:
     referral.version += 1
     referral.save()
     if referral.direction == Direction.OUTGOING:
-        _sender_case_follow(referral, event)
+        _sender_case_follow(referral, event, actor=MESSAGES)
         if event.kind == ReferralEventKind.STATE:  # progress changes nothing the bureau counts
             _tell_bureau(referral)
 

@@ -40,7 +40,7 @@ from core.supervision.selectors import station_members_active
 from core.uploads.checks import upload_check
 from tenants.hosts import station_url
 from tenants.models import Station, User
-from tenants.selectors import membership_get
+from tenants.selectors import membership_get, require_member
 from tenants.tasks import queue_after_commit
 
 PHOTO_KINDS = ("jpeg", "png")
@@ -196,6 +196,7 @@ def opinion_log(
     photo=None,
 ) -> Opinion:
     """An opinion staff took by phone, WeChat, from the suggestion box or in person."""
+    require_member(user=user)
     if channel not in STAFF_CHANNELS:
         raise ValidationError({"channel": [_("Staff log opinions that came by phone, WeChat, the box or in person.")]})
     now = timezone.now()
@@ -228,6 +229,7 @@ def opinion_classify(
     *, opinion: Opinion, user: User, kind: str, topic: str, case: ServiceCase | None = None
 ) -> Opinion:
     """Set an opinion's kind, its topic and the desk case it is about (if any)."""
+    require_member(user=user)
     opinion = _locked(opinion)
     if not topic:
         raise ValidationError({"topic": [_("Choose a topic.")]})
@@ -241,6 +243,7 @@ def opinion_classify(
 @transaction.atomic
 def opinion_answer(*, opinion: Opinion, user: User, answer: str) -> Opinion:
     """Answer an opinion (the station's reply to who gave it); it may be answered again until it is closed."""
+    require_member(user=user)
     opinion = _locked(opinion)
     if opinion.state == OpinionState.CLOSED:
         raise ValidationError({"answer": [_("This opinion is closed.")]})
@@ -257,6 +260,7 @@ def opinion_answer(*, opinion: Opinion, user: User, answer: str) -> Opinion:
 @transaction.atomic
 def opinion_close(*, opinion: Opinion, user: User) -> Opinion:
     """Close an answered opinion whose improvement plans are all done."""
+    require_member(user=user)
     opinion = _locked(opinion)
     if opinion.state != OpinionState.ANSWERED:
         raise ValidationError({"state": [_("Only an answered opinion can be closed.")]})
@@ -272,6 +276,7 @@ def improvement_plan_create(
     *, opinion: Opinion, user: User, what: str, owner: User | None, due_on: datetime.date | None
 ) -> ImprovementPlan:
     """An improvement the opinion calls for: what, who owns it (a member of this station) and by when."""
+    require_member(user=user)
     opinion = _locked(opinion)
     if opinion.state == OpinionState.CLOSED:
         raise ValidationError({"what": [_("This opinion is closed.")]})
@@ -292,6 +297,7 @@ def improvement_plan_create(
 @transaction.atomic
 def improvement_plan_complete(*, plan: ImprovementPlan, user: User, result: str) -> ImprovementPlan:
     """The plan is done: what came of it (which may then be published)."""
+    require_member(user=user)
     plan = ImprovementPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.done_at is not None:
         raise ValidationError({"result": [_("This plan is done already.")]})
@@ -307,6 +313,7 @@ def improvement_plan_complete(*, plan: ImprovementPlan, user: User, result: str)
 def opinion_publish(*, opinion: Opinion, user: User, public_result: str = "") -> Opinion:
     """Publish an answered opinion's result on the station's public page. Without a text, the results of its done
     improvement plans (else its answer) are published. Publishing again replaces the text."""
+    require_member(user=user)
     opinion = _locked(opinion)
     if opinion.state == OpinionState.RECEIVED:
         raise ValidationError({"public_result": [_("Answer the opinion before publishing its result.")]})
@@ -322,6 +329,7 @@ def opinion_publish(*, opinion: Opinion, user: User, public_result: str = "") ->
 
 @transaction.atomic
 def opinion_unpublish(*, opinion: Opinion, user: User) -> Opinion:
+    require_member(user=user)
     opinion = _locked(opinion)
     opinion.published, opinion.public_result, opinion.published_at = False, "", None
     opinion.save(update_fields=["published", "public_result", "published_at"])

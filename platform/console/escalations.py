@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.common.forms import Form
 from core.desk.forms import errors_onto
 from core.escalations import selectors, services
 from core.escalations.models import EscalationState
@@ -18,7 +19,7 @@ from tenants.pages import BureauPage
 from tenants.selectors import user_has_bureau_role
 
 
-class HandlingForm(forms.Form):
+class HandlingForm(Form):
     handling = forms.CharField(
         label=gettext_lazy("How the bureau handled it"), widget=forms.Textarea(attrs={"rows": 5}), required=False
     )

@@ -156,7 +156,7 @@ class StationCreatePage(BureauPage):
         form = StationCreateForm(request.POST)
         if form.is_valid():
             try:
-                created = station_create(**form.cleaned_data)
+                created = station_create(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
                 errors_onto(form, error)
             else:

@@ -13,6 +13,7 @@ from core.archive.models import AccessAction, ArchiveAccess, ArchiveDisposal, Co
 from core.desk import services as desk_services
 from core.desk.models import Demand
 from tenants.models import MemberRole
+from tenants.selectors import PLATFORM
 from tenants.services import membership_create
 from tests.conftest import host_client
 from tests.core.desk.builders import new_enterprise, take_demand
@@ -44,7 +45,7 @@ def test_the_head_marks_and_lifts_the_confidential_mark_by_api(city, case, alpha
     assert response.status_code == 200 and response.json()["confidential"] is True
     assert ConfidentialCase.objects.get(case=case).reason == "商业秘密"
     other = UserFactory()
-    membership_create(user=other, station=city.alpha, role=MemberRole.STAFF)
+    membership_create(actor=PLATFORM, user=other, station=city.alpha, role=MemberRole.STAFF)
     assert host_client(alpha_host, other).get(f"/api/v1/desk/cases/{case.pk}/").status_code == 404
     # Staff, even the assignee, may not mark or lift it.
     staff = host_client(alpha_host, city.alpha_staff)

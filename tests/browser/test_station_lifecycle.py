@@ -20,6 +20,7 @@ from psycopg2 import sql
 from core.evaluation.checklist import CHECKLIST
 from core.evaluation.models import EvaluationEvidence
 from tenants.models import Station, StationStatus
+from tenants.selectors import PLATFORM
 from tenants.services import schema_name_for, user_create
 from tests.browser.test_referral import high_water_marks, remove_rows_added_since, sign_in
 from tests.committed import on_own_connection
@@ -34,7 +35,7 @@ HEAD_EMAIL = "qinghe-head@example.test"
 
 
 def _head():
-    return user_create(username="qinghe-head", full_name="李清河", email=HEAD_EMAIL, password=PASSWORD)
+    return user_create(actor=PLATFORM, username="qinghe-head", full_name="李清河", email=HEAD_EMAIL, password=PASSWORD)
 
 
 def _station() -> tuple[Station | None, list[EvaluationEvidence]]:

@@ -12,6 +12,7 @@ from core.activity.models import ActivityEntry, ActivityVerb
 from core.districts import District
 from tenants.hosts import station_host
 from tenants.models import Domain, MemberRole, Station, StationStatus
+from tenants.selectors import PLATFORM
 from tenants.services import membership_invitation_send, station_change_status, station_create
 from tests.conftest import host_client
 
@@ -38,7 +39,7 @@ def applied_migrations(schema: str) -> set[tuple[str, str]]:
 @pytest.fixture
 def provisioned(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
-        station = station_create(**STATION)
+        station = station_create(actor=PLATFORM, **STATION)
     return station, callbacks
 
 
@@ -122,7 +123,7 @@ def test_create_station_command(capsys):
 )
 def test_bad_station_input_is_refused_field_by_field(city, changes, field):
     with pytest.raises(ValidationError) as refused:
-        station_create(**{**STATION, **changes})
+        station_create(actor=PLATFORM, **{**STATION, **changes})
     assert field in refused.value.message_dict
     assert not schema_exists("st_bad code")
 
@@ -132,8 +133,8 @@ def test_station_is_evaluated_before_it_is_published_and_can_be_suspended(provis
     station, _ = provisioned
     assert station.status == StationStatus.DRAFT
     with pytest.raises(ValidationError):
-        station_change_status(station=station, status=StationStatus.PUBLISHED)
+        station_change_status(user=PLATFORM, station=station, status=StationStatus.PUBLISHED)
     for status in (StationStatus.EVALUATING, StationStatus.PUBLISHED, StationStatus.SUSPENDED, StationStatus.PUBLISHED):
-        station = station_change_status(station=station, status=status)
+        station = station_change_status(user=PLATFORM, station=station, status=status)
         assert station.status == status
     assert station.status_changed_at is not None

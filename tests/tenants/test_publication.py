@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.catalog.models import ServiceItem
 from tenants.models import Station, StationPublication, StationStatus, StationStatusChange, User
+from tenants.selectors import PLATFORM
 from tenants.services import station_change_status, station_publish
 from tests.factories import approved_round
 
@@ -44,7 +45,7 @@ def prepare(
         StationStatus.SUSPENDED: [StationStatus.EVALUATING, StationStatus.PUBLISHED, StationStatus.SUSPENDED],
     }[status]
     for step in path:
-        station_change_status(station=station, status=step, reason="测试")
+        station_change_status(user=PLATFORM, station=station, status=step, reason="测试")
     if approved_by is not None and status == StationStatus.EVALUATING:
         approved_round(station, approved_by)
     station.refresh_from_db()

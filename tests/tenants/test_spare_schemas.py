@@ -14,6 +14,7 @@ from core.activity.models import ActivityEntry, ActivityVerb
 from core.districts import District
 from tenants.hosts import station_host
 from tenants.models import Domain, MemberRole, SpareSchema, Station
+from tenants.selectors import PLATFORM
 from tenants.services import station_create
 from tenants.spare_schemas import (
     spare_schemas_discard_stale,
@@ -94,7 +95,7 @@ def test_a_station_made_from_a_spare_is_complete_and_isolated(city, django_captu
     spares_before = spare_names()
 
     with django_capture_on_commit_callbacks() as callbacks:
-        station = station_create(**station_input("qinghe"))
+        station = station_create(actor=PLATFORM, **station_input("qinghe"))
 
     # The oldest fresh spare became the station's schema: renamed, not cloned.
     assert spare_names() == spares_before - {waiting.schema_name}
@@ -129,7 +130,7 @@ def test_a_failed_onboarding_puts_its_spare_back(city):
     fresh = spare_schemas_fresh_count()
     spares = spare_names()
     with pytest.raises(ValidationError) as refused:
-        station_create(**station_input("qinghe", head_email="not an e-mail"))
+        station_create(actor=PLATFORM, **station_input("qinghe", head_email="not an e-mail"))
     assert "head_email" in refused.value.message_dict
     assert spare_names() == spares
     assert spare_schemas_fresh_count() == fresh
@@ -150,7 +151,7 @@ def test_a_stale_spare_is_never_used_and_migrate_drops_it(city):
         )
     assert spare_schemas_fresh_count() == 0
 
-    station = station_create(**station_input("qinghe"))
+    station = station_create(actor=PLATFORM, **station_input("qinghe"))
 
     # Cloned from the template as it is now, not renamed from a stale spare.
     assert spare_names() == spares
@@ -212,7 +213,7 @@ def test_concurrent_onboardings_never_share_a_spare(city, settings):
     def onboard(code: str) -> None:
         try:
             with transaction.atomic():
-                station = station_create(**station_input(code))
+                station = station_create(actor=PLATFORM, **station_input(code))
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s", [station.schema_name])
                     made[code] = cursor.fetchone()[0]
@@ -253,7 +254,7 @@ def test_concurrent_onboardings_that_clone_do_not_deadlock(city, settings):
         except Exception as error:  # noqa: BLE001  (reported by the assertion below)
             errors.append(error)
 
-    jobs = [partial(station_create, **station_input(code)) for code in codes]
+    jobs = [partial(station_create, actor=PLATFORM, **station_input(code)) for code in codes]
     jobs.append(partial(spare_schemas_refill, size=1))
     try:
         threads = [threading.Thread(target=on_own_connection, args=(run, job)) for job in jobs]
@@ -274,7 +275,7 @@ def test_the_pool_refills_after_an_onboarding(city, celery_worker):
     code = "sparerefill"
     try:
         on_own_connection(partial(spare_schemas_refill, size=0))
-        on_own_connection(lambda: station_create(**station_input(code)))
+        on_own_connection(lambda: station_create(actor=PLATFORM, **station_input(code)))
         deadline = time.monotonic() + 120
         while on_own_connection(spare_schemas_fresh_count) < settings.STATION_SPARE_SCHEMAS:
             assert time.monotonic() < deadline, celery_worker.log.read_text()

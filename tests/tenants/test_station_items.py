@@ -11,6 +11,7 @@ from core.catalog.services import service_item_retire
 from core.referrals.selectors import referral_station_candidates
 from tenants.demo import DEMO_STATIONS, demo_city_load
 from tenants.models import Station, StationStatus
+from tenants.selectors import PLATFORM
 from tenants.services import station_items_set
 from tests.conftest import host_client
 
@@ -74,14 +75,14 @@ def test_what_a_station_serves_is_what_referring_stations_search_by(city):
 
 def test_a_retired_item_is_refused_and_nothing_changes(city, alpha_host):
     station_items_set(station=city.alpha, user=city.alpha_head, items=[item("5.1.1.1")])
-    retired = service_item_retire(item=item("5.1.9.2"))
+    retired = service_item_retire(user=PLATFORM, item=item("5.1.9.2"))
     with pytest.raises(ValidationError) as refused:
         station_items_set(station=city.alpha, user=city.alpha_head, items=[item("5.1.5.1"), retired])
     assert "5.1.9.2" in refused.value.message_dict["items"][0]
     response = host_client(alpha_host, city.alpha_head).post(PAGE, {"items": [item("5.1.5.1").pk, retired.pk]})
     assert response.status_code == 400
     html = text(response)
-    assert re.search(r'<ul class="errorlist" role="alert"><li>[^<]*5\.1\.9\.2[^<]*</li></ul>', html)
+    assert re.search(r'<div class="field-error" role="alert"><p>[^<]*5\.1\.9\.2[^<]*</p></div>', html)
     assert item("5.1.5.1").pk in ticked(html)  # what was ticked is kept
     assert f'value="{retired.pk}"' not in html  # a retired item is not offered
     assert list(city.alpha.items.all()) == [item("5.1.1.1")]

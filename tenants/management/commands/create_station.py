@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.districts import District
 from tenants.hosts import station_url
+from tenants.selectors import PLATFORM
 from tenants.services import station_create
 
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             station = station_create(
+                actor=PLATFORM,  # an operator at the command line
                 code=options["code"],
                 name=options["name"],
                 district=options["district"],

@@ -25,6 +25,7 @@ from core.desk.models import CaseEvent, Demand, ServiceCase, SurveyChannel
 from core.jobs.models import Job, JobStatus
 from core.operations.demo import pre_duty_training_record
 from tenants.models import MemberRole
+from tenants.selectors import PLATFORM
 from tenants.services import membership_create
 from tests.conftest import host_client
 from tests.core.desk.builders import case_completed, take_demand
@@ -47,7 +48,7 @@ def evaluated_case(city, enterprise) -> ServiceCase:
 def other_staff(city):
     """A second staff member of alpha, not assigned to anything (trained: cleared for duty, clause 4.4.1)."""
     user = UserFactory()
-    membership_create(user=user, station=city.alpha, role=MemberRole.STAFF)
+    membership_create(actor=PLATFORM, user=user, station=city.alpha, role=MemberRole.STAFF)
     pre_duty_training_record(station=city.alpha, members=[user])
     return user
 

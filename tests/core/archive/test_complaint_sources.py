@@ -16,6 +16,7 @@ from core.complaints.models import Complaint, ComplaintEvent
 from core.desk.models import ServiceCase
 from core.supervision import services as supervision_services
 from core.supervision.models import ImprovementPlan, Opinion
+from tenants.selectors import PLATFORM
 from tests.core.desk.builders import take_demand
 
 
@@ -96,7 +97,7 @@ def test_a_complaint_about_a_confidential_case_is_hidden_in_the_archive(city, al
     from tests.factories import UserFactory
 
     other = UserFactory()
-    membership_create(user=other, station=city.alpha, role=MemberRole.STAFF)
+    membership_create(actor=PLATFORM, user=other, station=city.alpha, role=MemberRole.STAFF)
     case = take_demand(city, enterprise).cases.get()
     _opinion, complaint = _complained(city, case)
     services.case_confidential_mark(case=case, user=city.alpha_head)

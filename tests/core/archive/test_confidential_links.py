@@ -16,6 +16,7 @@ from core.desk.models import ServiceCase
 from core.supervision import services as supervision_services
 from core.supervision.models import Opinion
 from tenants.models import MemberRole
+from tenants.selectors import PLATFORM
 from tenants.services import membership_create
 from tests.conftest import host_client
 from tests.core.assessment.dataset import NOVEMBER, at, build, clock
@@ -28,7 +29,7 @@ PLACEHOLDER = "保密案件"
 @pytest.fixture
 def other_staff(city):
     user = UserFactory()
-    membership_create(user=user, station=city.alpha, role=MemberRole.STAFF)
+    membership_create(actor=PLATFORM, user=user, station=city.alpha, role=MemberRole.STAFF)
     return user
 
 

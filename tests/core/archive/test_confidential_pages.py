@@ -8,6 +8,7 @@ from django.urls import reverse
 from core.archive import services
 from core.desk import services as desk_services
 from tenants.models import MemberRole
+from tenants.selectors import PLATFORM
 from tenants.services import membership_create
 from tests.conftest import host_client
 from tests.core.desk.builders import take_demand
@@ -24,7 +25,7 @@ def alpha(alpha, published):
 @pytest.fixture
 def other_staff(city):
     user = UserFactory()
-    membership_create(user=user, station=city.alpha, role=MemberRole.STAFF)
+    membership_create(actor=PLATFORM, user=user, station=city.alpha, role=MemberRole.STAFF)
     return user
 
 

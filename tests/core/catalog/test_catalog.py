@@ -19,6 +19,7 @@ from core.catalog.selectors import (
     service_items_for_boxes,
 )
 from core.catalog.services import service_item_restore, service_item_retire
+from tenants.selectors import PLATFORM
 
 STANDARD = Path(__file__).resolve().parents[3].parent / "shared" / "spec" / "standard.zh.txt"
 
@@ -193,7 +194,7 @@ def test_the_ten_category_boxes_of_appendix_b_map_to_their_categories_items():
 @pytest.mark.django_db
 def test_an_item_is_retired_and_restored():
     item = service_item_get(clause="5.1.4.3")
-    retired = service_item_retire(item=item)
+    retired = service_item_retire(user=PLATFORM, item=item)
     assert retired.retired_at is not None and not retired.is_active
     assert item not in service_item_list()
     assert item in service_item_list(include_retired=True)
@@ -201,13 +202,13 @@ def test_an_item_is_retired_and_restored():
     assert "5.1.4.3" not in [i.clause for i in management.items.all()]
     assert not service_items_for_boxes(form=FormKind.DEMAND, labels=["中小微企业质量信用等级评定咨询"]).exists()
     with pytest.raises(ValidationError):
-        service_item_retire(item=item)
+        service_item_retire(user=PLATFORM, item=item)
 
-    restored = service_item_restore(item=item)
+    restored = service_item_restore(user=PLATFORM, item=item)
     assert restored.retired_at is None
     assert item in service_item_list()
     with pytest.raises(ValidationError):
-        service_item_restore(item=item)
+        service_item_restore(user=PLATFORM, item=item)
 
 
 @pytest.mark.django_db

@@ -129,3 +129,14 @@ def test_a_list_longer_than_the_cap_says_more_than_and_pages_up_to_it(city, publ
     assert "20 / 20" in last
     api = client.get("/api/v1/enterprises/", {"q": "封顶计数", "limit": 20, "offset": 980}).json()
     assert (api["count"], api["count_capped"], api["next"]) == (1000, True, None)
+
+
+def test_the_import_form_refuses_a_file_over_the_limit_saying_the_limit(city, alpha_host, settings):
+    settings.IMPORT_MAX_BYTES = 1024
+    client = host_client(alpha_host, city.alpha_staff)
+    data = ("企业名称,统一社会信用代码,所在区县\n" + "某企业,91211200MA0000000X,银州区\n" * 100).encode()
+    response = client.post("/directory/import/", {"what": "enterprises", "file": SimpleUploadedFile("e.csv", data)})
+    assert response.status_code == 400
+    (error,) = response.context["form"].errors["file"]
+    assert "1.0\xa0KB" in error  # the limit, as filesizeformat writes it
+    assert not Job.objects.filter(input_name="e.csv").exists()

@@ -5,6 +5,8 @@ import io
 import zipfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+from pypdf import PdfWriter
 
 from core.evaluation import services
 from core.evaluation.checklist import CHECKLIST
@@ -13,12 +15,25 @@ from tenants import tasks as tenants_tasks
 
 CODES = [entry.code for entry in CHECKLIST]
 
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
-)
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+
+def _picture(image_format: str) -> bytes:
+    """A small real picture: uploads must decode (core.uploads.checks), not only start with the right bytes."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), "white").save(buffer, image_format)
+    return buffer.getvalue()
+
+
+def _one_page_pdf() -> bytes:
+    """A real one-page PDF: uploads must parse (core.uploads.checks), not only start with %PDF-."""
+    writer, buffer = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(width=595, height=842)
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PNG = _picture("PNG")
+PDF = _one_page_pdf()
+JPEG = _picture("JPEG")
 
 
 def office(main_part: str) -> bytes:

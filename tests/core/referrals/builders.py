@@ -12,6 +12,7 @@ from core.messaging.services import outbox_deliver_pending
 from core.referrals import services
 from core.referrals.models import Direction, Referral
 from tenants.models import MemberRole, Station, User
+from tenants.selectors import PLATFORM
 from tenants.services import membership_create
 from tests.core.desk.builders import boxes, take_demand
 from tests.factories import UserFactory
@@ -60,7 +61,7 @@ def referred_case(city, enterprise):
 def untrained_member(station: Station) -> User:
     """A new staff member of `station` with no pre-duty training recorded: not cleared for duty (clause 4.4.1)."""
     user = UserFactory(username=f"{station.code}-untrained")
-    membership_create(user=user, station=station, role=MemberRole.STAFF)
+    membership_create(actor=PLATFORM, user=user, station=station, role=MemberRole.STAFF)
     return user
 
 

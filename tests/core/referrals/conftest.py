@@ -6,6 +6,7 @@ from django_tenants.utils import schema_context
 
 from core.directory.models import Enterprise
 from tenants.models import StationStatus
+from tenants.selectors import PLATFORM
 from tenants.services import station_change_status, station_create
 from tests.core.desk.builders import new_enterprise
 
@@ -25,6 +26,7 @@ def enterprise(city) -> Enterprise:
 def gamma(city, published):
     """A third published station (its schema is created in the test's transaction, and rolled back with it)."""
     station = station_create(
+        actor=PLATFORM,
         code="gamma",
         name="调兵山测试站",
         district="diaobingshan",
@@ -34,5 +36,5 @@ def gamma(city, published):
         head_full_name="调兵山站长",
         head_email="gamma-head@example.test",
     )
-    station_change_status(station=station, status=StationStatus.EVALUATING)
-    return station_change_status(station=station, status=StationStatus.PUBLISHED)
+    station_change_status(user=PLATFORM, station=station, status=StationStatus.EVALUATING)
+    return station_change_status(user=PLATFORM, station=station, status=StationStatus.PUBLISHED)

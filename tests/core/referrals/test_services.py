@@ -23,6 +23,7 @@ from core.referrals import services
 from core.referrals.models import Direction, Referral, ReferralEvent, ReferralState
 from core.stats.services import MESSAGE_FACT
 from tenants.models import StationStatus
+from tenants.selectors import PLATFORM
 from tenants.services import station_change_status
 from tests.core.desk.builders import take_demand
 from tests.core.referrals.builders import (
@@ -151,7 +152,7 @@ def test_a_station_cannot_refer_to_itself_or_to_an_unpublished_station(city, alp
         refer(city, case, station=city.alpha)
     assert "station" in raised.value.message_dict
     with schema_context(get_public_schema_name()):
-        station_change_status(station=city.beta, status=StationStatus.SUSPENDED)
+        station_change_status(user=PLATFORM, station=city.beta, status=StationStatus.SUSPENDED)
     with pytest.raises(ValidationError) as raised:
         refer(city, case, station=city.beta)
     assert "station" in raised.value.message_dict
@@ -237,7 +238,7 @@ def test_accepting_opens_the_case_only_for_a_member_cleared_for_duty(city, publi
 def test_a_suspended_station_declines_but_does_not_accept(city, published, enterprise):
     _case, _outgoing, incoming = referred_case(city, enterprise)
     with schema_context(get_public_schema_name()):
-        station_change_status(station=city.beta, status=StationStatus.SUSPENDED)
+        station_change_status(user=PLATFORM, station=city.beta, status=StationStatus.SUSPENDED)
     with schema_context(city.beta.schema_name):
         with pytest.raises(ValidationError) as raised:
             services.referral_transition(referral=incoming, user=city.beta_staff, to=S.ACCEPTED)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from core.evaluation.models import EvaluationRound, RoundStatus
 from core.evaluation.services import evidence_add, figures_attach, round_submit
 from tenants.models import StationStatus
+from tenants.selectors import PLATFORM
 from tenants.services import station_change_status, station_publish
 from tests.conftest import host_client
 from tests.core.evaluation.builders import CODES, PDF, conclude, open_round, self_assess, submitted_round, upload
@@ -182,7 +183,8 @@ def test_an_admin_schedules_a_reevaluation_of_a_published_station(city, public_h
 
 
 def test_a_station_put_under_evaluation_without_a_round_gets_one_from_the_console(city, public_host):
-    station_change_status(station=city.alpha, status=StationStatus.EVALUATING)  # by the platform, before rounds
+    # by the platform, before rounds
+    station_change_status(user=PLATFORM, station=city.alpha, status=StationStatus.EVALUATING)
     admin = host_client(public_host, city.bureau_admin)
     html = admin.get(f"/console/stations/{city.alpha.pk}/").content.decode()
     assert 'id="start-evaluation"' in html and 'id="publish"' not in html

@@ -8,6 +8,7 @@ import pytest
 from django_tenants.utils import schema_exists
 
 from tenants.models import Domain, MemberRole, Station, StationStatus
+from tenants.selectors import PLATFORM
 from tenants.services import membership_invitation_send, station_change_status
 from tests.conftest import host_client
 
@@ -176,7 +177,7 @@ def test_console_home_links_each_station_to_its_page_and_admins_to_onboarding(ci
 def test_station_page_shows_facts_members_and_status_history(
     city, public_host, published, django_assert_max_num_queries
 ):
-    station_change_status(station=city.alpha, status=StationStatus.SUSPENDED, reason="投诉处理超期", user=None)
+    station_change_status(station=city.alpha, status=StationStatus.SUSPENDED, reason="投诉处理超期", user=PLATFORM)
     viewer = host_client(public_host, city.bureau_viewer)
     with django_assert_max_num_queries(12):
         response = viewer.get(station_page(city.alpha))
