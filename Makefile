@@ -18,16 +18,18 @@ demo: $(STAMP)
 	-bin/ensure-chromium
 	$(PY) -m stationnet.devstack demo
 
-## Run the linters and the whole test suite against a real PostgreSQL (configured, else embedded).
+## Run the linters (ruff, the import contracts) and the whole test suite against a real PostgreSQL (configured, else embedded).
 test: $(STAMP)
 	bin/ensure-chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m stationnet.devstack test $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

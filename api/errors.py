@@ -1,6 +1,6 @@
-"""Services refuse with Django's exceptions; the API answers them as DRF's (400 per field, 403 for who may not).
-
-`exception_handler` (DRF's `EXCEPTION_HANDLER`) does the same for a refusal raised outside `service_call`, and answers
+"""Services refuse with Django's exceptions; the API answers them as DRF's (400 per field, 403 for who may not, 404
+for what is missing or not yours): one place, `exception_handler` (DRF's `EXCEPTION_HANDLER`), so that views call
+services directly. It also answers
 400 for a value the database refuses (a number out of its range, a character it cannot hold) that got past the
 input rules (`api.serializers`): a client's bad input is never a server error. A body too large is answered 413 by
 `stationnet.bad_requests` (Django's `handler400`).
@@ -22,19 +22,12 @@ def validation_error(error: DjangoValidationError) -> ValidationError:
     return ValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages})
 
 
-def service_call(service, **kwargs):
-    """Run a service, answering its refusals as DRF errors."""
-    try:
-        return service(**kwargs)
-    except DjangoValidationError as error:
-        raise validation_error(error) from None
-    except DjangoPermissionDenied as error:
-        raise PermissionDenied(str(error)) from None
-
-
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = validation_error(exc)
+    elif isinstance(exc, DjangoPermissionDenied):
+        # DRF's own handler answers it with its generic message: the service's says who may.
+        exc = PermissionDenied(str(exc) or None)
     elif isinstance(exc, DataError):
         # The input rules should have refused it: logged, so that the rule missing is found.
         logger.warning("the database refused a value of %s", context["request"].path, exc_info=exc)

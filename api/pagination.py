@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-from stationnet.pagination import COUNT_CAP, capped_count, counted_page
+from core.common.pagination import COUNT_CAP, capped_count, counted_page
 
 
 class CappedLimitOffsetPagination(LimitOffsetPagination):

@@ -1,6 +1,9 @@
-"""API permissions. The default one is a backstop under the access middleware: on a station host only members pass,
-on the public host only signed-in users. Role checks come with the per-scope base views in ``api.base``."""
+"""API permissions. Every endpoint inherits a scope base of ``api.base``, which names its permissions (members of the
+host's station with ``station_roles``, bureau roles with ``bureau_roles``, any signed-in user for ``UserAPIView``).
+The default, for a view that inherits none, refuses everyone (``ScopeRequired``): a view forgotten outside the bases
+is closed, never open to any signed-in user. The open doors name their own (the token, the schema)."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from tenants.hosts import is_public_request
@@ -16,6 +19,15 @@ def request_membership(request):
         membership = membership_get(user=request.user, station=request.tenant)
         request._request.membership = membership
     return membership
+
+
+class ScopeRequired(BasePermission):
+    """DRF's default: refuses every request to a view that does not inherit one of ``api.base``'s scope classes."""
+
+    message = _("This endpoint is not open.")
+
+    def has_permission(self, request, view) -> bool:
+        return False
 
 
 class IsStationMemberOrPublicUser(BasePermission):

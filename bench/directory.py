@@ -460,8 +460,8 @@ class Searcher:
         With `cap=None` this is how a page was made before the cap: every match ranked and counted exactly.
         """
         from api.v1.directory import EnterpriseSerializer, InstitutionSerializer
+        from core.common.pagination import capped_count
         from core.directory.selectors import enterprise_search, institution_search
-        from stationnet.pagination import capped_count
 
         search, serializer = (
             (enterprise_search, EnterpriseSerializer)

@@ -97,6 +97,31 @@ def membership_get(*, user: User, station: Station) -> Membership | None:
     return _active_memberships(user).filter(station=station).select_related("user", "station").first()
 
 
+def station_members(*, station: Station | None = None, roles: Iterable[str] = ()) -> QuerySet[User]:
+    """The station's members, by username: people whose account and membership are both active (the one rule of
+    "member", as `membership_get` and `actor_roles` read it), only those holding one of `roles` when given.
+    `station` defaults to the station whose schema is in use."""
+    where = (
+        Q(memberships__station=station)
+        if station is not None
+        else Q(memberships__station__schema_name=connection.schema_name)
+    )
+    where &= Q(is_active=True, memberships__is_active=True)
+    if roles:
+        where &= Q(memberships__role__in=list(roles))
+    return User.objects.filter(where).distinct().order_by("username")
+
+
+def station_heads(*, station: Station | None = None) -> list[User]:
+    """The station's active heads (see `station_members`), oldest account first: who is told what the head decides."""
+    return list(station_members(station=station, roles=(MemberRole.HEAD,)).order_by("pk"))
+
+
+def station_head_emails(*, station: Station | None = None) -> list[str]:
+    """The e-mail addresses of the station's heads that have one."""
+    return [head.email for head in station_heads(station=station) if head.email]
+
+
 def membership_list_for_station(*, station: Station) -> QuerySet[Membership]:
     return Membership.objects.filter(station=station, is_active=True).select_related("user").order_by("role", "id")
 
@@ -191,6 +216,12 @@ def require_role(
 
 # A station's members, whatever their role.
 MEMBER_ROLES = (MemberRole.HEAD, MemberRole.STAFF)
+
+
+def is_member(user: User | SystemActor | None, station: Station | None = None) -> bool:
+    """Whether `user` is a member of `station` (by default the station whose schema is in use): only members are
+    booked, assigned or named as staff."""
+    return bool(actor_roles(user=user, station=station) & set(MEMBER_ROLES))
 
 
 def require_member(

@@ -9,7 +9,6 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 from api.base import StationAPIView
-from api.errors import service_call
 from api.pagination import PAGE_PARAMETERS, paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
 from core.archive import selectors, services
@@ -109,7 +108,7 @@ class ExportStartView(StationAPIView):
         enterprise = selectors.archive_enterprise_get(pk=pk)
         if enterprise is None:
             raise Http404
-        job = service_call(services.archive_export_start, enterprise=enterprise, user=request.user)
+        job = services.archive_export_start(enterprise=enterprise, user=request.user)
         export = selectors.export_get(job_id=job.pk)
         return Response(ExportSerializer(job, context={"export": export}).data, status=status.HTTP_202_ACCEPTED)
 
@@ -181,30 +180,24 @@ class CaseConfidentialView(StationAPIView):
 
     station_roles = (MemberRole.HEAD,)
 
-    def _case(self, request, pk: int):
-        case = desk_selectors.case_get(pk=pk, viewer=request.user)
-        if case is None:
-            raise Http404
-        return case
-
     @extend_schema(responses=ConfidentialSerializer)
     def get(self, request, pk: int):
-        return Response(ConfidentialSerializer(_confidential(self._case(request, pk))).data)
+        return Response(
+            ConfidentialSerializer(_confidential(desk_selectors.case_access(pk=pk, user=request.user))).data
+        )
 
     @extend_schema(request=ConfidentialInput, responses=ConfidentialSerializer)
     def post(self, request, pk: int):
-        case = self._case(request, pk)
+        case = desk_selectors.case_access(pk=pk, user=request.user)
         data = ConfidentialInput(data=request.data)
         data.is_valid(raise_exception=True)
-        service_call(
-            services.case_confidential_mark, case=case, user=request.user, reason=data.validated_data.get("reason", "")
-        )
+        services.case_confidential_mark(case=case, user=request.user, reason=data.validated_data.get("reason", ""))
         return Response(ConfidentialSerializer(_confidential(case)).data)
 
     @extend_schema(request=None, responses={200: ConfidentialSerializer})
     def delete(self, request, pk: int):
-        case = self._case(request, pk)
-        service_call(services.case_confidential_unmark, case=case, user=request.user)
+        case = desk_selectors.case_access(pk=pk, user=request.user)
+        services.case_confidential_unmark(case=case, user=request.user)
         return Response(ConfidentialSerializer(_confidential(case)).data)
 
 
@@ -252,8 +245,8 @@ class EnterpriseDisposalListView(StationAPIView):
             raise Http404
         data = DisposalInput(data=request.data)
         data.is_valid(raise_exception=True)
-        disposal = service_call(
-            services.archive_dispose, enterprise=enterprise, user=request.user, reason=data.validated_data["reason"]
+        disposal = services.archive_dispose(
+            enterprise=enterprise, user=request.user, reason=data.validated_data["reason"]
         )
         return Response(DisposalSerializer(disposal).data, status=status.HTTP_201_CREATED)
 
@@ -268,5 +261,5 @@ class DisposalApproveView(StationAPIView):
         disposal = selectors.disposal_list().filter(pk=pk).first()
         if disposal is None:
             raise Http404
-        done = service_call(services.archive_disposal_approve, disposal=disposal, user=request.user)
+        done = services.archive_disposal_approve(disposal=disposal, user=request.user)
         return Response(DisposalSerializer(done).data)

@@ -13,7 +13,6 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api.base import StationAPIView
-from api.errors import service_call
 from api.pagination import paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
 from api.v1.docs import NOT_FOUND
@@ -179,7 +178,7 @@ class ReviewListView(AssessmentAPIView):
         case = ServiceCase.objects.filter(pk=data["case"]).first()
         if case is None:
             raise Http404
-        review = service_call(services.case_review_mark, case=case, user=request.user, reason=data["reason"])
+        review = services.case_review_mark(case=case, user=request.user, reason=data["reason"])
         found = selectors.review_list(viewer=request.user, head=True).get(pk=review.pk)
         return Response(ReviewSerializer(found).data, status=status.HTTP_201_CREATED)
 
@@ -201,7 +200,7 @@ class ReviewDetailView(AssessmentAPIView):
     def post(self, request, case_id: int):
         review = self.review(request, case_id)
         data = _valid(ReviewInput(data=request.data))
-        service_call(services.case_review_write, review=review, user=request.user, **data)
+        services.case_review_write(review=review, user=request.user, **data)
         return Response(ReviewSerializer(self.review(request, case_id)).data)
 
 
@@ -219,10 +218,10 @@ class AssessmentListView(AssessmentAPIView):
         data = _valid(OpenInput(data=request.data))
         member_id = data.pop("member")
         if member_id is None:
-            opened = service_call(services.staff_assessments_open, user=request.user, **data)
+            opened = services.staff_assessments_open(user=request.user, **data)
         else:
             member = User.objects.filter(pk=member_id).first() or User(pk=0)  # unknown: refused as not a member
-            opened = [service_call(services.staff_assessment_open, user=request.user, member=member, **data)]
+            opened = [services.staff_assessment_open(user=request.user, member=member, **data)]
         found = selectors.assessment_list(viewer=request.user, head=True).filter(pk__in=[a.pk for a in opened])
         return Response(self.serializer(list(found), many=True).data, status=status.HTTP_201_CREATED)
 
@@ -245,9 +244,7 @@ class AssessmentDetailView(AssessmentAPIView):
         assessment = self.assessment(request, pk)
         data = _valid(AdjustInput(data=request.data))
         version = data.pop("version")
-        service_call(
-            services.staff_assessment_adjust, assessment=assessment, user=request.user, expected_version=version, **data
-        )
+        services.staff_assessment_adjust(assessment=assessment, user=request.user, expected_version=version, **data)
         return Response(self.serializer(self.assessment(request, pk)).data)
 
 
@@ -258,9 +255,7 @@ class AssessmentConfirmView(AssessmentDetailView):
     def post(self, request, pk: int):
         assessment = self.assessment(request, pk)
         version = _valid(AssessmentVersionInput(data=request.data))["version"]
-        service_call(
-            services.staff_assessment_confirm, assessment=assessment, user=request.user, expected_version=version
-        )
+        services.staff_assessment_confirm(assessment=assessment, user=request.user, expected_version=version)
         return Response(self.serializer(self.assessment(request, pk)).data)
 
 

@@ -12,12 +12,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api.base import StationAPIView
-from api.errors import service_call
 from api.pagination import paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
 from core.catalog.models import FormBox, FormKind, ServiceItem
 from core.desk import selectors, services
 from core.desk.models import (
+    DEMAND_TABLES,
+    RECORD_FIELDS,
     CaseEvent,
     Demand,
     InstrumentRow,
@@ -224,7 +225,7 @@ def _row_serializer(model, fields_from):
     return type(f"{model.__name__}Serializer", (ModelSerializer,), {"Meta": meta})
 
 
-ROW_SERIALIZERS = {name: _row_serializer(model, ROW_OUTPUT[model]) for name, model in services.DEMAND_TABLES.items()}
+ROW_SERIALIZERS = {name: _row_serializer(model, ROW_OUTPUT[model]) for name, model in DEMAND_TABLES.items()}
 
 
 class CaseBriefSerializer(ModelSerializer):
@@ -384,7 +385,7 @@ class RecordSerializer(ModelSerializer):
         fields = [
             "id",
             "number",
-            *services.RECORD_FIELDS,
+            *RECORD_FIELDS,
             "response_seconds",
             "handling_seconds",
             "total_seconds",
@@ -444,13 +445,6 @@ def _demand(pk: int, viewer: User) -> Demand:
     return demand
 
 
-def _case(pk: int, viewer: User | None = None) -> ServiceCase:
-    case = selectors.case_get(pk=pk, viewer=viewer)
-    if case is None:
-        raise Http404
-    return case
-
-
 class DemandListView(StationAPIView):
     """The station's demands, newest first; POST takes a demand form and opens its cases."""
 
@@ -462,7 +456,7 @@ class DemandListView(StationAPIView):
     def post(self, request):
         data = dict(_valid(DemandInput(data=request.data)))
         tables = {name: [dict(row) for row in rows] for name, rows in data.pop("tables", {}).items()}
-        demand = service_call(services.demand_create, station=self.station, user=request.user, tables=tables, **data)
+        demand = services.demand_create(station=self.station, user=request.user, tables=tables, **data)
         return Response(DemandDetailSerializer(_demand(demand.pk, request.user)).data, status=status.HTTP_201_CREATED)
 
 
@@ -492,7 +486,7 @@ class CaseListView(StationAPIView):
 class CaseDetailView(StationAPIView):
     @extend_schema(responses=CaseDetailSerializer)
     def get(self, request, pk: int):
-        return Response(CaseDetailSerializer(_case(pk, request.user)).data)
+        return Response(CaseDetailSerializer(selectors.case_access(pk=pk, user=request.user)).data)
 
 
 class CaseTransitionView(StationAPIView):
@@ -500,17 +494,16 @@ class CaseTransitionView(StationAPIView):
 
     @extend_schema(request=TransitionInput, responses=CaseDetailSerializer)
     def post(self, request, pk: int):
-        case = _case(pk, request.user)
+        case = selectors.case_access(pk=pk, user=request.user)
         data = _valid(TransitionInput(data=request.data))
-        service_call(
-            services.case_transition,
+        services.case_transition(
             case=case,
             user=request.user,
             to=data["to"],
             reason=data.get("reason", ""),
             expected_version=data["version"],
         )
-        return Response(CaseDetailSerializer(_case(pk, request.user)).data)
+        return Response(CaseDetailSerializer(selectors.case_access(pk=pk, user=request.user)).data)
 
 
 class CasePlanView(StationAPIView):
@@ -518,12 +511,14 @@ class CasePlanView(StationAPIView):
 
     @extend_schema(request=PlanInput, responses={201: CaseDetailSerializer})
     def post(self, request, pk: int):
-        case = _case(pk, request.user)
+        case = selectors.case_access(pk=pk, user=request.user)
         data = dict(_valid(PlanInput(data=request.data)))
         version = data.pop("version")
         fields = {key: value for key, value in data.items() if value is not None}
-        service_call(services.case_plan, case=case, user=request.user, expected_version=version, **fields)
-        return Response(CaseDetailSerializer(_case(pk, request.user)).data, status=status.HTTP_201_CREATED)
+        services.case_plan(case=case, user=request.user, expected_version=version, **fields)
+        return Response(
+            CaseDetailSerializer(selectors.case_access(pk=pk, user=request.user)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class CaseEventView(StationAPIView):
@@ -531,11 +526,9 @@ class CaseEventView(StationAPIView):
 
     @extend_schema(request=EventInput, responses={201: EventSerializer})
     def post(self, request, pk: int):
-        case = _case(pk, request.user)
+        case = selectors.case_access(pk=pk, user=request.user)
         data = _valid(EventInput(data=request.data))
-        event = service_call(
-            services.case_event_add, case=case, user=request.user, kind=data["kind"], text=data.get("text", "")
-        )
+        event = services.case_event_add(case=case, user=request.user, kind=data["kind"], text=data.get("text", ""))
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
@@ -545,18 +538,18 @@ class CaseRecordView(StationAPIView):
 
     @extend_schema(responses=RecordSerializer)
     def get(self, request, pk: int):
-        record = getattr(_case(pk, request.user), "record", None)
+        record = getattr(selectors.case_access(pk=pk, user=request.user), "record", None)
         if record is None:
             raise Http404
         return Response(RecordSerializer(record).data)
 
     @extend_schema(request=RecordInput, responses={200: RecordSerializer, 201: RecordSerializer})
     def post(self, request, pk: int):
-        case = _case(pk, request.user)
+        case = selectors.case_access(pk=pk, user=request.user)
         existed = getattr(case, "record", None) is not None
         data = dict(_valid(RecordInput(data=request.data)))
         version = data.pop("version", None)
-        record = service_call(services.record_save, case=case, user=request.user, expected_version=version, **data)
+        record = services.record_save(case=case, user=request.user, expected_version=version, **data)
         return Response(
             RecordSerializer(selectors.record_get(pk=record.pk)).data,
             status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
@@ -568,12 +561,10 @@ class RecordAmendmentView(StationAPIView):
 
     @extend_schema(request=AmendmentInput, responses={201: RecordSerializer})
     def post(self, request, pk: int):
-        record = getattr(_case(pk, request.user), "record", None)
+        record = getattr(selectors.case_access(pk=pk, user=request.user), "record", None)
         if record is None:
             raise Http404
         data = dict(_valid(AmendmentInput(data=request.data)))
         version, reason = data.pop("version", None), data.pop("reason")
-        service_call(
-            services.record_amend, record=record, user=request.user, reason=reason, expected_version=version, **data
-        )
+        services.record_amend(record=record, user=request.user, reason=reason, expected_version=version, **data)
         return Response(RecordSerializer(selectors.record_get(pk=record.pk)).data, status=status.HTTP_201_CREATED)

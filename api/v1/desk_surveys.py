@@ -13,11 +13,10 @@ from rest_framework.fields import empty
 from rest_framework.response import Response
 
 from api.base import StationAPIView
-from api.errors import service_call
 from api.serializers import ModelSerializer, Serializer
 from core.desk import selectors as desk_selectors
 from core.desk import services
-from core.desk.models import Rating, ServiceCase, Survey, SurveyChannel
+from core.desk.models import Rating, Survey, SurveyChannel
 
 TEXT = {"required": False, "allow_blank": True, "default": ""}
 
@@ -82,31 +81,27 @@ class SurveySerializer(ModelSerializer):
         return None if user is None else {"id": user.pk, "name": user.display_name}
 
 
-def _case(pk: int, viewer) -> ServiceCase:
-    case = desk_selectors.case_get(pk=pk, viewer=viewer)
-    if case is None:
-        raise Http404
-    return case
-
-
 class CaseSurveyView(StationAPIView):
     """GET: the case's satisfaction survey (404 while there is none). POST: key in the signed paper form of a
     completed case; the case becomes evaluated."""
 
     @extend_schema(responses=SurveySerializer)
     def get(self, request, pk: int):
-        survey = Survey.objects.select_related("keyed_in_by").filter(case=_case(pk, request.user)).first()
+        survey = (
+            Survey.objects.select_related("keyed_in_by")
+            .filter(case=desk_selectors.case_access(pk=pk, user=request.user))
+            .first()
+        )
         if survey is None:
             raise Http404
         return Response(SurveySerializer(survey).data)
 
     @extend_schema(request=SurveyInput, responses={201: SurveySerializer})
     def post(self, request, pk: int):
-        case = _case(pk, request.user)
+        case = desk_selectors.case_access(pk=pk, user=request.user)
         serializer = SurveyInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        survey = service_call(
-            services.survey_submit,
+        survey = services.survey_submit(
             case=case,
             channel=SurveyChannel.PAPER,
             user=request.user,

@@ -10,7 +10,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from api.base import SharedAPIView
-from api.errors import service_call
 from api.pagination import paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
 from core.catalog.models import ServiceItem
@@ -102,9 +101,7 @@ class EnterpriseListView(SharedAPIView):
     def post(self, request):
         serializer = EnterpriseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        enterprise = service_call(
-            services.enterprise_create, user=request.user, station=self.station, **serializer.validated_data
-        )
+        enterprise = services.enterprise_create(user=request.user, station=self.station, **serializer.validated_data)
         return Response(EnterpriseSerializer(enterprise).data, status=status.HTTP_201_CREATED)
 
 
@@ -124,8 +121,7 @@ class EnterpriseDetailView(SharedAPIView):
         enterprise = self.get_object(pk)
         serializer = EnterpriseSerializer(enterprise, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        enterprise = service_call(
-            services.enterprise_update,
+        enterprise = services.enterprise_update(
             enterprise=enterprise,
             user=request.user,
             station=self.station,
@@ -146,9 +142,7 @@ class InstitutionListView(SharedAPIView):
     def post(self, request):
         serializer = InstitutionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        institution = service_call(
-            services.institution_create, user=request.user, station=self.station, **serializer.validated_data
-        )
+        institution = services.institution_create(user=request.user, station=self.station, **serializer.validated_data)
         return Response(InstitutionSerializer(institution_get(pk=institution.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -168,8 +162,7 @@ class InstitutionDetailView(SharedAPIView):
         institution = self.get_object(pk)
         serializer = InstitutionSerializer(institution, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        service_call(
-            services.institution_update,
+        services.institution_update(
             institution=institution,
             user=request.user,
             station=self.station,
@@ -239,8 +232,7 @@ class ImportView(SharedAPIView):
         serializer = ImportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
-        job = service_call(
-            services.directory_import_start,
+        job = services.directory_import_start(
             what=serializer.validated_data["what"],
             user=request.user,
             station=self.station,
@@ -257,8 +249,7 @@ class ExportView(SharedAPIView):
     def post(self, request):
         serializer = ExportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        job = service_call(
-            services.directory_export_start,
+        job = services.directory_export_start(
             what=serializer.validated_data["what"],
             user=request.user,
             file_format=serializer.validated_data["format"],

@@ -12,7 +12,6 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from api.base import BureauAPIView
-from api.errors import service_call
 from api.pagination import paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
 from core.escalations import selectors, services
@@ -124,5 +123,5 @@ class EscalationDetailView(BureauEscalationAPIView):
     def post(self, request, pk: int):
         escalation = _escalation(pk)
         data = _valid(HandlingInput(data=request.data))
-        service_call(services.escalation_handle, escalation=escalation, user=request.user, handling=data["handling"])
+        services.escalation_handle(escalation=escalation, user=request.user, handling=data["handling"])
         return Response(EscalationDetailSerializer(_escalation(pk)).data)

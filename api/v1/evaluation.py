@@ -18,7 +18,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from api.base import BureauAPIView, StationAPIView
-from api.errors import service_call
 from api.pagination import paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
 from api.v1.docs import NOT_FOUND
@@ -210,8 +209,7 @@ class SelfAssessmentView(StationEvaluationAPIView):
     def patch(self, request, code: str):
         item = _item(self.current_round(), code)
         data = _valid(SelfAssessmentInput(data=request.data))
-        assessed = service_call(
-            services.item_self_assess,
+        assessed = services.item_self_assess(
             item=item,
             user=request.user,
             met=data.get("met", item.self_met),
@@ -231,7 +229,7 @@ class EvidenceUploadView(StationEvaluationAPIView):
     def post(self, request, code: str):
         item = _item(self.current_round(), code)
         data = _valid(EvidenceInput(data=request.data))
-        evidence = service_call(services.evidence_add, item=item, user=request.user, file=data["file"])
+        evidence = services.evidence_add(item=item, user=request.user, file=data["file"])
         return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
 
@@ -244,13 +242,13 @@ class FiguresView(StationEvaluationAPIView):
     @extend_schema(request=None, responses=ItemSerializer)
     def post(self, request, code: str):
         item = _item(self.current_round(), code)
-        attached = service_call(services.figures_attach, item=item, user=request.user)
+        attached = services.figures_attach(item=item, user=request.user)
         return Response(ItemSerializer(attached).data)
 
     @extend_schema(request=None, responses={200: ItemSerializer})
     def delete(self, request, code: str):
         item = _item(self.current_round(), code)
-        removed = service_call(services.figures_remove, item=item, user=request.user)
+        removed = services.figures_remove(item=item, user=request.user)
         return Response(ItemSerializer(removed).data)
 
 
@@ -261,7 +259,7 @@ class SubmitView(StationEvaluationAPIView):
 
     @extend_schema(request=None, responses={200: RoundDetailSerializer, 404: NOT_FOUND})
     def post(self, request):
-        service_call(services.round_submit, evaluation_round=self.current_round(), user=request.user)
+        services.round_submit(evaluation_round=self.current_round(), user=request.user)
         return Response(self.current_round_data())
 
 
@@ -295,7 +293,7 @@ class StationRoundListView(BureauEvaluationAPIView):
     @extend_schema(request=ScheduleInput, responses={201: RoundSerializer})
     def post(self, request, pk: int):
         data = _valid(ScheduleInput(data=request.data))
-        scheduled = service_call(services.round_schedule, station=self.get_station(pk), user=request.user, **data)
+        scheduled = services.round_schedule(station=self.get_station(pk), user=request.user, **data)
         return Response(RoundSerializer(scheduled).data, status=status.HTTP_201_CREATED)
 
 
@@ -314,7 +312,7 @@ class ItemReviewView(BureauEvaluationAPIView):
     def patch(self, request, pk: int, number: int, code: str):
         item = _item(self.evaluation_round(pk, number), code)
         data = _valid(ReviewInput(data=request.data))
-        reviewed = service_call(services.item_review, item=item, user=request.user, **data)
+        reviewed = services.item_review(item=item, user=request.user, **data)
         return Response(ItemSerializer(reviewed).data)
 
 
@@ -324,7 +322,5 @@ class ConcludeView(BureauEvaluationAPIView):
     @extend_schema(request=ConcludeInput, responses=RoundDetailSerializer)
     def post(self, request, pk: int, number: int):
         data = _valid(ConcludeInput(data=request.data))
-        service_call(
-            services.round_conclude, evaluation_round=self.evaluation_round(pk, number), user=request.user, **data
-        )
+        services.round_conclude(evaluation_round=self.evaluation_round(pk, number), user=request.user, **data)
         return Response(RoundDetailSerializer(self.evaluation_round(pk, number)).data)

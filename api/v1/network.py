@@ -13,7 +13,6 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from api.base import BureauAPIView
-from api.errors import service_call
 from api.pagination import paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
 from core.network import selectors, services
@@ -192,8 +191,7 @@ class ReferralPolicyView(BureauAPIView):
     def put(self, request):
         data = ReferralPolicyInput(data=request.data)
         data.is_valid(raise_exception=True)
-        policy = service_call(
-            services.referral_policy_set,
+        policy = services.referral_policy_set(
             user=request.user,
             accept_working_days=data.validated_data["accept_working_days"],
         )

@@ -16,7 +16,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from api.base import StationAPIView
-from api.errors import service_call
 from api.pagination import paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
 from core.operations import selectors, services
@@ -279,7 +278,7 @@ class TrainingListView(OperationsAPIView):
     def post(self, request):
         data = dict(_valid(TrainingInput(data=request.data)))
         data["attendees"] = _users(data["attendees"])  # an unknown id: refused as not a member, like any outsider
-        training = service_call(services.training_create, user=request.user, **data)
+        training = services.training_create(user=request.user, **data)
         return Response(TrainingSerializer(selectors.training_get(pk=training.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -291,9 +290,7 @@ class QualificationView(OperationsAPIView):
         qualification = _found(selectors.qualification_get(pk=pk))
         data = _valid(QualificationChangeInput(data=request.data))
         fields = {f: data.get(f, getattr(qualification, f)) for f in ("name", "number", "valid_until")}
-        qualification = service_call(
-            services.staff_qualification_update, user=request.user, qualification=qualification, **fields
-        )
+        qualification = services.staff_qualification_update(user=request.user, qualification=qualification, **fields)
         return Response(_qualification(qualification))
 
 
@@ -305,8 +302,7 @@ class QualificationWithdrawView(OperationsAPIView):
     def post(self, request, pk: int):
         qualification = _found(selectors.qualification_get(pk=pk))
         data = _valid(ReasonInput(data=request.data))
-        qualification = service_call(
-            services.staff_qualification_withdraw,
+        qualification = services.staff_qualification_withdraw(
             user=request.user,
             qualification=qualification,
             reason=data["reason"],
@@ -327,8 +323,7 @@ class TrainingView(OperationsAPIView):
         attendance = list(training.attendance.all())
         attendees = _users(data["attendees"]) if "attendees" in data else [a.user for a in attendance]
         completed = _users(data["completed"]) if "completed" in data else None
-        service_call(
-            services.training_update,
+        services.training_update(
             user=request.user,
             training=training,
             attendees=attendees,
@@ -346,7 +341,7 @@ class TrainingCancelView(OperationsAPIView):
     def post(self, request, pk: int):
         training = _found(selectors.training_get(pk=pk))
         data = _valid(ReasonInput(data=request.data))
-        service_call(services.training_cancel, user=request.user, training=training, reason=data["reason"])
+        services.training_cancel(user=request.user, training=training, reason=data["reason"])
         return Response(TrainingSerializer(selectors.training_get(pk=pk)).data)
 
 
@@ -365,7 +360,7 @@ class EquipmentListView(OperationsAPIView):
     @extend_schema(request=EquipmentInput, responses={201: EquipmentSerializer})
     def post(self, request):
         data = _valid(EquipmentInput(data=request.data))
-        equipment = service_call(services.equipment_create, user=request.user, **data)
+        equipment = services.equipment_create(user=request.user, **data)
         return Response(
             EquipmentSerializer(selectors.equipment_list().get(pk=equipment.pk)).data, status=status.HTTP_201_CREATED
         )
@@ -389,7 +384,7 @@ class EquipmentView(OperationsAPIView):
         equipment = _found(selectors.equipment_get(pk=pk))
         data = _valid(EquipmentInput(data=request.data, partial=True))
         fields = {f: data[f] if f in data else getattr(equipment, f) for f in self.FIELDS}
-        service_call(services.equipment_update, user=request.user, equipment=equipment, **fields)
+        services.equipment_update(user=request.user, equipment=equipment, **fields)
         return Response(EquipmentSerializer(selectors.equipment_list(retired=None).get(pk=pk)).data)
 
 
@@ -401,8 +396,7 @@ class EquipmentRetireView(OperationsAPIView):
     def post(self, request, pk: int):
         equipment = _found(selectors.equipment_get(pk=pk))
         data = _valid(ReasonInput(data=request.data))
-        service_call(
-            services.equipment_retire,
+        services.equipment_retire(
             user=request.user,
             equipment=equipment,
             reason=data["reason"],
@@ -422,7 +416,7 @@ class MaintenanceView(OperationsAPIView):
         if equipment is None:
             raise Http404
         data = _valid(MaintenanceInput(data=request.data))
-        log = service_call(services.maintenance_log_add, equipment=equipment, user=request.user, **data)
+        log = services.maintenance_log_add(equipment=equipment, user=request.user, **data)
         return Response(MaintenanceSerializer(log).data, status=status.HTTP_201_CREATED)
 
 
@@ -455,7 +449,7 @@ class SystemVersionView(OperationsAPIView):
         if code not in SystemCode.values:
             raise Http404
         data = _valid(VersionInput(data=request.data))
-        version = service_call(services.system_version_publish, user=request.user, code=code, **data)
+        version = services.system_version_publish(user=request.user, code=code, **data)
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 

@@ -14,12 +14,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api.base import StationAPIView
-from api.errors import service_call
 from api.pagination import paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
 from core.catalog.models import ServiceItem
 from core.desk import selectors as desk_selectors
-from core.desk.models import ServiceCase
 from core.referrals import selectors, services
 from core.referrals.models import Direction, Referral, ReferralEvent, ReferralState
 from tenants.models import Station, User
@@ -222,13 +220,6 @@ def _referral(pk: int, viewer: User) -> Referral:
     return referral
 
 
-def _case(pk: int, viewer: User) -> ServiceCase:
-    case = desk_selectors.case_get(pk=pk, viewer=viewer)
-    if case is None:
-        raise Http404
-    return case
-
-
 class ReferralListView(StationAPIView):
     """The station's referrals both ways, newest first: `direction` `out` (referred by us) or `in` (referred to us),
     `state`, `overdue=true` (still waiting past the acceptance deadline), `q` a number or part of the enterprise's
@@ -263,8 +254,7 @@ class ReferralTransitionView(StationAPIView):
     def post(self, request, pk: int):
         referral = _referral(pk, request.user)
         data = _valid(ReferralTransitionInput(data=request.data))
-        service_call(
-            services.referral_transition,
+        services.referral_transition(
             referral=referral,
             user=request.user,
             to=data["to"],
@@ -281,15 +271,14 @@ class CaseReferralListView(StationAPIView):
 
     @extend_schema(responses=ReferralSerializer(many=True))
     def get(self, request, pk: int):
-        case = _case(pk, request.user)
+        case = desk_selectors.case_access(pk=pk, user=request.user)
         return Response(ReferralSerializer(selectors.case_referrals(case=case), many=True).data)
 
     @extend_schema(request=ReferralCreateInput, responses={201: ReferralDetailSerializer})
     def post(self, request, pk: int):
-        case = _case(pk, request.user)
+        case = desk_selectors.case_access(pk=pk, user=request.user)
         data = _valid(ReferralCreateInput(data=request.data))
-        referral = service_call(
-            services.referral_create,
+        referral = services.referral_create(
             case=case,
             user=request.user,
             station=data.get("station"),
@@ -310,7 +299,7 @@ class CaseShareOptionsView(StationAPIView):
 
     @extend_schema(responses=ShareOptionSerializer(many=True))
     def get(self, request, pk: int):
-        options = services.share_options(case=_case(pk, request.user))
+        options = services.share_options(case=desk_selectors.case_access(pk=pk, user=request.user))
         return Response(ShareOptionSerializer([{"part": p, "label": label} for p, label in options], many=True).data)
 
 

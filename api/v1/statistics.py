@@ -18,8 +18,8 @@ from rest_framework.response import Response
 from api.base import BureauAPIView
 from api.pagination import paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
-from console.forms import default_period
 from core.catalog.models import ServiceCategory
+from core.common.periods import default_period
 from core.districts import District
 from core.stats import reports
 from core.stats.facts import QUESTIONS

@@ -10,7 +10,6 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api.base import StationAPIView
-from api.errors import service_call
 from api.pagination import paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
 from core.archive.confidentiality import linked_case
@@ -144,8 +143,7 @@ class OpinionDetailView(StationAPIView):
         data = _valid(OpinionActionInput(data=request.data))
         action, user = data["action"], request.user
         if action == "classify":
-            service_call(
-                services.opinion_classify,
+            services.opinion_classify(
                 opinion=opinion,
                 user=user,
                 kind=data.get("kind", ""),
@@ -153,13 +151,11 @@ class OpinionDetailView(StationAPIView):
                 case=opinion.case,
             )
         elif action == "answer":
-            service_call(services.opinion_answer, opinion=opinion, user=user, answer=data.get("answer", ""))
+            services.opinion_answer(opinion=opinion, user=user, answer=data.get("answer", ""))
         elif action == "publish":
-            service_call(
-                services.opinion_publish, opinion=opinion, user=user, public_result=data.get("public_result", "")
-            )
+            services.opinion_publish(opinion=opinion, user=user, public_result=data.get("public_result", ""))
         else:
-            service_call(services.opinion_close, opinion=opinion, user=user)
+            services.opinion_close(opinion=opinion, user=user)
         return Response(OpinionDetailSerializer(_opinion(pk, user)).data)
 
 
@@ -278,7 +274,7 @@ class ComplaintTransitionView(StationAPIView):
     def post(self, request, pk: int):
         complaint = _complaint(pk, request.user)
         data = _valid(ComplaintTransitionInput(data=request.data))
-        service_call(complaint_services.complaint_transition, complaint=complaint, user=request.user, **data)
+        complaint_services.complaint_transition(complaint=complaint, user=request.user, **data)
         return Response(ComplaintDetailSerializer(_complaint(pk, request.user)).data)
 
 
@@ -287,8 +283,7 @@ class ComplaintEscalateView(StationAPIView):
     def post(self, request, pk: int):
         complaint = _complaint(pk, request.user)
         data = _valid(ComplaintEscalateInput(data=request.data))
-        service_call(
-            complaint_services.complaint_escalate,
+        complaint_services.complaint_escalate(
             complaint=complaint,
             user=request.user,
             reason=data.get("reason", ""),

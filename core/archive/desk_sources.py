@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy
 
 from core.archive.sources import ArchiveDocument, ArchiveSource, source_register
 from core.desk.models import (
+    DEMAND_TABLES,
+    RECORD_FIELDS,
     SURVEY_RATED,
     CaseEvent,
     Demand,
@@ -20,7 +22,7 @@ from core.desk.models import (
     Survey,
     SurveyInvitation,
 )
-from core.desk.services import DEMAND_TABLES, RECORD_FIELDS, record_field_display
+from core.desk.services import record_field_display
 
 DEMAND, CASE, RECORD, SURVEY = "desk.demand", "desk.case", "desk.record", "desk.survey"
 # Set inside a disposal's transaction only: the desk's append-only trigger then lets the timeline and the

@@ -13,6 +13,7 @@ from django.db.models import ProtectedError
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.archive import confidentiality
 from core.archive.models import (
@@ -28,7 +29,7 @@ from core.archive.sources import ArchiveDocument, sources
 from core.desk.models import ServiceCase
 from core.desk.services import document_number
 from core.directory.models import Enterprise
-from core.jobs.models import Job
+from core.jobs.models import Job, job_kind_register
 from core.jobs.services import job_create, job_fail, job_finish, job_progress, job_start
 from tenants.models import Station, User
 from tenants.selectors import require_head, require_member
@@ -37,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 RETENTION_YEARS = 5  # clause 7.4: 保管期限不少于5年
 NUMBER_KIND = "da"  # 档案: ALPHA-DA-2026-000012
-EXPORT_KIND = "archive.export"
+EXPORT_KIND = job_kind_register("archive.export", gettext_lazy("Export of an enterprise's archive"))
 
 
 @dataclass(frozen=True)
@@ -291,7 +292,7 @@ def archive_export_start(*, enterprise: Enterprise, user: User) -> Job:
 
 def _printing_failure(error: Exception) -> str:
     """Why the export failed, as its page says it (the technical error goes to the log)."""
-    from core.desk.printing import PrintingUnavailable
+    from core.common.printing import PrintingUnavailable
 
     if isinstance(error, PrintingUnavailable):
         return _(
@@ -307,7 +308,7 @@ def archive_export_run(*, job_id: int) -> Job:
     per PDF, not per document: an archive of hundreds of documents prints in a handful of runs. What the requester
     may not see (confidential cases) is left out, as on the page."""
     from core.archive.selectors import rows_visible
-    from core.desk.printing import PrintingError, pdf_from_html
+    from core.common.printing import PrintingError, pdf_from_html
 
     job = Job.objects.get(pk=job_id)
     if job.finished_at is not None:

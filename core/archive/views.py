@@ -11,13 +11,13 @@ from core.archive import selectors, services
 from core.archive.confidentiality import is_station_head
 from core.archive.forms import AccessLogFilterForm, ConfidentialForm, DisposalRequestForm
 from core.archive.models import AccessAction, ArchiveDisposal
+from core.common.forms import errors_onto
+from core.common.pagination import CappedPaginator
 from core.desk import selectors as desk_selectors
-from core.desk.forms import errors_onto
-from core.desk.views import station_members
 from core.jobs.selectors import job_get
-from stationnet.pagination import CappedPaginator
 from tenants.models import MemberRole
 from tenants.pages import StationPage
+from tenants.selectors import station_members
 
 PAGE_SIZE = 50
 
@@ -126,7 +126,7 @@ class AccessLogPage(StationPage):
     station_roles = (MemberRole.HEAD,)
 
     def get_context_data(self, **kwargs):
-        form = AccessLogFilterForm(self.request.GET or None, members=station_members(self.station))
+        form = AccessLogFilterForm(self.request.GET or None, members=station_members(station=self.station))
         filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")} if form.is_valid() else {}
         page = CappedPaginator(selectors.access_log(**filters), PAGE_SIZE).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
@@ -141,9 +141,7 @@ class CaseConfidentialView(StationPage):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        case = desk_selectors.case_get(pk=kwargs["pk"], viewer=request.user)
-        if case is None:
-            raise Http404
+        case = desk_selectors.case_access(pk=kwargs["pk"], user=request.user)
         form = ConfidentialForm(request.POST)
         if not form.is_valid() or not is_station_head(request.user):
             raise PermissionDenied

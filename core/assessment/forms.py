@@ -5,10 +5,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.assessment.models import Level, PeriodKind, ReviewConclusion
-from core.common.forms import Form
+from core.common.forms import DATE, Form
 from tenants.models import User
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 LEVELS = [("", "—"), *Level.choices]
 
 

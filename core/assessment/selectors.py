@@ -21,7 +21,6 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, IntegerField, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -31,7 +30,7 @@ from core.complaints.models import Complaint
 from core.desk.models import CaseEvent, CaseState, EventKind, Rating, ServiceCase, ServicePlan, Survey
 from core.stats.selectors import Figures, Period, station_figures_from_schema
 from tenants.models import MemberRole, User
-from tenants.selectors import actor_roles
+from tenants.selectors import actor_roles, station_members
 
 SATISFIED = (Rating.VERY_SATISFIED, Rating.SATISFIED)
 CIVILITY_QUESTIONS = ("q4", "q8")
@@ -168,11 +167,7 @@ def figures_shown(figures: dict, numbers: dict[str, str]) -> dict:
 
 def assessable_members() -> QuerySet[User]:
     """Who is assessed: the active staff members of the active station (the head assesses, clause 6.4)."""
-    return User.objects.filter(
-        memberships__station__schema_name=connection.schema_name,
-        memberships__is_active=True,
-        memberships__role=MemberRole.STAFF,
-    ).order_by("username")
+    return station_members(roles=(MemberRole.STAFF,))
 
 
 def is_head(user: User) -> bool:

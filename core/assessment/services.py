@@ -18,17 +18,10 @@ from django.utils.translation import gettext as _
 
 from core.assessment import selectors
 from core.assessment.models import DIMENSIONS, CaseReview, Level, PeriodKind, StaffAssessment
+from core.common.versions import version_check
 from core.desk.models import ServiceCase
 from tenants.models import User
 from tenants.selectors import require_head
-
-
-def _version_check(assessment: StaffAssessment, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != assessment.version:
-        raise ValidationError(
-            {"version": [_("Someone else changed this meanwhile. Reload the page to see their change.")]}, code="stale"
-        )
-
 
 # --- Reviews (clause 6.3) ------------------------------------------------------------------------------------------
 
@@ -147,7 +140,7 @@ def _locked_draft(assessment: StaffAssessment, expected_version: int | None) -> 
         raise ValidationError(
             {"__all__": [_("This assessment is confirmed: it can no longer be changed.")]}, code="confirmed"
         )
-    _version_check(assessment, expected_version)
+    version_check(assessment, expected_version)
     return assessment
 
 

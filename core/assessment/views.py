@@ -14,9 +14,9 @@ from core.assessment import selectors, services
 from core.assessment.exports import summary_xlsx
 from core.assessment.forms import AdjustForm, MarkForm, OpenForm, PeriodForm, ReviewForm, VersionForm
 from core.assessment.models import DIMENSIONS, Level, PeriodKind, StaffAssessment
-from core.desk.forms import form_call
+from core.common.forms import form_call
+from core.common.pagination import CappedPaginator
 from core.stats.reports import share_text
-from stationnet.pagination import CappedPaginator
 from tenants.models import MemberRole
 from tenants.pages import StationPage
 

@@ -11,6 +11,8 @@ refusal; a new form and a new field get the rules without asking.
 """
 
 from django import forms
+from django.contrib import messages as flash
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, ProhibitNullCharactersValidator
 from django.forms.forms import DeclarativeFieldsMetaclass
 from django.forms.models import ModelFormMetaclass
@@ -18,6 +20,11 @@ from django.forms.models import ModelFormMetaclass
 from core.common.text import INTEGER_MAX, INTEGER_MIN, DateRangeValidator, TextValidator
 
 RULES_APPLIED = "_input_rules_applied"
+
+# The widgets of dates and times every page uses: the browser's own pickers.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
 def field_rules_apply(field: forms.Field) -> forms.Field:
@@ -41,8 +48,24 @@ def field_rules_apply(field: forms.Field) -> forms.Field:
     elif isinstance(field, forms.MultiValueField):
         for subfield in field.fields:
             field_rules_apply(subfield)
+    _blank_choice_plain(field)
     setattr(field, RULES_APPLIED, True)
     return field
+
+
+# Django's empty choice of a model field's select: shown as a dash like every other select of the product.
+DJANGO_BLANK = "---------"
+BLANK = "—"
+
+
+def _blank_choice_plain(field: forms.Field) -> None:
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label == DJANGO_BLANK:
+            field.empty_label = BLANK
+    elif isinstance(field, forms.ChoiceField) and isinstance(field.choices, list | tuple):  # never a lazy query
+        choices = list(field.choices)
+        if choices and choices[0] == ("", DJANGO_BLANK):
+            field.choices = [("", BLANK), *choices[1:]]
 
 
 def _fields_rules_apply(fields) -> None:
@@ -78,3 +101,33 @@ class Form(FieldRulesMixin, forms.Form, metaclass=FieldRulesMetaclass):
 
 class ModelForm(FieldRulesMixin, forms.ModelForm, metaclass=ModelFieldRulesMetaclass):
     pass
+
+
+def errors_onto(form: forms.Form, error: ValidationError, formsets: dict | None = None, sources: dict | None = None):
+    """Put a service's errors onto the form: a field's on the field, a table row's (`table.position.field`) on that
+    row's form, anything else (and an error of no field at all) at the top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for key, messages in error.message_dict.items():
+        table, _dot, rest = key.partition(".")
+        if formsets and table in formsets and rest:
+            position, _dot, field = rest.partition(".")
+            row_form = sources[table][int(position) - 1]
+            row_form.add_error(field if field in row_form.fields else None, messages)
+        elif key in form.fields:
+            form.add_error(key, messages)
+        else:
+            form.add_error(None, messages)
+
+
+def form_call(request, form: forms.Form, call, *, success: str) -> bool:
+    """Run a page's service `call()` for `form`: its errors go onto the form (`errors_onto`), its success becomes a
+    message for the next page. Whether it succeeded."""
+    try:
+        call()
+    except ValidationError as error:
+        errors_onto(form, error)
+        return False
+    flash.success(request, success)
+    return True

@@ -17,9 +17,9 @@ from django.db.models import (
 from django.utils import timezone
 
 from core.archive.confidentiality import case_numbers_shown, with_case_visibility
+from core.common.workdays import add_working_days
 from core.complaints.models import Complaint, ComplaintDeadline, ComplaintEvent, ComplaintEventKind, ComplaintState
 from core.complaints.services import OPEN
-from core.desk.workdays import add_working_days
 from tenants.models import User
 
 S = ComplaintState

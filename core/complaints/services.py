@@ -20,6 +20,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
 
+from core.common.mail import mail
+from core.common.workdays import add_working_days
 from core.complaints.models import (
     Complaint,
     ComplaintDeadline,
@@ -31,8 +33,6 @@ from core.complaints.models import (
     ReminderKind,
 )
 from core.desk.models import ServiceCase
-from core.desk.services import mail
-from core.desk.workdays import add_working_days
 from core.messaging.services import message_send
 from core.stats.services import complaint_fact_send
 from core.supervision.models import Opinion, OpinionChannel, OpinionKind

@@ -7,8 +7,8 @@ network errors (a reminder already sent is not sent again).
 
 from celery import shared_task
 
+from core.common.mail import MAIL_RETRY
 from core.complaints import services
-from core.desk.tasks import MAIL_RETRY
 from tenants.tasks import each_station
 
 

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.archive.confidentiality import linked_case
+from core.common.forms import errors_onto, form_call
+from core.common.pagination import CappedPaginator
 from core.complaints import selectors, services
 from core.complaints.forms import (
     CaseLinkForm,
@@ -21,9 +23,7 @@ from core.complaints.forms import (
     TransitionForm,
 )
 from core.complaints.models import ComplaintState
-from core.desk.forms import errors_onto, form_call
 from core.supervision.selectors import case_by_number
-from stationnet.pagination import CappedPaginator
 from tenants.pages import StationPage
 
 S = ComplaintState

@@ -49,13 +49,13 @@ from django_tenants.utils import get_public_schema_name, schema_context
 from core.assessment import services as assessment
 from core.assessment.models import CaseReview, Level, PeriodKind, StaffAssessment
 from core.catalog.models import FormBox, FormKind
+from core.common.workdays import is_working_day
 from core.complaints import services as complaints
 from core.complaints.models import Complaint, ComplaintState, Feedback
 from core.demo import content
 from core.demo.models import DemoHistory
 from core.desk import services as desk
 from core.desk.models import CaseState, Channel, Demand, PlanKind, ServiceCase
-from core.desk.workdays import is_working_day
 from core.directory.demo import directory_demo_load
 from core.directory.models import Enterprise, Institution
 from core.escalations import services as escalations

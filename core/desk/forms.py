@@ -4,15 +4,15 @@ back onto these forms field by field (and row by row for the tables), keeping ev
 import itertools
 
 from django import forms
-from django.contrib import messages as flash
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.catalog.forms import ServiceItemMultipleChoiceField
 from core.catalog.models import FormBox, FormKind
-from core.common.forms import Form, ModelForm
+from core.common.forms import DATE, DATETIME, DATETIME_FORMATS, Form, ModelForm
 from core.desk.models import (
+    DEMAND_TABLES,
+    RECORD_FIELDS,
     CaseState,
     Channel,
     Demand,
@@ -25,15 +25,11 @@ from core.desk.models import (
     Survey,
     TrainingMode,
 )
-from core.desk.services import DEMAND_TABLES, ENTERPRISE_BLOCK, FOLLOW_UP_KINDS, RECORD_FIELDS
+from core.desk.services import ENTERPRISE_BLOCK, FOLLOW_UP_KINDS
 from core.directory.forms import USCCField
 from core.directory.models import Institution
 from core.districts import District
 from tenants.models import User
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
 def _blank(choices):
@@ -179,36 +175,6 @@ def formset_rows(formset) -> tuple[list[dict], list]:
             rows.append(dict(form.cleaned_data))
             sources.append(form)
     return rows, sources
-
-
-def errors_onto(form: forms.Form, error: ValidationError, formsets: dict | None = None, sources: dict | None = None):
-    """Put a service's errors onto the form: a field's on the field, a table row's (`table.position.field`) on that
-    row's form, anything else (and an error of no field at all) at the top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for key, messages in error.message_dict.items():
-        table, _dot, rest = key.partition(".")
-        if formsets and table in formsets and rest:
-            position, _dot, field = rest.partition(".")
-            row_form = sources[table][int(position) - 1]
-            row_form.add_error(field if field in row_form.fields else None, messages)
-        elif key in form.fields:
-            form.add_error(key, messages)
-        else:
-            form.add_error(None, messages)
-
-
-def form_call(request, form: forms.Form, call, *, success: str) -> bool:
-    """Run a page's service `call()` for `form`: its errors go onto the form (`errors_onto`), its success becomes a
-    message for the next page. Whether it succeeded."""
-    try:
-        call()
-    except ValidationError as error:
-        errors_onto(form, error)
-        return False
-    flash.success(request, success)
-    return True
 
 
 class CaseFilterForm(Form):

@@ -248,6 +248,8 @@ class CaseState(models.TextChoices):
 
 
 class ServiceCase(models.Model):
+    STALE_MESSAGE = _("Someone else changed this case meanwhile. Reload it to see their change.")
+
     number = models.CharField(_("number"), max_length=34, unique=True, editable=False)
     demand = models.ForeignKey(Demand, on_delete=models.PROTECT, related_name="cases", verbose_name=_("demand"))
     category = models.ForeignKey(
@@ -372,6 +374,8 @@ class CaseEvent(models.Model):
 
 class ServiceRecord(models.Model):
     """服务记录表 (Appendix B). Durations are derived from the times, never typed."""
+
+    STALE_MESSAGE = _("Someone else changed this record meanwhile. Reload it to see their change.")
 
     number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
     case = models.OneToOneField(ServiceCase, on_delete=models.PROTECT, related_name="record")
@@ -572,3 +576,32 @@ class PlanItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.serviceplan_id}: {self.serviceitem_id}"
+
+
+# What other modules read of the desk's models (the desk's services, forms, the API, the archive, the referrals).
+
+# The four tables of Appendix A and the operator staffing rows: the name a form or the API uses, and the model.
+DEMAND_TABLES = {
+    "product_standards": ProductStandardRow,
+    "instruments": InstrumentRow,
+    "products": ProductRow,
+    "special_equipment": SpecialEquipmentRow,
+    "operator_staffing": OperatorStaffingRow,
+}
+# The states in which a case is closed.
+CLOSED = (CaseState.COMPLETED, CaseState.EVALUATED, CaseState.CANCELLED)
+# The fields of Appendix B that staff write; the durations are derived from the times (see ServiceRecord).
+RECORD_FIELDS = (
+    "requested_at",
+    "staff",
+    "received_at",
+    "answered_at",
+    "on_site_at",
+    "ended_at",
+    "category",
+    "request",
+    "institution",
+    "technician",
+    "items_and_expected_time",
+    "resolution",
+)

@@ -9,7 +9,7 @@
 
 Form labels are the standard's own Chinese text (like the catalog's names and the survey's questions); other text
 (the toolbar, the derived durations) is UI text. The pages are standalone HTML with inline CSS, so the same HTML
-prints to PDF through headless Chromium from a temporary file (`core.desk.printing`). Station membership is checked
+prints to PDF through headless Chromium from a temporary file (`core.common.printing`). Station membership is checked
 by the middleware; another station's case is not in this schema, so it is a 404.
 """
 
@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.common.printing import PrintingError, PrintingUnavailable, pdf_from_html
 from core.desk.models import (
     SURVEY_RATED,
     ExamCategory,
@@ -29,7 +30,6 @@ from core.desk.models import (
     Survey,
     TrainingMode,
 )
-from core.desk.printing import PrintingError, PrintingUnavailable, pdf_from_html
 from core.desk.selectors import case_print_context
 from core.desk.templatetags.durations import duration_text
 from tenants.pages import StationPage

@@ -6,11 +6,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from core.catalog.models import FormBox, FormKind
-from core.desk import workdays
+from core.common import workdays
 from core.desk.models import (
+    CLOSED,
+    DEMAND_TABLES,
+    RECORD_FIELDS,
     CaseEvent,
     CaseState,
     Demand,
@@ -20,7 +24,7 @@ from core.desk.models import (
     ServiceRecord,
     SurveyInvitation,
 )
-from core.desk.services import CLOSED, DEMAND_TABLES, RECORD_FIELDS, demand_survey_email, record_initial
+from core.desk.services import demand_survey_email, record_initial
 from tenants.models import User
 
 
@@ -95,12 +99,16 @@ def _visible(cases: QuerySet[ServiceCase], viewer: User | None) -> QuerySet[Serv
     return cases_visible_to(cases, user=viewer)
 
 
-def case_get(*, pk: int, viewer: User | None = None) -> ServiceCase | None:
-    """One case with its plans (current first, then the history) and its timeline; None also when `viewer` may not
-    see it (a confidential case answers like a missing one)."""
+def case_access(*, pk: int, user: User) -> ServiceCase:
+    """The one way a page or an endpoint reaches a case for `user`: with its plans (current first, then the history)
+    and its timeline. A case `user` may not see (a confidential one, clause 7.3) raises the same `Http404` as a
+    missing one, so "not yours" is never told from "does not exist". `user` is required: a path that reaches a case
+    for nobody in particular (a task, a service) reads `ServiceCase` itself."""
+    if user is None:
+        raise TypeError("case_access needs the user the case is reached for")
     plans = ServicePlan.objects.select_related("staff", "institution", "created_by").prefetch_related("agreed_items")
-    return (
-        _visible(_cases(), viewer)
+    case = (
+        _visible(_cases(), user)
         .select_related("demand__enterprise", "record__staff", "record__category", "record__institution")
         .prefetch_related(
             Prefetch("record__amendments", queryset=RecordAmendment.objects.select_related("actor")),
@@ -110,6 +118,9 @@ def case_get(*, pk: int, viewer: User | None = None) -> ServiceCase | None:
         .filter(pk=pk)
         .first()
     )
+    if case is None:
+        raise Http404
+    return case
 
 
 def record_get(*, pk: int) -> ServiceRecord | None:

@@ -7,33 +7,31 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from core.catalog.models import FormBox, FormKind, ServiceCategory, ServiceItem
-from core.desk import workdays
+from core.common import workdays
+from core.common.mail import mail
+from core.common.versions import version_check
 from core.desk.models import (
+    CLOSED,
+    DEMAND_TABLES,
+    RECORD_FIELDS,
     CaseEvent,
     CaseState,
     Channel,
     Demand,
     EventKind,
-    InstrumentRow,
-    OperatorStaffingRow,
     PlanKind,
-    ProductRow,
-    ProductStandardRow,
     RecordAmendment,
     ServiceCase,
     ServicePlan,
     ServiceRecord,
-    SpecialEquipmentRow,
     Survey,
     SurveyChannel,
     SurveyInvitation,
@@ -46,25 +44,19 @@ from core.stats.services import case_fact_send
 from tenants.hosts import station_url
 from tenants.models import MemberRole, Station, StationStatus, User
 from tenants.selectors import (
-    MEMBER_ROLES,
     MESSAGES,
     PLATFORM,
     PUBLIC,
     SystemActor,
     actor_person,
     actor_roles,
+    is_member,
     require_member,
+    station_heads,
+    station_members,
 )
 from tenants.tasks import queue_after_commit
 
-# The four tables of Appendix A and the operator staffing rows: the name a form or the API uses, and the model.
-DEMAND_TABLES = {
-    "product_standards": ProductStandardRow,
-    "instruments": InstrumentRow,
-    "products": ProductRow,
-    "special_equipment": SpecialEquipmentRow,
-    "operator_staffing": OperatorStaffingRow,
-}
 # A filled-in section 九 (operator exams) is a need of its own: exam guidance and the training before it.
 OPERATOR_EXAM_ITEMS = ("5.1.8.3", "5.1.1.7")
 OTHER_SERVICES_ITEM = "5.1.11.1"
@@ -88,7 +80,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     CaseState.CANCELLED: (),
 }
 NEEDS_REASON = (CaseState.ON_HOLD, CaseState.CANCELLED)
-CLOSED = (CaseState.COMPLETED, CaseState.EVALUATED, CaseState.CANCELLED)
 
 
 def _local_year() -> int:
@@ -325,20 +316,6 @@ def demand_submit_online(*, station: Station, district: str = "", **form) -> Dem
         )
 
 
-def version_check(document, expected_version: int | None) -> None:
-    """Refuse a change made to a case, a record or a referral as it was before someone else's change (no silent
-    overwrite)."""
-    if expected_version is None or expected_version == document.version:
-        return
-    if isinstance(document, ServiceRecord):
-        message = _("Someone else changed this record meanwhile. Reload it to see their change.")
-    elif isinstance(document, ServiceCase):
-        message = _("Someone else changed this case meanwhile. Reload it to see their change.")
-    else:
-        message = _("Someone else changed this meanwhile. Reload the page to see their change.")
-    raise ValidationError({"version": [message]}, code="stale")
-
-
 def _locked(case: ServiceCase) -> ServiceCase:
     return ServiceCase.objects.select_for_update().get(pk=case.pk)
 
@@ -520,11 +497,6 @@ def _path_to_planned(state: str) -> tuple[str, ...]:
     return (CaseState.PLANNED,) if state == CaseState.EVALUATING else (CaseState.EVALUATING, CaseState.PLANNED)
 
 
-def is_member(user: User | None) -> bool:
-    """Whether `user` works in the station whose schema is active: only they can be booked or assigned."""
-    return bool(actor_roles(user=user) & set(MEMBER_ROLES))
-
-
 # What staff write on a case's timeline themselves (clause 5.2.3); every other kind is written by the system.
 FOLLOW_UP_KINDS = (
     EventKind.CONTACT_ENTERPRISE,
@@ -565,21 +537,6 @@ def case_assign(*, case: ServiceCase, user: User, assignee: User, expected_versi
 
 # --- Service records (Appendix B) and amendments ------------------------------------------------------------------
 
-# The fields of Appendix B that staff write; the durations are derived from the times (see ServiceRecord).
-RECORD_FIELDS = (
-    "requested_at",
-    "staff",
-    "received_at",
-    "answered_at",
-    "on_site_at",
-    "ended_at",
-    "category",
-    "request",
-    "institution",
-    "technician",
-    "items_and_expected_time",
-    "resolution",
-)
 RECORD_TIMES = ("requested_at", "received_at", "answered_at", "on_site_at", "ended_at")
 
 
@@ -810,14 +767,6 @@ def survey_link_verify(*, token: str) -> ServiceCase:
     return case
 
 
-def mail(*, template: str, context: dict, to: list[str], app: str = "desk") -> None:
-    """Send one e-mail of `<app>/email/<template>_{subject,body}.txt`, in the site's language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"{app}/email/{template}_subject.txt", context).split())
-        body = render_to_string(f"{app}/email/{template}_body.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
-
-
 def _survey_mail_context(case: ServiceCase) -> dict:
     """What the invitation and the reminder say: a freshly signed link on the station's host, the station, the case."""
     station = _station()
@@ -896,7 +845,7 @@ def survey_invitation_send(*, invitation_id: int, last_attempt: bool = False) ->
             case = ServiceCase.objects.select_related("demand").get(pk=invitation.case_id)
             if case.state != CaseState.COMPLETED:
                 return False
-            mail(template="survey_invitation", context=_survey_mail_context(case), to=[invitation.email])
+            mail(app="desk", template="survey_invitation", context=_survey_mail_context(case), to=[invitation.email])
             invitation.sent_at = timezone.now()
             invitation.failed_at = invitation.gave_up_at = None
             invitation.failure = ""
@@ -1030,10 +979,7 @@ def survey_invitation_email_add(*, case: ServiceCase, user: User, email: str) ->
         invitation.full_clean(exclude=["case", "email_added_by"])
     except ValidationError as error:
         raise ValidationError({"email": error.error_dict.get("email") or error.messages}) from error
-    members = User.objects.filter(
-        email__iexact=address, memberships__station__schema_name=connection.schema_name, memberships__is_active=True
-    )
-    if members.exists():
+    if station_members().filter(email__iexact=address).exists():
         message = _("This is the e-mail of a member of this station: the survey link goes to the enterprise.")
         raise ValidationError({"email": ValidationError(message, code="member")})
     invitation.email_added_by, invitation.email_added_at = user, timezone.now()
@@ -1087,7 +1033,7 @@ def survey_reminder_send(*, invitation_id: int) -> bool:
     invitation = SurveyInvitation.objects.select_related("case__demand").filter(pk=invitation_id).first()
     if invitation is None or not invitation.email or invitation.case.state != CaseState.COMPLETED:
         return False
-    mail(template="survey_reminder", context=_survey_mail_context(invitation.case), to=[invitation.email])
+    mail(app="desk", template="survey_reminder", context=_survey_mail_context(invitation.case), to=[invitation.email])
     return True
 
 
@@ -1130,14 +1076,7 @@ def survey_submit(*, case: ServiceCase, channel: str, user: User | None = None, 
 
 def _station_heads() -> list[User]:
     """The active station head(s) of the station whose schema is active."""
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__station__schema_name=connection.schema_name,
-            memberships__role=MemberRole.HEAD,
-            memberships__is_active=True,
-        ).order_by("pk")
-    )
+    return station_heads()
 
 
 def case_deadline_remind() -> dict[str, int]:
@@ -1199,5 +1138,5 @@ def case_deadline_mail(*, case_id: int, kind: str, recipients: list[str]) -> boo
         "due": case.due_at,
         "link": station_url(station.code, reverse("desk:case", urlconf=settings.ROOT_URLCONF, kwargs={"pk": case.pk})),
     }
-    mail(template=f"deadline_{kind}", context=context, to=recipients)
+    mail(app="desk", template=f"deadline_{kind}", context=context, to=recipients)
     return True

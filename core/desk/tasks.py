@@ -7,20 +7,11 @@ runs in the public schema and calls the station's service in each station's sche
 not stop the others.
 """
 
-from smtplib import SMTPException
-
 from celery import shared_task
 
+from core.common.mail import MAIL_RETRY
 from core.desk import services
 from tenants.tasks import each_station
-
-MAIL_RETRY = {
-    "autoretry_for": (SMTPException, OSError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 3600,
-    "retry_jitter": True,
-    "max_retries": 12,
-}
 
 
 @shared_task(bind=True, **MAIL_RETRY)

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.catalog.models import ServiceCategory
+from core.common.forms import errors_onto
+from core.common.pagination import CappedPaginator
 from core.desk import selectors, services
 from core.desk.forms import (
     AmendmentForm,
@@ -22,22 +24,25 @@ from core.desk.forms import (
     SurveyLinkForm,
     TransitionForm,
     demand_table_formsets,
-    errors_onto,
     formset_rows,
     transition_action,
 )
-from core.desk.models import CaseState, ExamCategory, InspectionMaterial, ServiceRecord, Survey
+from core.desk.models import (
+    CLOSED,
+    DEMAND_TABLES,
+    RECORD_FIELDS,
+    CaseState,
+    ExamCategory,
+    InspectionMaterial,
+    ServiceRecord,
+    Survey,
+)
 from core.operations.selectors import members_cleared_for_duty
 from core.referrals import selectors as referral_selectors
-from stationnet.pagination import CappedPaginator
-from tenants.models import User
 from tenants.pages import StationPage
+from tenants.selectors import station_members
 
 PAGE_SIZE = 50
-
-
-def station_members(station):
-    return User.objects.filter(memberships__station=station, memberships__is_active=True).order_by("username")
 
 
 class CaseListPage(StationPage):
@@ -49,7 +54,7 @@ class CaseListPage(StationPage):
     def get_context_data(self, **kwargs):
         form = CaseFilterForm(
             self.request.GET or None,
-            members=station_members(self.station),
+            members=station_members(station=self.station),
             categories=ServiceCategory.objects.order_by("position"),
         )
         filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
@@ -148,7 +153,7 @@ class DemandPage(StationPage):
         if demand is None:
             raise Http404
         tables = []
-        for name, model in services.DEMAND_TABLES.items():
+        for name, model in DEMAND_TABLES.items():
             fields = [f for f in model._meta.concrete_fields if f.name not in {"id", "demand"}]
             tables.append(
                 {
@@ -200,14 +205,11 @@ class CasePage(StationPage):
     ACTIONS = ("transition", "plan", "event", "record", "amend", "survey", "survey_link")
 
     def case(self):
-        case = selectors.case_get(pk=self.kwargs["pk"], viewer=self.request.user)
-        if case is None:
-            raise Http404
-        return case
+        return selectors.case_access(pk=self.kwargs["pk"], user=self.request.user)
 
     def get_context_data(self, bound=None, **kwargs):
         case = self.case()
-        members = station_members(self.station)
+        members = station_members(station=self.station)
         record = getattr(case, "record", None)
         current = next((plan for plan in case.plans.all() if plan.superseded_at is None), None)
         forms = {
@@ -248,7 +250,7 @@ class CasePage(StationPage):
             record=record,
             record_rows=[
                 (ServiceRecord._meta.get_field(name).verbose_name, services.record_field_display(record, name))
-                for name in services.RECORD_FIELDS
+                for name in RECORD_FIELDS
             ]
             if record
             else [],
@@ -262,10 +264,10 @@ class CasePage(StationPage):
             ],
             needs_reason=[state.value for state in services.NEEDS_REASON],
             asks_reason=any(state in services.NEEDS_REASON for state in allowed),
-            closed=case.state in services.CLOSED,
+            closed=case.state in CLOSED,
             transition_error=bound[1] if bound and bound[0] == "transition" else None,
             referrals=referrals,
-            can_refer=not referred and case.state not in (*services.CLOSED, CaseState.ON_HOLD),
+            can_refer=not referred and case.state not in (*CLOSED, CaseState.ON_HOLD),
             now=timezone.now(),
         )
 
@@ -274,7 +276,7 @@ class CasePage(StationPage):
         if action not in self.ACTIONS:
             raise Http404
         case = self.case()
-        members = station_members(self.station)
+        members = station_members(station=self.station)
         record = getattr(case, "record", None)
         form = {
             "transition": lambda: TransitionForm(request.POST),

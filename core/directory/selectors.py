@@ -7,9 +7,9 @@ from django.contrib.postgres.search import TrigramDistance, TrigramWordDistance
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from core.common.pagination import COUNT_CAP, with_row_count
 from core.directory.models import Bigrams, Enterprise, Institution, Qualification
 from core.directory.uscc import ALPHABET, compact
-from stationnet.pagination import COUNT_CAP, with_row_count
 from tenants.models import BureauRole, MemberRole, Station, User
 from tenants.selectors import actor_roles
 
@@ -49,7 +49,7 @@ def _by_name(queryset: QuerySet, q: str, *, cap: int | None) -> QuerySet:
     if cap is None:
         return matches.annotate(distance=distance).order_by("distance", "name", "id")
     # The first cap + 1 matches found, ranked; each row also carries how many there are, so a page and its count
-    # come in one query (stationnet.pagination.with_row_count).
+    # come in one query (core.common.pagination.with_row_count).
     matches = queryset.model.objects.filter(pk__in=matches.order_by()[: cap + 1].values("pk"))
     return with_row_count(matches.annotate(distance=distance)).order_by("distance", "name", "id")
 

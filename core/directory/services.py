@@ -5,13 +5,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from core.catalog.models import ServiceItem
 from core.directory import uscc
 from core.directory.exports import export_filters_clean
 from core.directory.models import Enterprise, Institution, Qualification
 from core.directory.selectors import directory_editor_roles, directory_may_edit
-from core.jobs.models import Job
+from core.jobs.models import Job, job_kind_register
 from core.jobs.services import job_create
 from core.uploads.checks import upload_check
 from tenants.models import Station, User
@@ -154,8 +155,14 @@ def qualification_create(*, institution: Institution, user: User, station: Stati
     return qualification
 
 
-IMPORT_KINDS = {"enterprises": "directory.enterprise_import", "institutions": "directory.institution_import"}
-EXPORT_KINDS = {"enterprises": "directory.enterprise_export", "institutions": "directory.institution_export"}
+IMPORT_KINDS = {
+    "enterprises": job_kind_register("directory.enterprise_import", _lazy("Import of enterprises")),
+    "institutions": job_kind_register("directory.institution_import", _lazy("Import of institutions")),
+}
+EXPORT_KINDS = {
+    "enterprises": job_kind_register("directory.enterprise_export", _lazy("Export of the enterprise directory")),
+    "institutions": job_kind_register("directory.institution_export", _lazy("Export of the institution registry")),
+}
 
 
 def _import_file_check(file) -> None:

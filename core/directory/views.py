@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from core.common.pagination import CappedPaginator
 from core.directory import services
 from core.directory.forms import (
     EnterpriseForm,
@@ -24,7 +25,6 @@ from core.directory.selectors import (
     institution_search,
     qualification_list_expiring,
 )
-from stationnet.pagination import CappedPaginator
 from tenants.models import BureauRole
 from tenants.pages import SharedPage
 

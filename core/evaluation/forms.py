@@ -5,10 +5,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.common.forms import Form
+from core.common.forms import DATE, Form
 from core.evaluation.models import Conclusion
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MET = {"yes": True, "no": False}
 
 

@@ -50,8 +50,8 @@ from core.evaluation.models import (
 from core.evaluation.selectors import items_not_met, round_score
 from core.uploads.checks import FileKind, upload_check
 from tenants.hosts import public_url, station_url
-from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
-from tenants.selectors import require_bureau_admin, require_head
+from tenants.models import BureauRole, Station, StationStatus, User
+from tenants.selectors import require_bureau_admin, require_head, station_head_emails
 from tenants.services import station_change_status
 
 logger = logging.getLogger(__name__)
@@ -117,10 +117,7 @@ def _item_locked(item: EvaluationItem, *, status: str) -> tuple[EvaluationRound,
 
 
 def _head_emails(station: Station) -> list[str]:
-    heads = User.objects.filter(
-        is_active=True, memberships__station=station, memberships__role=MemberRole.HEAD, memberships__is_active=True
-    )
-    return [email for email in heads.order_by("pk").values_list("email", flat=True) if email]
+    return station_head_emails(station=station)
 
 
 def _admin_emails() -> list[str]:

@@ -3,7 +3,7 @@ SMTP or network errors) and the daily opening of re-evaluations that are due (be
 
 from celery import shared_task
 
-from core.desk.tasks import MAIL_RETRY
+from core.common.mail import MAIL_RETRY
 from core.evaluation import services
 
 

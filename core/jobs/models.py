@@ -27,6 +27,16 @@ def input_path(job: "Job", filename: str) -> str:
     return f"jobs/{connection.schema_name}/{uuid.uuid4().hex}{extension}"
 
 
+# What each kind of job is called on its page ("导出企业名录"), registered by the app that starts it
+# (`job_kind_register`): the jobs app knows no app.
+KIND_LABELS: dict[str, str] = {}
+
+
+def job_kind_register(kind: str, label) -> str:
+    KIND_LABELS[kind] = label
+    return kind
+
+
 class Job(models.Model):
     kind = models.CharField(_("kind"), max_length=60)
     status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
@@ -55,6 +65,10 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS.get(self.kind, _("Background job")))
 
     @property
     def finished(self) -> bool:

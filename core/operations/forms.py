@@ -5,12 +5,11 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from core.common.forms import Form
+from core.common.forms import DATE, Form
 from core.operations.models import MAINTENANCE_INTERVAL_MAX_DAYS, EquipmentKind, SystemCode, TrainingKind
 from tenants.models import User
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class MemberChoiceForm(Form):
@@ -98,7 +97,7 @@ class QualificationWithdrawForm(ReasonForm):
 
 class EquipmentForm(Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=EquipmentKind.choices)
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("equipment", "Name"), max_length=120)
     model_number = forms.CharField(label=_("Model"), max_length=120, required=False)
     location = forms.CharField(label=_("Location"), max_length=120, required=False)
     acquired_on = forms.DateField(label=_("Acquired on"), required=False, widget=DATE)

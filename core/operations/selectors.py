@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from core.desk.models import CLOSED, ServiceCase
 from core.operations.models import (
     DisplayNotice,
     Equipment,
@@ -26,7 +27,7 @@ from core.operations.models import (
     TrainingKind,
 )
 from tenants.models import MemberRole, Membership, Station, User
-from tenants.selectors import station_items_prefetch, station_public_facts
+from tenants.selectors import station_items_prefetch, station_members, station_public_facts
 
 
 def _cleared_attendance(today: datetime.date):
@@ -46,15 +47,12 @@ def members_cleared(*, user_ids) -> set[int]:
 
 def open_cases_count(*, user_id: int) -> int:
     """How many cases of the active station assigned to the member are not closed (on hold counts as open)."""
-    from core.desk.models import ServiceCase
-    from core.desk.services import CLOSED  # the desk imports these selectors: imported when asked
-
     return ServiceCase.objects.filter(assignee_id=user_id).exclude(state__in=CLOSED).count()
 
 
 def member_is_cleared_for_duty(*, user: User | None) -> bool:
     """Whether `user` completed a pre-duty training of the active station (clause 4.4.1): only then are they assigned
-    cases. Membership is checked by the caller (`core.desk.services.is_member`)."""
+    cases. Membership is checked by the caller (`tenants.selectors.is_member`)."""
     if user is None:
         return False
     return _cleared_attendance(timezone.localdate()).filter(user=user).exists()
@@ -63,7 +61,7 @@ def member_is_cleared_for_duty(*, user: User | None) -> bool:
 def member_duty_check(*, user: User | None, field: str = "assignee") -> None:
     """The one rule of clause 4.4.1 for every write that gives a case someone to serve it (the desk's assignment, a
     plan's booked staff, the case a referral's acceptance opens): raise a ValidationError on `field` unless `user`
-    completed a pre-duty training. Membership is checked by the caller (`core.desk.services.is_member`)."""
+    completed a pre-duty training. Membership is checked by the caller (`tenants.selectors.is_member`)."""
     if not member_is_cleared_for_duty(user=user):
         message = _("This member has no completed pre-duty training in the staff register yet.")
         raise ValidationError({field: [ValidationError(message, code="not_cleared")]})
@@ -73,11 +71,7 @@ def members_cleared_for_duty(*, station: Station) -> QuerySet[User]:
     """The station's active members who completed a pre-duty training: who may be assigned cases (the desk's
     choices). Run with the station's schema active."""
     cleared = _cleared_attendance(timezone.localdate()).filter(user=OuterRef("pk"))
-    return (
-        User.objects.filter(memberships__station=station, memberships__is_active=True)
-        .filter(Exists(cleared))
-        .order_by("username")
-    )
+    return station_members(station=station).filter(Exists(cleared))
 
 
 @dataclass

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from core.activity.models import ActivityVerb
 from core.activity.services import activity_record
+from core.common.mail import mail
 from core.operations import selectors
 from core.operations.models import (
     MAINTENANCE_INTERVAL_MAX_DAYS,
@@ -53,8 +54,8 @@ from core.operations.models import (
 )
 from core.uploads.checks import FileKind, upload_check
 from tenants.hosts import station_url
-from tenants.models import MemberRole, Membership, Station, User
-from tenants.selectors import require_head, require_member
+from tenants.models import Station, User
+from tenants.selectors import require_head, require_member, station_head_emails, station_members
 from tenants.tasks import queue_after_commit
 
 logger = logging.getLogger(__name__)
@@ -81,11 +82,7 @@ def _require_member(user: User) -> None:
 
 def _members_only(users: Sequence[User], field: str) -> None:
     ids = {user.pk for user in users}
-    members = set(
-        Membership.objects.filter(
-            user_id__in=ids, station__schema_name=connection.schema_name, is_active=True
-        ).values_list("user_id", flat=True)
-    )
+    members = set(station_members().filter(pk__in=ids).values_list("pk", flat=True))
     if ids - members:
         raise ValidationError({field: [_("Only members of this station can be chosen.")]}, code="not_member")
 
@@ -541,13 +538,7 @@ def maintenance_log_add(*, equipment: Equipment, user: User, performed_on: datet
 
 
 def _head_emails() -> list[str]:
-    heads = User.objects.filter(
-        is_active=True,
-        memberships__station__schema_name=connection.schema_name,
-        memberships__role=MemberRole.HEAD,
-        memberships__is_active=True,
-    )
-    return [email for email in heads.order_by("pk").values_list("email", flat=True) if email]
+    return station_head_emails()
 
 
 def maintenance_remind(*, today: datetime.date | None = None) -> int:
@@ -579,7 +570,6 @@ def maintenance_remind(*, today: datetime.date | None = None) -> int:
 
 def maintenance_mail(*, equipment_ids: list[int], recipients: list[str], today: str) -> bool:
     """E-mail the head the maintenance reminder `maintenance_remind` decided on (the desk's mail helper)."""
-    from core.desk.services import mail
 
     items = list(
         Equipment.objects.filter(pk__in=equipment_ids, retired_on__isnull=True).order_by("next_maintenance_due", "pk")
@@ -594,7 +584,7 @@ def maintenance_mail(*, equipment_ids: list[int], recipients: list[str], today: 
             "today": datetime.date.fromisoformat(today),
             "link": station_url(station.code, reverse("operations:equipment", urlconf=settings.ROOT_URLCONF)),
         }
-    mail(template="operations_maintenance_due", context=context, to=recipients)
+    mail(app="operations", template="maintenance_due", context=context, to=recipients)
     return True
 
 

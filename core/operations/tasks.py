@@ -3,7 +3,7 @@
 
 from celery import shared_task
 
-from core.desk.tasks import MAIL_RETRY
+from core.common.mail import MAIL_RETRY
 from core.operations import services
 from tenants.tasks import each_station
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.desk.forms import errors_onto, form_call
+from core.common.forms import errors_onto, form_call
 from core.operations import selectors, services
 from core.operations.forms import (
     DisplayForm,
@@ -31,6 +31,7 @@ from core.operations.forms import (
 from core.uploads.checks import KINDS
 from tenants.models import MemberRole, User
 from tenants.pages import StationPage
+from tenants.selectors import station_members
 
 
 def file_response(field, name: str, kind: str) -> FileResponse:
@@ -49,7 +50,7 @@ class OperationsPage(StationPage):
     write_roles: tuple[str, ...] = (MemberRole.HEAD,)
 
     def members(self):
-        return User.objects.filter(memberships__station=self.station, memberships__is_active=True).order_by("username")
+        return station_members(station=self.station)
 
     def submitted(self, form, call, success: str):
         """Run the service with the form's data; on success redirect, otherwise the page again with the errors (400)."""

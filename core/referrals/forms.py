@@ -5,8 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.catalog.forms import ServiceItemChoiceField
-from core.common.forms import Form
-from core.desk.forms import DATETIME, DATETIME_FORMATS
+from core.common.forms import DATETIME, DATETIME_FORMATS, Form
 from core.districts import District
 from core.referrals.models import ConsentChannel, Referral
 from tenants.models import Station, User

@@ -31,9 +31,11 @@ from django.utils.translation import gettext_lazy
 from django_tenants.utils import get_public_schema_name
 
 from core.catalog.models import FormBox, ServiceCategory, ServiceItem
+from core.common import workdays
+from core.common.mail import mail
+from core.common.versions import version_check
 from core.desk import services as desk
-from core.desk import workdays
-from core.desk.models import CaseEvent, CaseState, Channel, EventKind, ServiceCase, ServicePlan
+from core.desk.models import CLOSED, DEMAND_TABLES, CaseEvent, CaseState, Channel, EventKind, ServiceCase, ServicePlan
 from core.directory.models import Enterprise, Institution
 from core.messaging.services import message_send
 from core.network.selectors import referral_policy_get
@@ -47,8 +49,8 @@ from core.referrals.models import (
     ReferralState,
 )
 from tenants.hosts import station_url
-from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
-from tenants.selectors import MESSAGES, PLATFORM, SystemActor, require_member
+from tenants.models import BureauRole, Station, StationStatus, User
+from tenants.selectors import MESSAGES, PLATFORM, SystemActor, is_member, require_member, station_heads
 from tenants.tasks import queue_after_commit
 
 S = ReferralState
@@ -81,12 +83,12 @@ SENDER_CASE_FOLLOWS = {
 # What of the demand form (Appendix A) may travel with a referral, besides what always does (the enterprise's name,
 # USCC and directory entry, and the request itself).
 CONTACT_FIELDS = ("legal_representative", "contact_person", "phone", "email", "address")
-TABLE_PARTS = tuple(desk.DEMAND_TABLES)
+TABLE_PARTS = tuple(DEMAND_TABLES)
 SHARE_PARTS: dict[str, str] = {
     "contact": gettext_lazy("Contact details: legal representative, contact person, phone, e-mail, address"),
     "boxes": gettext_lazy("The boxes ticked in the demand form for this need"),
     # The singular name: the rows' models have no plural of their own, and Django's default ("…s") reads badly in zh.
-    **{name: model._meta.verbose_name for name, model in desk.DEMAND_TABLES.items()},
+    **{name: model._meta.verbose_name for name, model in DEMAND_TABLES.items()},
     "materials": gettext_lazy("Special equipment inspection materials"),
     "exams": gettext_lazy("Operator exams and training"),
     "opinions": gettext_lazy("Opinions and suggestions"),
@@ -438,7 +440,7 @@ def referral_transition(
     record starts from them). The station's members do it."""
     require_member(user=user)
     referral = _locked(referral)
-    desk.version_check(referral, expected_version)
+    version_check(referral, expected_version)
     if to not in S.values:
         raise ValidationError({"to": [_("Choose a state.")]})
     if referral.to_institution:
@@ -463,7 +465,7 @@ def referral_transition(
                 {"to": [_("A suspended station takes no new work: decline the referral, so it can be re-routed.")]},
                 code="suspended",
             )
-        if assignee is not None and not desk.is_member(assignee):
+        if assignee is not None and not is_member(assignee):
             raise ValidationError({"assignee": [_("Only a member of this station can be booked.")]})
         assignee = assignee or user
         member_duty_check(user=assignee, field="assignee")  # clause 4.4.1, before anything is written
@@ -585,11 +587,11 @@ def referral_create(
     keeps the chain, and may not go to a station that already declined or failed it. The station's members do it."""
     require_member(user=user)
     case = ServiceCase.objects.select_for_update(of=("self",)).select_related("demand", "category").get(pk=case.pk)
-    desk.version_check(case, expected_version)
+    version_check(case, expected_version)
     here = _here()
     parts = list(dict.fromkeys(parts))
     errors: dict[str, list[str]] = {}
-    if case.state in desk.CLOSED or case.state == CaseState.ON_HOLD:
+    if case.state in CLOSED or case.state == CaseState.ON_HOLD:
         errors["state"] = [_("A closed or held case cannot be referred.")]
     if case.referrals.filter(direction=Direction.OUTGOING, state__in=OPEN).exists():
         errors["state"] = [_("This case is referred already: withdraw that referral first.")]
@@ -689,7 +691,7 @@ def referral_handover(
     timeline. Only a member of the station hands its data over, while the referral is open."""
     require_member(user=user, message=_("Only the members of this station hand its data over."))
     referral = _locked(referral)
-    desk.version_check(referral, expected_version)
+    version_check(referral, expected_version)
     if not referral.to_institution:
         raise ValidationError(
             {"parts": [_("What travels to a station is chosen when the case is referred to it.")]}, code="station"
@@ -1012,14 +1014,7 @@ def _crossed_withdrawal(referral: Referral, event: ReferralEvent) -> bool:
 
 
 def _heads(station: Station) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__station=station,
-            memberships__role=MemberRole.HEAD,
-            memberships__is_active=True,
-        ).order_by("pk")
-    )
+    return station_heads(station=station)
 
 
 def referral_overdue_flag() -> int:
@@ -1072,7 +1067,7 @@ def referral_overdue_mail(*, referral_id: int, recipients: list[str]) -> bool:
     if referral is None or referral.state != S.REQUESTED or not recipients:
         return False
     context = {"station": _here(), "referral": referral, "partner": referral.partner or referral.institution}
-    desk.mail(template="referral_overdue", context=context, to=recipients)
+    mail(app="referrals", template="overdue", context=context, to=recipients)
     return True
 
 
@@ -1084,7 +1079,7 @@ def referral_arrived_mail(*, referral_id: int, recipients: list[str]) -> bool:
     station = _here()
     path = reverse("referrals:referral", urlconf=settings.ROOT_URLCONF, kwargs={"pk": referral.pk})
     context = {"station": station, "referral": referral, "link": station_url(station.code, path)}
-    desk.mail(template="referral_arrived", context=context, to=recipients)
+    mail(app="referrals", template="arrived", context=context, to=recipients)
     return True
 
 
@@ -1099,7 +1094,7 @@ def station_load_publish() -> None:
             stream=f"load:{here.schema_name}",
             payload={
                 "station": here.pk,
-                "open_cases": ServiceCase.objects.exclude(state__in=desk.CLOSED).count(),
+                "open_cases": ServiceCase.objects.exclude(state__in=CLOSED).count(),
                 "referrals_waiting": Referral.objects.filter(direction=Direction.INCOMING, state=S.REQUESTED).count(),
                 "measured_at": _time(timezone.now()),
             },

@@ -4,7 +4,7 @@ network errors)."""
 
 from celery import shared_task
 
-from core.desk.tasks import MAIL_RETRY
+from core.common.mail import MAIL_RETRY
 from core.referrals import services
 from tenants.tasks import each_station
 

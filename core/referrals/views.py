@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.catalog.models import FormBox, ServiceCategory, ServiceItem
+from core.common.forms import errors_onto
+from core.common.pagination import CappedPaginator
 from core.desk import selectors as desk_selectors
-from core.desk import services as desk
-from core.desk.forms import errors_onto
-from core.desk.models import CaseState, Demand, ExamCategory, InspectionMaterial, TrainingMode
+from core.desk.models import CLOSED, DEMAND_TABLES, CaseState, Demand, ExamCategory, InspectionMaterial, TrainingMode
 from core.operations.selectors import members_cleared_for_duty
 from core.referrals import selectors, services
 from core.referrals.forms import (
@@ -28,7 +28,6 @@ from core.referrals.forms import (
     WithdrawForm,
 )
 from core.referrals.models import Direction, ReferralState
-from stationnet.pagination import CappedPaginator
 from tenants.pages import StationPage
 
 S = ReferralState
@@ -70,13 +69,6 @@ class ReferralListPage(StationPage):
         )
 
 
-def _case_or_404(pk: int, viewer):
-    case = desk_selectors.case_get(pk=pk, viewer=viewer)
-    if case is None:
-        raise Http404
-    return case
-
-
 class ReferPage(StationPage):
     """Refer a case to another station: pick the station (filtered by district, catalog item and name, with what each
     serves and its published load), say why and what is asked, choose what of the demand form travels, and record the
@@ -116,11 +108,11 @@ class ReferPage(StationPage):
             reroute=reroute,
             reroute_chain=_labelled(reroute.chain) if reroute is not None else [],
             open_referral=open_referral,
-            case_closed=case.state in desk.CLOSED or case.state == CaseState.ON_HOLD,
+            case_closed=case.state in CLOSED or case.state == CaseState.ON_HOLD,
         )
 
     def setup_case(self):
-        self.case = _case_or_404(self.kwargs["pk"], self.request.user)
+        self.case = desk_selectors.case_access(pk=self.kwargs["pk"], user=self.request.user)
         self.options = services.share_options(case=self.case)
 
     def get(self, request, *args, **kwargs):
@@ -188,7 +180,7 @@ def shared_sections(shared: dict) -> dict:
         boxes = FormBox.objects.filter(pk__in=shared["boxes"]).order_by("position")
         sections["boxes"] = [f"{box.section}：{box.label}" for box in boxes]
     tables = []
-    for name, model in desk.DEMAND_TABLES.items():
+    for name, model in DEMAND_TABLES.items():
         if name not in shared:
             continue
         rows = shared[name]

@@ -1,11 +1,11 @@
 """Reads of public supervision (clause 6.1), in the active station's schema."""
 
-from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from core.archive.confidentiality import cases_visible_to, with_case_visibility
 from core.supervision.models import ImprovementPlan, Opinion
 from tenants.models import MemberRole, User
+from tenants.selectors import station_members
 
 
 def opinion_list(
@@ -75,13 +75,7 @@ def case_by_number(*, number: str, viewer: User | None = None):
 def station_members_active(*, heads: bool = False, user_ids: list[int] | None = None) -> list[User]:
     """The active members of the station whose schema is active (only its heads with `heads`, only those of
     `user_ids` when given): who may receive its reminders."""
-    members = User.objects.filter(
-        is_active=True,
-        memberships__station__schema_name=connection.schema_name,
-        memberships__is_active=True,
-    )
-    if heads:
-        members = members.filter(memberships__role=MemberRole.HEAD)
+    members = station_members(roles=(MemberRole.HEAD,) if heads else ())
     if user_ids is not None:
         members = members.filter(pk__in=user_ids)
-    return list(members.distinct().order_by("pk"))
+    return list(members.order_by("pk"))

@@ -25,8 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.common.mail import mail
 from core.desk.models import ServiceCase
-from core.desk.services import mail
 from core.supervision.models import (
     ImprovementPlan,
     Opinion,

@@ -7,7 +7,7 @@ the station's schema after the commit that decided on the reminder, retried with
 
 from celery import shared_task
 
-from core.desk.tasks import MAIL_RETRY
+from core.common.mail import MAIL_RETRY
 from core.supervision import services
 from tenants.tasks import each_station
 

@@ -20,10 +20,10 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from core.archive.confidentiality import linked_case
+from core.common.forms import errors_onto, form_call
+from core.common.pagination import CappedPaginator
 from core.complaints import selectors as complaint_selectors
 from core.complaints import services as complaint_services
-from core.desk.forms import errors_onto, form_call
-from core.desk.views import station_members
 from core.supervision import selectors, services
 from core.supervision.forms import (
     AnswerForm,
@@ -37,10 +37,10 @@ from core.supervision.forms import (
 )
 from core.supervision.models import OpinionKind
 from core.uploads.checks import KINDS
-from stationnet.pagination import CappedPaginator
 from tenants.hosts import client_address, is_public_request, station_url
 from tenants.models import StationStatus
 from tenants.pages import StationPage
+from tenants.selectors import station_members
 
 PAGE_SIZE = 50
 
@@ -186,7 +186,7 @@ class OpinionPage(StationPage):
 
     def get_context_data(self, forms=None, **kwargs):
         opinion = self.opinion
-        members = station_members(self.station)
+        members = station_members(station=self.station)
         forms = {
             "classify": self.classify_form(),
             "answer": AnswerForm(initial={"answer": opinion.answer}),
@@ -262,10 +262,10 @@ class OpinionPage(StationPage):
         )
 
     def do_plan(self, request):
-        form = PlanForm(request.POST, members=station_members(self.station))
+        form = PlanForm(request.POST, members=station_members(station=self.station))
         if not form.is_valid():
             return "plan", form
-        owner = station_members(self.station).filter(pk=form.cleaned_data["owner"]).first()
+        owner = station_members(station=self.station).filter(pk=form.cleaned_data["owner"]).first()
         return "plan", self._run(
             form,
             lambda: services.improvement_plan_create(

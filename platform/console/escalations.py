@@ -9,11 +9,10 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.common.forms import Form
-from core.desk.forms import errors_onto
+from core.common.forms import Form, errors_onto
+from core.common.pagination import CappedPaginator
 from core.escalations import selectors, services
 from core.escalations.models import EscalationState
-from stationnet.pagination import CappedPaginator
 from tenants.models import BureauRole
 from tenants.pages import BureauPage
 from tenants.selectors import user_has_bureau_role

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from console.views import StationBureauPage, StationConsolePage
-from core.desk.forms import errors_onto
+from core.common.forms import errors_onto
 from core.evaluation import selectors, services
 from core.evaluation.forms import ConclusionForm, ReviewForm, ScheduleForm, item_errors_onto, item_forms, met_initial
 from core.evaluation.models import RoundStatus

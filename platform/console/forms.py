@@ -1,27 +1,15 @@
 """Forms of the bureau console. They check types and shapes; the rules are the services' (their errors come back
 onto these forms field by field)."""
 
-import datetime
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.common.forms import Form
+from core.common.forms import DATE, Form
 from core.districts import District
 from core.network.models import ReferralPolicy
 from tenants.models import StationStatus
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DEFAULT_PERIOD_DAYS = 90
-
-
-def default_period() -> tuple[datetime.date, datetime.date]:
-    """The last 90 days, today included (the city's calendar)."""
-    today = timezone.localdate()
-    return today - datetime.timedelta(days=DEFAULT_PERIOD_DAYS), today
 
 
 class PeriodForm(Form):

@@ -16,15 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from console.charts import bar_chart, line_chart
-from console.forms import DATE, default_period
 from core.catalog.forms import ServiceCategoryChoiceField
-from core.common.forms import Form
+from core.common.forms import DATE, Form
+from core.common.pagination import CappedPaginator
+from core.common.periods import default_period
 from core.common.spreadsheets import XLSX_TYPE, write_xlsx
 from core.districts import District
 from core.stats import reports
 from core.stats.selectors import GROUPINGS, CityStatistics, case_list_accesses, city_statistics, station_case_facts
 from core.stats.services import case_list_access_record
-from stationnet.pagination import CappedPaginator
 from tenants.models import BureauRole
 from tenants.pages import BureauPage
 from tenants.selectors import station_list

@@ -8,8 +8,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from console.charts import bar_chart
-from console.forms import PeriodForm, ReferralPolicyForm, StationCreateForm, StationStatusForm, default_period
-from core.desk.forms import errors_onto
+from console.forms import PeriodForm, ReferralPolicyForm, StationCreateForm, StationStatusForm
+from core.common.forms import errors_onto
+from core.common.periods import default_period
 from core.evaluation.forms import ScheduleForm
 from core.evaluation.models import Conclusion
 from core.evaluation.selectors import round_latest_concluded, round_list, round_scheduled

@@ -179,8 +179,8 @@ def run_demo(env: dict[str, str]) -> int:
     signal.signal(signal.SIGTERM, stop)
     django_setup(env)
     print(banner(port), flush=True)
+    from core.common.printing import PrintingUnavailable, chromium_path
     from core.demo.models import DemoHistory
-    from core.desk.printing import PrintingUnavailable, chromium_path
 
     try:  # `make demo` runs bin/ensure-chromium first, which installs Debian's chromium when it may
         say(f"PDF printing uses {chromium_path()}")

@@ -144,6 +144,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenancy",
             ],
+            # `{% colon %}` on every page (core.common.labels).
+            "builtins": ["core.common.labels"],
         },
     },
 ]
@@ -219,7 +221,7 @@ MESSAGING_REQUEUE_AFTER = datetime.timedelta(seconds=env.integer("STATIONNET_MES
 # running whose worker has given no sign of life (progress) for this long is failed by the watchdog (beat).
 IMPORT_MAX_BYTES = env.integer("STATIONNET_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 JOB_STALE_AFTER = datetime.timedelta(seconds=env.integer("STATIONNET_JOB_STALE_SECONDS", 15 * 60))
-# Printing Appendix A and B to PDF runs Debian's chromium (see core.desk.printing): its path, and how long it may take.
+# Printing Appendix A and B to PDF runs Debian's chromium (see core.common.printing): its path, and how long it may take.
 STATIONNET_CHROMIUM = env.text("STATIONNET_CHROMIUM", "") or None
 STATIONNET_PDF_TIMEOUT = env.integer("STATIONNET_PDF_TIMEOUT", 60)
 USE_TZ = True
@@ -357,12 +359,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsStationMemberOrPublicUser"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ScopeRequired"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "api.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    # Refusals the services raise outside `service_call`, and values the database refuses: 400, never a 500.
+    # The services' refusals (400 per field, 403 with their reason, 404), and values the database refuses: never a 500.
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {

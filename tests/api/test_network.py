@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 
-from core.desk import workdays
+from core.common import workdays
 from core.directory.models import Institution
 from core.referrals import services
 from core.referrals.models import Direction, Referral

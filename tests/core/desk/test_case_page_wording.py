@@ -95,7 +95,7 @@ def test_a_completed_case_shows_its_durations_in_words(city, staff, enterprise):
     with schema_context(city.alpha.schema_name):
         case = case_completed(city, enterprise)  # requested 5 h ago, answered 3 h ago, on site 2 h ago, ended 1 h ago
     html = page(staff, case)
-    assert "响应时长: 2 小时 · 处理时长: 1 小时 · 总时长: 4 小时" in html
+    assert "响应时长：2 小时 · 处理时长：1 小时 · 总时长：4 小时" in html
     assert not re.search(r"\d:\d\d:\d\d", html)
     assert buttons(html) == [("evaluated", "确认已评价")]
 

@@ -9,8 +9,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.catalog.models import FormBox
-from core.desk import services
-from core.desk.models import CaseState, Demand, ServiceCase, ServiceRecord
+from core.desk.models import DEMAND_TABLES, CaseState, Demand, ServiceCase, ServiceRecord
 from core.directory import uscc
 from core.directory.models import Enterprise, Institution
 from tests.conftest import host_client
@@ -31,7 +30,7 @@ def form_post(values: dict) -> dict:
         if key in ("enterprise", "tables"):
             continue
         data[key] = ["" if v is None else str(v) for v in value] if isinstance(value, list) else value
-    for name in services.DEMAND_TABLES:
+    for name in DEMAND_TABLES:
         rows = tables.get(name, [])
         data |= {f"{name}-TOTAL_FORMS": str(len(rows) + 1), f"{name}-INITIAL_FORMS": "0"}
         for index, row in enumerate(rows):
@@ -63,7 +62,7 @@ def test_every_field_of_the_demand_form_round_trips_through_the_page(city, staff
             assert getattr(demand, name) == values[name], name
         assert str(demand.filled_on) == values["filled_on"] and str(demand.signed_on) == values["signed_on"]
         assert sorted(b.pk for b in demand.boxes.all()) == sorted(values["boxes"])
-        for name in services.DEMAND_TABLES:
+        for name in DEMAND_TABLES:
             stored = list(getattr(demand, name).all())
             assert len(stored) == len(values["tables"][name]), name
             for row, sent_row in zip(stored, values["tables"][name], strict=True):

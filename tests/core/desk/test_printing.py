@@ -22,6 +22,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.catalog.models import FormBox
+from core.common.printing import PrintingError, PrintingUnavailable, pdf_from_html
 from core.desk import services
 from core.desk.models import (
     CaseState,
@@ -34,7 +35,6 @@ from core.desk.models import (
     TrainingMode,
 )
 from core.desk.print_views import EXAM_CATEGORIES, MATERIALS, TRAINING_MODES
-from core.desk.printing import PrintingError, PrintingUnavailable, pdf_from_html
 from core.directory.models import Institution
 from tests.conftest import host_client
 from tests.core.desk.builders import boxes, new_enterprise

@@ -21,7 +21,8 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from core.desk import services, workdays
+from core.common import workdays
+from core.desk import services
 from core.desk.models import CaseEvent, CaseState, EventKind, ServiceCase, Survey, SurveyInvitation
 from core.desk.tasks import case_deadline_remind_all_task, survey_invitation_send_task
 from tests.conftest import host_client

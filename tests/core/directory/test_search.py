@@ -3,10 +3,10 @@ import random
 import pytest
 
 from core.catalog.models import ServiceItem
+from core.common.pagination import capped_count
 from core.directory import uscc
 from core.directory.models import Enterprise, Institution
 from core.directory.selectors import enterprise_search, institution_search
-from stationnet.pagination import capped_count
 from tests.conftest import host_client
 from tests.core.directory.builders import full_width, spaced
 

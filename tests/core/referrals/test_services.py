@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from core.common import workdays
 from core.desk import services as desk
-from core.desk import workdays
 from core.desk.models import CaseEvent, CaseState, Demand, EventKind, PlanKind, ServiceCase
 from core.directory.models import Institution
 from core.messaging import services as messaging

@@ -36,7 +36,7 @@ def station_page(station) -> str:
 
 
 def field_errors(html: str, field: str) -> list[str]:
-    """The error messages shown on one field of the form (console/_field.html)."""
+    """The error messages shown on one field of the form (partials/_field.html)."""
     block = re.search(rf'<div class="field" data-field="{field}">(.*?)</div>', html, re.S)
     assert block, f"no field {field}"
     return re.findall(r'<p class="field-error"[^>]*>(.*?)</p>', block.group(1), re.S)

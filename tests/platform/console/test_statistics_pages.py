@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from console.charts import line_chart
-from console.forms import default_period
+from core.common.periods import default_period
 from core.stats.models import CaseListAccess
 from tests.conftest import host_client
 from tests.core.stats import dataset

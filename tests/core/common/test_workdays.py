@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from core.desk.workdays import add_working_days, deadline_with_pauses, is_working_day, working_days_between
+from core.common.workdays import add_working_days, deadline_with_pauses, is_working_day, working_days_between
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
