@@ -136,3 +136,13 @@ def test_a_page_shows_the_refusal_on_the_field_and_keeps_what_was_typed(city, al
     )
     assert "铁岭市银州区工业街8号" in response.content.decode()
     assert not Enterprise.objects.filter(address=typed["address"]).exists()
+
+
+@pytest.mark.parametrize("cls", project_forms(), ids=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
+def test_no_select_shows_djangos_dashes_for_its_empty_choice(cls):
+    """An empty choice reads "—" on every page, never Django's "---------" (a model field's select)."""
+    for name, field in cls.base_fields.items():
+        if isinstance(field, forms.ModelChoiceField):
+            assert field.empty_label != "---------", name
+        elif isinstance(field, forms.ChoiceField) and isinstance(field.choices, list | tuple):
+            assert ("", "---------") not in list(field.choices), name
