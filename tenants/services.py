@@ -1,6 +1,5 @@
 """Writes of stations, users and memberships. Views, commands and tasks call these; nothing else writes."""
 
-import datetime
 import logging
 from contextlib import nullcontext
 
@@ -20,15 +19,12 @@ from django_tenants.utils import schema_context, schema_exists
 from core.activity.models import ActivityVerb
 from core.activity.services import activity_record
 from core.catalog.models import ServiceItem
-from core.evaluation.models import Conclusion
-from core.evaluation.selectors import round_latest_concluded
 from tenants.hosts import station_host, station_url
 from tenants.models import (
     Domain,
     MemberRole,
     Membership,
     Station,
-    StationPublication,
     StationStatus,
     StationStatusChange,
     User,
@@ -40,8 +36,6 @@ from tenants.selectors import (
     actor_person,
     require_bureau_admin,
     require_head,
-    station_items_prefetch,
-    station_public_facts,
 )
 from tenants.spare_schemas import spare_schema_take, template_cloning
 
@@ -270,61 +264,6 @@ def station_change_status(*, station: Station, status: str, user: User | SystemA
     change.save()
     logger.info("station %s: %s → %s", station.code, change.from_status, status)
     return station
-
-
-def _evaluation_approved_check(station: Station) -> None:
-    """Refuse to publish a station whose latest concluded evaluation round is not approved (or that has none)."""
-    latest = round_latest_concluded(station=station)
-    if latest is None:
-        message = _("The station's evaluation is not concluded yet: publish it once a round is approved.")
-    elif latest.conclusion != Conclusion.APPROVED:
-        message = _(
-            "The latest evaluation round (No. %(number)s) concluded “%(conclusion)s”: "
-            "publish the station once a round is approved."
-        ) % {"number": latest.number, "conclusion": latest.get_conclusion_display()}
-    else:
-        return
-    raise ValidationError({"evaluation": [message]}, code="not_approved")
-
-
-@transaction.atomic
-def station_publish(*, station: Station, user: User, notice_days: int | None = None) -> StationPublication:
-    """Publish a station (公示, clause 3) on the public portal: a bureau administrator only. The station must be under
-    evaluation with its latest concluded evaluation round approved (`core.evaluation`; otherwise a ValidationError on
-    `evaluation`), or published already (republishing after a change needs no new round). It moves to published when
-    needed, and a new `StationPublication` keeps a snapshot of what is published, with the public notice running
-    `notice_days` (settings.PUBLICATION_NOTICE_DAYS)."""
-    require_bureau_admin(user=user, message=_("Only the bureau's administrators publish a station."))
-    notice_days = settings.PUBLICATION_NOTICE_DAYS if notice_days is None else notice_days
-    if notice_days < 0:
-        raise ValidationError({"notice_days": _("The notice period cannot be negative.")}, code="negative_notice")
-    station = Station.objects.select_for_update().get(pk=station.pk)
-    if station.status == StationStatus.EVALUATING:
-        _evaluation_approved_check(station)
-        station = station_change_status(station=station, status=StationStatus.PUBLISHED, user=user)
-    elif station.status != StationStatus.PUBLISHED:
-        raise ValidationError(
-            {
-                "status": _(
-                    "Only a station under evaluation or already published can be published; this one is “%(status)s”."
-                )
-                % {"status": station.get_status_display()}
-            },
-            code="not_publishable",
-        )
-    station = Station.objects.prefetch_related(station_items_prefetch()).get(pk=station.pk)
-    published_at = timezone.now()
-    publication = StationPublication(
-        station=station,
-        published_at=published_at,
-        notice_until=published_at + datetime.timedelta(days=notice_days),
-        published_by=user,
-        snapshot=station_public_facts(station=station),
-    )
-    publication.full_clean()
-    publication.save()
-    logger.info("station %s published (publication %s)", station.code, publication.pk)
-    return publication
 
 
 def membership_invitation_send(*, membership_id: int) -> bool:

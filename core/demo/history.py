@@ -53,6 +53,7 @@ from core.common.workdays import is_working_day
 from core.complaints import services as complaints
 from core.complaints.models import Complaint, ComplaintState, Feedback
 from core.demo import content
+from core.demo.city import DEMO_STATIONS
 from core.demo.models import DemoHistory
 from core.desk import services as desk
 from core.desk.models import CaseState, Channel, Demand, PlanKind, ServiceCase
@@ -72,7 +73,6 @@ from core.referrals import services as referrals
 from core.referrals.models import Direction, Referral
 from core.supervision import services as supervision
 from core.supervision.models import Opinion
-from tenants.demo import DEMO_STATIONS
 from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
 
 logger = logging.getLogger(__name__)

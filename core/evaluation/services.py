@@ -7,7 +7,7 @@ and submits (`item_self_assess`, `evidence_add`, `figures_attach`, `round_submit
 for evidence is never answered met without any (a file, or the figures of the station's operations registers taken as a
 snapshot when attached). A bureau administrator reviews each item (`item_review`) and concludes (`round_conclude`):
 
-- approved: the station may be published (`tenants.services.station_publish` asks for it) and its next re-evaluation
+- approved: the station may be published (`station_publish` below asks for it) and its next re-evaluation
   is scheduled `EVALUATION_INTERVAL_DAYS` later;
 - rectify by a date: a follow-up round opens at once, due that date, carrying the items over (what was met stays met,
   what was not met is to be answered again);
@@ -47,11 +47,17 @@ from core.evaluation.models import (
     RoundKind,
     RoundStatus,
 )
-from core.evaluation.selectors import items_not_met, round_score
+from core.evaluation.selectors import items_not_met, round_latest_concluded, round_score
 from core.uploads.checks import FileKind, upload_check
 from tenants.hosts import public_url, station_url
-from tenants.models import BureauRole, Station, StationStatus, User
-from tenants.selectors import require_bureau_admin, require_head, station_head_emails
+from tenants.models import BureauRole, Station, StationPublication, StationStatus, User
+from tenants.selectors import (
+    require_bureau_admin,
+    require_head,
+    station_head_emails,
+    station_items_prefetch,
+    station_public_facts,
+)
 from tenants.services import station_change_status
 
 logger = logging.getLogger(__name__)
@@ -687,3 +693,62 @@ def _reject(station: Station, evaluation_round: EvaluationRound, user: User) -> 
             "summary": evaluation_round.summary,
         }
     station_change_status(station=station, status=to, reason=reason, user=user)
+
+
+# Publication (公示, clause 3): a station is published once an evaluation round approves it. The rule needs both the
+# station and its rounds, so it lives here, above tenants.
+
+
+def _evaluation_approved_check(station: Station) -> None:
+    """Refuse to publish a station whose latest concluded evaluation round is not approved (or that has none)."""
+    latest = round_latest_concluded(station=station)
+    if latest is None:
+        message = _("The station's evaluation is not concluded yet: publish it once a round is approved.")
+    elif latest.conclusion != Conclusion.APPROVED:
+        message = _(
+            "The latest evaluation round (No. %(number)s) concluded “%(conclusion)s”: "
+            "publish the station once a round is approved."
+        ) % {"number": latest.number, "conclusion": latest.get_conclusion_display()}
+    else:
+        return
+    raise ValidationError({"evaluation": [message]}, code="not_approved")
+
+
+@transaction.atomic
+def station_publish(*, station: Station, user: User, notice_days: int | None = None) -> StationPublication:
+    """Publish a station (公示, clause 3) on the public portal: a bureau administrator only. The station must be under
+    evaluation with its latest concluded evaluation round approved (this app's rounds; otherwise a ValidationError on
+    `evaluation`), or published already (republishing after a change needs no new round). It moves to published when
+    needed, and a new `StationPublication` keeps a snapshot of what is published, with the public notice running
+    `notice_days` (settings.PUBLICATION_NOTICE_DAYS)."""
+    require_bureau_admin(user=user, message=_("Only the bureau's administrators publish a station."))
+    notice_days = settings.PUBLICATION_NOTICE_DAYS if notice_days is None else notice_days
+    if notice_days < 0:
+        raise ValidationError({"notice_days": _("The notice period cannot be negative.")}, code="negative_notice")
+    station = Station.objects.select_for_update().get(pk=station.pk)
+    if station.status == StationStatus.EVALUATING:
+        _evaluation_approved_check(station)
+        station = station_change_status(station=station, status=StationStatus.PUBLISHED, user=user)
+    elif station.status != StationStatus.PUBLISHED:
+        raise ValidationError(
+            {
+                "status": _(
+                    "Only a station under evaluation or already published can be published; this one is “%(status)s”."
+                )
+                % {"status": station.get_status_display()}
+            },
+            code="not_publishable",
+        )
+    station = Station.objects.prefetch_related(station_items_prefetch()).get(pk=station.pk)
+    published_at = timezone.now()
+    publication = StationPublication(
+        station=station,
+        published_at=published_at,
+        notice_until=published_at + datetime.timedelta(days=notice_days),
+        published_by=user,
+        snapshot=station_public_facts(station=station),
+    )
+    publication.full_clean()
+    publication.save()
+    logger.info("station %s published (publication %s)", station.code, publication.pk)
+    return publication

@@ -14,14 +14,14 @@ from core.common.periods import default_period
 from core.evaluation.forms import ScheduleForm
 from core.evaluation.models import Conclusion
 from core.evaluation.selectors import round_latest_concluded, round_list, round_scheduled
-from core.evaluation.services import evaluation_start
+from core.evaluation.services import evaluation_start, station_publish
 from core.network.selectors import referral_flows_overdue, referral_matrix, referral_policy_get
 from core.network.services import referral_policy_set
 from tenants.hosts import station_host, station_url
 from tenants.models import BureauRole, MemberRole, StationStatus
 from tenants.pages import BureauPage
 from tenants.selectors import membership_list_for_station, station_list, user_has_bureau_role
-from tenants.services import station_change_status, station_create, station_publish
+from tenants.services import station_change_status, station_create
 
 OVERDUE_SHOWN = 200
 

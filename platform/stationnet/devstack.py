@@ -93,7 +93,7 @@ def demo_secret_key() -> str:
 
 
 def banner(port: int) -> str:
-    from tenants.demo import DEMO_BUREAU, DEMO_PASSWORD, DEMO_STATIONS
+    from core.demo.city import DEMO_BUREAU, DEMO_PASSWORD, DEMO_STATIONS
 
     lines = [
         "",

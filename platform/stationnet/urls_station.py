@@ -2,8 +2,7 @@
 enterprise's survey link (`/survey/<token>/`, see `tenants.middleware.OPEN_STATION_PATHS`)."""
 
 from django.urls import include, path
-
-from tenants.views import StationHomeView, StationItemsPage
+from workspace.views import StationHomeView, StationItemsPage
 
 urlpatterns = [
     path("", StationHomeView.as_view(), name="home"),

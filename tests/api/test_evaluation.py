@@ -10,8 +10,8 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 
 from core.evaluation.models import EvaluationEvidence, EvaluationRound, RoundStatus
+from core.evaluation.services import station_publish
 from tenants.models import StationStatus
-from tenants.services import station_publish
 from tests.conftest import host_client
 from tests.core.evaluation.builders import CODES, PDF, PNG, conclude, open_round, self_assess, submitted_round, upload
 

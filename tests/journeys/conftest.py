@@ -39,7 +39,7 @@ from tests.processes import REPO_ROOT, free_port, running, serving
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
-PASSWORD = "Demo-2026"  # the demo city's password (tenants.demo.DEMO_PASSWORD), as printed on the demo's banner
+PASSWORD = "Demo-2026"  # the demo city's password (core.demo.city.DEMO_PASSWORD), as printed on the demo's banner
 SHOTS = Path(settings.VAR_DIR) / "journeys"
 # axe-core's impact levels that fail a step.
 BLOCKING_IMPACTS = {"critical", "serious"}

@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.catalog.models import ServiceItem
 from core.catalog.services import service_item_retire
+from core.demo.city import DEMO_STATIONS, demo_city_load
 from core.referrals.selectors import referral_station_candidates
-from tenants.demo import DEMO_STATIONS, demo_city_load
 from tenants.models import Station, StationStatus
 from tenants.selectors import PLATFORM
 from tenants.services import station_items_set

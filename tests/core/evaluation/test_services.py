@@ -12,9 +12,10 @@ from django.utils import timezone
 from core.evaluation import services
 from core.evaluation.checklist import CHECKLIST, SECTIONS
 from core.evaluation.models import Conclusion, EvaluationEvidence, EvaluationRound, RoundKind, RoundStatus
+from core.evaluation.services import station_publish
 from core.evaluation.tasks import round_open_due_task
 from tenants.models import StationStatus, StationStatusChange
-from tenants.services import station_change_status, station_publish
+from tenants.services import station_change_status
 from tests.compliance import REPO_ROOT
 from tests.core.evaluation.builders import (
     CODES,

@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 
 from core.evaluation.models import EvaluationRound, RoundStatus
-from core.evaluation.services import evidence_add, figures_attach, round_submit
+from core.evaluation.services import evidence_add, figures_attach, round_submit, station_publish
 from tenants.models import StationStatus
 from tenants.selectors import PLATFORM
-from tenants.services import station_change_status, station_publish
+from tenants.services import station_change_status
 from tests.conftest import host_client
 from tests.core.evaluation.builders import CODES, PDF, conclude, open_round, self_assess, submitted_round, upload
 

@@ -13,13 +13,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.catalog.models import ServiceItem
+from core.evaluation.services import station_publish
 from portal import open_data
 from tenants.models import Station, StationPublication, StationStatus
 from tenants.selectors import PLATFORM
-from tenants.services import station_change_status, station_publish
+from tenants.services import station_change_status
 from tests.conftest import host_client
+from tests.core.evaluation.test_publication import prepare
 from tests.factories import approved_round
-from tests.tenants.test_publication import prepare
 
 pytestmark = pytest.mark.django_db
 

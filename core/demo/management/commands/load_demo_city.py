@@ -5,10 +5,10 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.demo.city import DEMO_STATIONS, demo_city_load
 from core.demo.history import SEED, HistoryUnavailable, history_load, history_loaded, history_start
 from core.demo.models import DemoHistory
 from core.directory.demo import directory_demo_load
-from tenants.demo import DEMO_STATIONS, demo_city_load
 from tenants.models import Station
 
 # The demo stations open a fortnight before their history starts: trained, evaluated and published (公示) by then.

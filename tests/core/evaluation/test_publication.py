@@ -10,9 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from core.catalog.models import ServiceItem
+from core.evaluation.services import station_publish
 from tenants.models import Station, StationPublication, StationStatus, StationStatusChange, User
 from tenants.selectors import PLATFORM
-from tenants.services import station_change_status, station_publish
+from tenants.services import station_change_status
 from tests.factories import approved_round
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from core.catalog.selectors import service_item_list
 from core.directory.demo import directory_demo_load
 from core.districts import District
 from core.evaluation.demo import round_approve_all
-from core.evaluation.services import evaluation_start
+from core.evaluation.services import evaluation_start, station_publish
 from core.operations.demo import operations_demo_load
 from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
 from tenants.selectors import DEMO
@@ -16,7 +16,6 @@ from tenants.services import (
     membership_create,
     station_create,
     station_items_set,
-    station_publish,
     user_create,
 )
 

@@ -1,8 +1,8 @@
 import pytest
 
+from core.demo.city import DEMO_STATIONS, demo_city_load
 from core.directory.models import Enterprise, Institution
 from core.evaluation.models import EvaluationRound
-from tenants.demo import DEMO_STATIONS, demo_city_load
 from tenants.models import Station, StationStatus
 
 pytestmark = pytest.mark.django_db
