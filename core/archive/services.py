@@ -27,10 +27,10 @@ from core.archive.models import (
 )
 from core.archive.sources import ArchiveDocument, sources
 from core.desk.models import ServiceCase
-from core.desk.services import document_number
 from core.directory.models import Enterprise
 from core.jobs.models import Job, job_kind_register
 from core.jobs.services import job_create, job_fail, job_finish, job_progress, job_start
+from core.numbering.services import document_number
 from tenants.models import Station, User
 from tenants.selectors import require_head, require_member
 

@@ -13,7 +13,6 @@
 - `ServiceRecord`: the service record of Appendix B (服务记录表). Once the case is completed it is corrected only by
   `RecordAmendment`s, which keep the original value.
 - `Survey`: the satisfaction survey of Appendix B, one per case, never changed once submitted.
-- `NumberSequence`: gap-free numbers per station, kind and year (clause 7.4).
 
 Users, enterprises, institutions and catalog entries live in the public schema; the foreign keys to them have no
 ON DELETE action, so the database refuses to delete anything a record points at.
@@ -523,21 +522,6 @@ class SurveyInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case}"
-
-
-class NumberSequence(models.Model):
-    """The last number given out per kind and year. Taken under a row lock inside the creating transaction, so
-    numbers are gap-free and never reused (a rolled-back transaction gives its number back)."""
-
-    kind = models.CharField(max_length=10)
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "year"], name="desk_sequence_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.year}: {self.last}"
 
 
 SURVEY_RATED = ("q1", "q2", "q3", "q4", "q6", "q7", "q8", "q9", "q10")

@@ -39,6 +39,7 @@ from core.desk.models import CLOSED, DEMAND_TABLES, CaseEvent, CaseState, Channe
 from core.directory.models import Enterprise, Institution
 from core.messaging.services import message_send
 from core.network.selectors import referral_policy_get
+from core.numbering.services import document_number
 from core.operations.selectors import member_duty_check
 from core.referrals.models import (
     ConsentChannel,
@@ -621,7 +622,7 @@ def referral_create(
     desk.case_plan_station(case=case, user=user, station=station, evaluation=reason.strip())
     now = timezone.now()
     referral = Referral(
-        number=desk.document_number(station=here, kind="zj"),
+        number=document_number(station=here, kind="zj"),
         direction=Direction.OUTGOING,
         partner=station,
         case=case,
@@ -754,7 +755,7 @@ def referral_institution_open(*, case: ServiceCase, plan: ServicePlan, user: Use
     require_member(user=user)
     now = timezone.now()
     referral = Referral(
-        number=desk.document_number(station=_here(), kind="zj"),
+        number=document_number(station=_here(), kind="zj"),
         direction=Direction.OUTGOING,
         institution=plan.institution,
         case=case,

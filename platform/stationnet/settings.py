@@ -78,6 +78,7 @@ TENANT_APPS = [
     "core.activity",
     "core.jobs",
     "core.messaging",
+    "core.numbering",
     "core.desk",
     "core.referrals",
     # Object permissions on a station's rows (confidential cases) are rows of that station: see core.archive.

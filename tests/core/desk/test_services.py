@@ -1,5 +1,5 @@
 """The desk's services in a station schema: intake of Appendix A, the case state machine, plans and re-plans, the
-append-only timeline, version checks and gap-free numbering."""
+append-only timeline and version checks."""
 
 import datetime
 import threading
@@ -272,41 +272,6 @@ def test_the_timeline_is_append_only(city, alpha, enterprise):
         CaseEvent.objects.filter(pk=event.pk).update(text="改写")
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
         CaseEvent.objects.filter(pk=event.pk).delete()
-
-
-@pytest.mark.clause("7.4")
-def test_numbers_are_gap_free_under_concurrent_creation(city, alpha):
-    # Threads have their own connections and commit for real; each takes a number in its own transaction and every
-    # third one rolls back, giving its number back to whoever waits on the sequence's row lock.
-    kind, taken, errors = f"t{RNG.randrange(10**8)}", [], []
-    start = threading.Barrier(9)
-
-    def take(index: int):
-        try:
-            start.wait()
-            with schema_context(city.alpha.schema_name), transaction.atomic():
-                number = services.number_next(kind=kind, year=2026)
-                if index % 3 == 0:
-                    transaction.set_rollback(True)
-                else:
-                    taken.append(number)
-        except Exception as error:  # noqa: BLE001  (reported below)
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=take, args=(index,)) for index in range(9)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert sorted(taken) == list(range(1, 7))
-
-
-def test_document_numbers_carry_the_station_the_kind_and_the_year(city, alpha):
-    assert services.document_number(station=city.alpha, kind="jl", year=2031) == "ALPHA-JL-2031-000001"
-    assert services.document_number(station=city.alpha, kind="demand", year=2031) == "ALPHA-2031-000001"
 
 
 def test_records_point_at_directory_rows_the_database_keeps(city, alpha, enterprise):

@@ -1,0 +1,95 @@
+"""Deadline reminders: the cases near or past their deadline, told to the assignee and the station's heads."""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from core.common import workdays
+from core.common.mail import mail
+from core.desk.models import (
+    CLOSED,
+    CaseState,
+    EventKind,
+    ServiceCase,
+)
+from core.desk.services._base import _event, _station
+from tenants.hosts import station_url
+from tenants.models import User
+from tenants.selectors import (
+    station_heads,
+)
+from tenants.tasks import queue_after_commit
+
+# Cases whose deadline no longer runs: closed, or on hold (the clock stops, see case_transition).
+DEADLINE_STOPPED = (*CLOSED, CaseState.ON_HOLD)
+
+
+def _station_heads() -> list[User]:
+    """The active station head(s) of the station whose schema is active."""
+    return station_heads()
+
+
+def case_deadline_remind() -> dict[str, int]:
+    """In the active station: remind people of the open cases' deadlines, each once.
+
+    A case whose deadline falls within `DESK_DEADLINE_WARNING_WORKING_DAYS` working days is reminded to its assignee
+    (to the station head when nobody is assigned); a case past its deadline is escalated to the station head and the
+    assignee. Cases on hold or closed are left alone. Each case is marked (`reminded_at`, `escalated_at`, a REMINDER
+    entry on the timeline) in this transaction, rows another run holds are skipped, and the e-mails go after commit:
+    two runs never remind twice. Returns how many cases were warned and escalated."""
+    from core.desk.tasks import case_deadline_mail_task
+
+    now = timezone.now()
+    window_end = workdays.add_working_days(now, settings.DESK_DEADLINE_WARNING_WORKING_DAYS)
+    counts = {"warned": 0, "escalated": 0}
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        cases = (
+            ServiceCase.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("assignee")
+            .exclude(state__in=DEADLINE_STOPPED)
+            .filter(Q(due_at__lt=now, escalated_at__isnull=True) | Q(due_at__lte=window_end, reminded_at__isnull=True))
+            .order_by("due_at", "pk")
+        )
+        heads = None
+        for case in cases:
+            heads = _station_heads() if heads is None else heads
+            assignee = case.assignee if case.assignee is not None and case.assignee.is_active else None
+            due = timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M")
+            if case.due_at < now:
+                kind, recipients = "overdue", [*heads, *([assignee] if assignee else [])]
+                case.escalated_at = now
+                case.reminded_at = case.reminded_at or now
+                text = _("Deadline %(due)s has passed: the station head was told (%(names)s)")
+            else:
+                kind, recipients = "warning", [assignee] if assignee else heads
+                case.reminded_at = now
+                text = _("Deadline %(due)s is near: reminded %(names)s")
+            counts["escalated" if kind == "overdue" else "warned"] += 1
+            case.save(update_fields=["reminded_at", "escalated_at"])
+            names = "、".join(dict.fromkeys(person.display_name for person in recipients)) or "—"
+            _event(case, kind=EventKind.REMINDER, actor=None, text=text % {"due": due, "names": names})
+            addresses = list(dict.fromkeys(person.email for person in recipients if person.email))
+            if addresses:
+                queue_after_commit(case_deadline_mail_task, case_id=case.pk, kind=kind, recipients=addresses)
+    return counts
+
+
+def case_deadline_mail(*, case_id: int, kind: str, recipients: list[str]) -> bool:
+    """E-mail the deadline reminder (`kind` "warning" or "overdue") `case_deadline_remind` decided on, unless the
+    case was closed or put on hold meanwhile."""
+    case = ServiceCase.objects.select_related("demand", "category", "assignee").filter(pk=case_id).first()
+    if case is None or case.state in DEADLINE_STOPPED or not recipients:
+        return False
+    station = _station()
+    context = {
+        "station": station,
+        "case": case,
+        "demand": case.demand,
+        "due": case.due_at,
+        "link": station_url(station.code, reverse("desk:case", urlconf=settings.ROOT_URLCONF, kwargs={"pk": case.pk})),
+    }
+    mail(app="desk", template=f"deadline_{kind}", context=context, to=recipients)
+    return True
