@@ -3,6 +3,11 @@
 Both resolve the scope and check permissions in ``initial()``, before the handler runs. A station view gets
 ``self.station`` and ``self.membership``. A view that its roles read but fewer may change names those in
 ``write_roles`` (see ``tenants.pages.roles_for``).
+
+A view about one object of the station inherits the object's base (``DemandAPIView``, ``CaseAPIView``, ``ReferralAPIView``), which
+reaches the object named by ``<pk>`` for the caller through its one access selector once the scope and the role are
+checked and before the handler runs (as Sentry's endpoint bases do in ``convert_args``): the handler reads
+``self.demand``, ``self.case`` or ``self.referral``, and an object the caller may not see answers 404 exactly like a missing one.
 """
 
 from rest_framework.views import APIView
@@ -14,6 +19,10 @@ from api.permissions import (
     IsStationMemberOrPublicUser,
     request_membership,
 )
+from core.desk.models import ServiceCase
+from core.desk.selectors import case_access, demand_access
+from core.referrals.models import Referral
+from core.referrals.selectors import referral_access
 from tenants.hosts import is_public_request
 from tenants.models import BureauRole, MemberRole
 
@@ -31,6 +40,40 @@ class StationAPIView(APIView):
     @property
     def is_head(self) -> bool:
         return self.membership is not None and self.membership.role == MemberRole.HEAD
+
+
+class DemandAPIView(StationAPIView):
+    """A station endpoint about one demand (`<pk>` in its path): `self.demand`, reached by `demand_access`."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.demand = demand_access(pk=kwargs["pk"], user=request.user)
+
+
+class CaseAPIView(StationAPIView):
+    """A station endpoint about one case (`<pk>` in its path): `self.case`, reached by `case_access`."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.case = case_access(pk=kwargs["pk"], user=request.user)
+
+    def case_reload(self) -> ServiceCase:
+        """The case as a write left it, for the answer."""
+        self.case = case_access(pk=self.case.pk, user=self.request.user)
+        return self.case
+
+
+class ReferralAPIView(StationAPIView):
+    """A station endpoint about one referral (`<pk>` in its path): `self.referral`, reached by `referral_access`."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.referral = referral_access(pk=kwargs["pk"], user=request.user)
+
+    def referral_reload(self) -> Referral:
+        """The referral as a write left it, for the answer."""
+        self.referral = referral_access(pk=self.referral.pk, user=self.request.user)
+        return self.referral
 
 
 class BureauAPIView(APIView):

@@ -8,12 +8,11 @@ from rest_framework import serializers, status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-from api.base import StationAPIView
+from api.base import CaseAPIView, StationAPIView
 from api.pagination import PAGE_PARAMETERS, paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
 from core.archive import selectors, services
 from core.archive.models import AccessAction, ArchiveAccess, ArchiveDisposal, ConfidentialCase
-from core.desk import selectors as desk_selectors
 from core.jobs.selectors import job_get
 from tenants.models import MemberRole
 
@@ -174,7 +173,7 @@ def _confidential(case) -> dict:
     }
 
 
-class CaseConfidentialView(StationAPIView):
+class CaseConfidentialView(CaseAPIView):
     """The head's confidential mark of a case (clause 7.3): GET it, POST marks the case (only its assignee and the
     head see it from then on), DELETE lifts the mark. The station head only."""
 
@@ -182,23 +181,19 @@ class CaseConfidentialView(StationAPIView):
 
     @extend_schema(responses=ConfidentialSerializer)
     def get(self, request, pk: int):
-        return Response(
-            ConfidentialSerializer(_confidential(desk_selectors.case_access(pk=pk, user=request.user))).data
-        )
+        return Response(ConfidentialSerializer(_confidential(self.case)).data)
 
     @extend_schema(request=ConfidentialInput, responses=ConfidentialSerializer)
     def post(self, request, pk: int):
-        case = desk_selectors.case_access(pk=pk, user=request.user)
         data = ConfidentialInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.case_confidential_mark(case=case, user=request.user, reason=data.validated_data.get("reason", ""))
-        return Response(ConfidentialSerializer(_confidential(case)).data)
+        services.case_confidential_mark(case=self.case, user=request.user, reason=data.validated_data.get("reason", ""))
+        return Response(ConfidentialSerializer(_confidential(self.case)).data)
 
     @extend_schema(request=None, responses={200: ConfidentialSerializer})
     def delete(self, request, pk: int):
-        case = desk_selectors.case_access(pk=pk, user=request.user)
-        services.case_confidential_unmark(case=case, user=request.user)
-        return Response(ConfidentialSerializer(_confidential(case)).data)
+        services.case_confidential_unmark(case=self.case, user=request.user)
+        return Response(ConfidentialSerializer(_confidential(self.case)).data)
 
 
 class DisposalSerializer(ModelSerializer):

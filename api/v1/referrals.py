@@ -6,18 +6,16 @@ Serializers check types only; every rule is the services' (`core.referrals.servi
 to share (`shared`), and this API shows nothing else about the enterprise.
 """
 
-from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from api.base import StationAPIView
+from api.base import CaseAPIView, ReferralAPIView, StationAPIView
 from api.pagination import paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
 from core.catalog.models import ServiceItem
-from core.desk import selectors as desk_selectors
 from core.referrals import selectors, services
 from core.referrals.models import Direction, Referral, ReferralEvent, ReferralState
 from tenants.models import Station, User
@@ -212,14 +210,6 @@ class ReferralStationSerializer(ModelSerializer):
 # Views ------------------------------------------------------------------------------------------------------------
 
 
-def _referral(pk: int, viewer: User) -> Referral:
-    """The referral, or 404: also one of a confidential case `viewer` may not see (clause 7.3)."""
-    referral = selectors.referral_get(pk=pk, viewer=viewer)
-    if referral is None:
-        raise Http404
-    return referral
-
-
 class ReferralListView(StationAPIView):
     """The station's referrals both ways, newest first: `direction` `out` (referred by us) or `in` (referred to us),
     `state`, `overdue=true` (still waiting past the acceptance deadline), `q` a number or part of the enterprise's
@@ -239,23 +229,22 @@ class ReferralInboxView(StationAPIView):
         return paginate(self, request, selectors.referral_inbox(viewer=request.user), ReferralSerializer)
 
 
-class ReferralDetailView(StationAPIView):
+class ReferralDetailView(ReferralAPIView):
     @extend_schema(responses=ReferralDetailSerializer)
     def get(self, request, pk: int):
-        return Response(ReferralDetailSerializer(_referral(pk, request.user)).data)
+        return Response(ReferralDetailSerializer(self.referral).data)
 
 
-class ReferralTransitionView(StationAPIView):
+class ReferralTransitionView(ReferralAPIView):
     """Move the referral to state `to`: the receiver accepts (its desk opens a case) or declines (`reason`), the
     sender withdraws one still waiting; a referral to an institution is moved on the institution's behalf
     (`outcome` to complete it)."""
 
     @extend_schema(request=ReferralTransitionInput, responses=ReferralDetailSerializer)
     def post(self, request, pk: int):
-        referral = _referral(pk, request.user)
         data = _valid(ReferralTransitionInput(data=request.data))
         services.referral_transition(
-            referral=referral,
+            referral=self.referral,
             user=request.user,
             to=data["to"],
             reason=data.get("reason", ""),
@@ -263,23 +252,21 @@ class ReferralTransitionView(StationAPIView):
             assignee=data.get("assignee"),
             expected_version=data["version"],
         )
-        return Response(ReferralDetailSerializer(_referral(pk, request.user)).data)
+        return Response(ReferralDetailSerializer(self.referral_reload()).data)
 
 
-class CaseReferralListView(StationAPIView):
+class CaseReferralListView(CaseAPIView):
     """A case's referrals; POST refers it to another station (re-routes it after a decline or a failure)."""
 
     @extend_schema(responses=ReferralSerializer(many=True))
     def get(self, request, pk: int):
-        case = desk_selectors.case_access(pk=pk, user=request.user)
-        return Response(ReferralSerializer(selectors.case_referrals(case=case), many=True).data)
+        return Response(ReferralSerializer(selectors.case_referrals(case=self.case), many=True).data)
 
     @extend_schema(request=ReferralCreateInput, responses={201: ReferralDetailSerializer})
     def post(self, request, pk: int):
-        case = desk_selectors.case_access(pk=pk, user=request.user)
         data = _valid(ReferralCreateInput(data=request.data))
         referral = services.referral_create(
-            case=case,
+            case=self.case,
             user=request.user,
             station=data.get("station"),
             reason=data.get("reason", ""),
@@ -290,16 +277,17 @@ class CaseReferralListView(StationAPIView):
             expected_version=data["version"],
         )
         return Response(
-            ReferralDetailSerializer(_referral(referral.pk, request.user)).data, status=status.HTTP_201_CREATED
+            ReferralDetailSerializer(selectors.referral_access(pk=referral.pk, user=request.user)).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
-class CaseShareOptionsView(StationAPIView):
+class CaseShareOptionsView(CaseAPIView):
     """The parts of the case's demand form that hold something, to choose what travels with a referral."""
 
     @extend_schema(responses=ShareOptionSerializer(many=True))
     def get(self, request, pk: int):
-        options = services.share_options(case=desk_selectors.case_access(pk=pk, user=request.user))
+        options = services.share_options(case=self.case)
         return Response(ShareOptionSerializer([{"part": p, "label": label} for p, label in options], many=True).data)
 
 

@@ -4,14 +4,13 @@ from api.v1 import (
     activity,
     archive,
     assessment,
-    desk,
-    desk_surveys,
     evaluation,
     operations,
     referrals,
     supervision,
     tenants,
 )
+from api.v1.desk import cases, demands, plans, records, surveys
 from api.v1.docs import schema_urls
 
 urlpatterns = [
@@ -19,20 +18,20 @@ urlpatterns = [
     path("station/", tenants.CurrentStationView.as_view(), name="api-station"),
     path("activity/", activity.ActivityListView.as_view(), name="api-activity"),
     path("", include("api.v1.urls_directory")),
-    path("desk/demands/", desk.DemandListView.as_view(), name="api-desk-demands"),
-    path("desk/demands/<int:pk>/", desk.DemandDetailView.as_view(), name="api-desk-demand"),
-    path("desk/cases/", desk.CaseListView.as_view(), name="api-desk-cases"),
-    path("desk/cases/<int:pk>/", desk.CaseDetailView.as_view(), name="api-desk-case"),
-    path("desk/cases/<int:pk>/transition/", desk.CaseTransitionView.as_view(), name="api-desk-case-transition"),
-    path("desk/cases/<int:pk>/plan/", desk.CasePlanView.as_view(), name="api-desk-case-plan"),
-    path("desk/cases/<int:pk>/events/", desk.CaseEventView.as_view(), name="api-desk-case-events"),
-    path("desk/cases/<int:pk>/record/", desk.CaseRecordView.as_view(), name="api-desk-case-record"),
+    path("desk/demands/", demands.DemandListView.as_view(), name="api-desk-demands"),
+    path("desk/demands/<int:pk>/", demands.DemandDetailView.as_view(), name="api-desk-demand"),
+    path("desk/cases/", cases.CaseListView.as_view(), name="api-desk-cases"),
+    path("desk/cases/<int:pk>/", cases.CaseDetailView.as_view(), name="api-desk-case"),
+    path("desk/cases/<int:pk>/transition/", cases.CaseTransitionView.as_view(), name="api-desk-case-transition"),
+    path("desk/cases/<int:pk>/plan/", plans.CasePlanView.as_view(), name="api-desk-case-plan"),
+    path("desk/cases/<int:pk>/events/", cases.CaseEventView.as_view(), name="api-desk-case-events"),
+    path("desk/cases/<int:pk>/record/", records.CaseRecordView.as_view(), name="api-desk-case-record"),
     path(
         "desk/cases/<int:pk>/record/amendments/",
-        desk.RecordAmendmentView.as_view(),
+        records.RecordAmendmentView.as_view(),
         name="api-desk-case-record-amendments",
     ),
-    path("desk/cases/<int:pk>/survey/", desk_surveys.CaseSurveyView.as_view(), name="api-desk-case-survey"),
+    path("desk/cases/<int:pk>/survey/", surveys.CaseSurveyView.as_view(), name="api-desk-case-survey"),
     path("desk/cases/<int:pk>/referrals/", referrals.CaseReferralListView.as_view(), name="api-desk-case-referrals"),
     path(
         "desk/cases/<int:pk>/share-options/",

@@ -134,7 +134,7 @@ def record_get(*, pk: int) -> ServiceRecord | None:
 
 
 def demand_list(*, viewer: User | None = None) -> QuerySet[Demand]:
-    """Demands, newest first, with their cases and ticked boxes (not their table rows: see `demand_get`). With
+    """Demands, newest first, with their cases and ticked boxes (not their table rows: see `demand_access`). With
     `viewer`, a demand with a confidential case they may not see is left out whole (its form describes that case)."""
     demands = Demand.objects.select_related("enterprise", "created_by").prefetch_related(
         "boxes", Prefetch("cases", queryset=ServiceCase.objects.select_related("category").order_by("number"))
@@ -146,17 +146,27 @@ def demand_list(*, viewer: User | None = None) -> QuerySet[Demand]:
     return demands_visible_to(demands, user=viewer)
 
 
-def demand_get(*, pk: int, viewer: User | None = None) -> Demand | None:
-    """The whole demand: every field of Appendix A, its table rows and its cases; None also when `viewer` may not
-    see it (see `demand_list`)."""
-    return demand_list(viewer=viewer).prefetch_related(*DEMAND_TABLES).filter(pk=pk).first()
+def _demand_whole(demands: QuerySet[Demand], pk: int) -> Demand | None:
+    return demands.prefetch_related(*DEMAND_TABLES).filter(pk=pk).first()
+
+
+def demand_access(*, pk: int, user: User) -> Demand:
+    """The one way a page or an endpoint reaches a demand for `user`: every field of Appendix A, its table rows and
+    its cases. A demand `user` may not see (see `demand_list`) raises the same `Http404` as a missing one; `user` is
+    required, as for `case_access`."""
+    if user is None:
+        raise TypeError("demand_access needs the user the demand is reached for")
+    demand = _demand_whole(demand_list(viewer=user), pk)
+    if demand is None:
+        raise Http404
+    return demand
 
 
 def case_print_context(*, pk: int, viewer: User | None = None) -> dict | None:
     """What the printed forms of a case show: Appendix A of its demand and Appendix B of the case. None if the
     station has no such case.
 
-    Keys: `case`; `demand` (whole, as `demand_get`); `record` and `survey` (None until written); `record_facts`, the
+    Keys: `case`; `demand` (whole, as `demand_access`); `record` and `survey` (None until written); `record_facts`, the
     record's fields by name (the record's own values, or before it is written what it would start from: see
     `services.record_initial`); `demand_boxes` and `record_boxes`, every check box of form A / B in printed order as
     (box, ticked) pairs."""
@@ -170,7 +180,7 @@ def case_print_context(*, pk: int, viewer: User | None = None) -> dict | None:
     )
     if case is None:
         return None
-    demand = demand_get(pk=case.demand_id)
+    demand = _demand_whole(demand_list(), case.demand_id)  # the case was checked above
     record = getattr(case, "record", None)
     facts = {name: getattr(record, name) for name in RECORD_FIELDS} if record is not None else record_initial(case=case)
     ticked = {box.pk for box in demand.boxes.all()}

@@ -149,9 +149,7 @@ class DemandPage(StationPage):
     template_name = "desk/demand.html"
 
     def get_context_data(self, **kwargs):
-        demand = selectors.demand_get(pk=self.kwargs["pk"], viewer=self.request.user)
-        if demand is None:
-            raise Http404
+        demand = selectors.demand_access(pk=self.kwargs["pk"], user=self.request.user)
         tables = []
         for name, model in DEMAND_TABLES.items():
             fields = [f for f in model._meta.concrete_fields if f.name not in {"id", "demand"}]

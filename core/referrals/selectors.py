@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 
 from core.archive.confidentiality import referrals_visible_to
@@ -45,18 +46,21 @@ def referral_inbox(*, viewer: User | None = None) -> QuerySet[Referral]:
     return referrals.order_by("accept_due_at", "id")
 
 
-def referral_get(*, pk: int, viewer: User | None = None) -> Referral | None:
-    """One referral; None also when it is of a confidential case `viewer` may not see (it answers like a missing
-    one)."""
-    referrals = Referral.objects.all() if viewer is None else referrals_visible_to(Referral.objects.all(), user=viewer)
-    return (
-        referrals.select_related(
-            "partner", "institution", "category", "case", "previous", "created_by", "served_institution"
-        )
+def referral_access(*, pk: int, user: User) -> Referral:
+    """The one way a page or an endpoint reaches a referral for `user`. One of a confidential case `user` may not see
+    (clause 7.3) raises the same `Http404` as a missing one. `user` is required, as for `case_access`."""
+    if user is None:
+        raise TypeError("referral_access needs the user the referral is reached for")
+    referral = (
+        referrals_visible_to(Referral.objects.all(), user=user)
+        .select_related("partner", "institution", "category", "case", "previous", "created_by", "served_institution")
         .prefetch_related("events")
         .filter(pk=pk)
         .first()
     )
+    if referral is None:
+        raise Http404
+    return referral
 
 
 def case_referrals(*, case) -> QuerySet[Referral]:

@@ -218,10 +218,7 @@ class ReferralPage(StationPage):
     TARGETS = {"accept": S.ACCEPTED, "decline": S.DECLINED, "withdraw": S.WITHDRAWN}
 
     def referral(self):
-        referral = selectors.referral_get(pk=self.kwargs["pk"], viewer=self.request.user)
-        if referral is None:
-            raise Http404
-        return referral
+        return selectors.referral_access(pk=self.kwargs["pk"], user=self.request.user)
 
     @staticmethod
     def offered(referral) -> tuple[str, ...]:

@@ -82,7 +82,7 @@ def test_every_field_of_every_serializer_holds_the_input_rules(cls):
 
 
 def test_a_one_line_model_field_is_one_line_and_a_text_field_or_a_declared_one_takes_lines():
-    from api.v1.desk import DemandInput
+    from api.v1.desk.demands import DemandInput
     from api.v1.directory import EnterpriseSerializer
     from api.v1.supervision import OpinionSerializer
 

@@ -121,7 +121,7 @@ def test_a_referral_without_a_case_hides_nothing(city, secret, other_staff):
 
     _case, referral, _plain, _plain_referral = secret
     Referral.objects.filter(pk=referral.pk).update(case=None)
-    assert selectors.referral_get(pk=referral.pk, viewer=other_staff) is not None
+    assert selectors.referral_access(pk=referral.pk, user=other_staff) == referral
 
 
 def test_the_lists_cost_the_same_with_confidential_cases(

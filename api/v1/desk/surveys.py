@@ -12,9 +12,8 @@ from rest_framework import serializers, status
 from rest_framework.fields import empty
 from rest_framework.response import Response
 
-from api.base import StationAPIView
+from api.base import CaseAPIView
 from api.serializers import ModelSerializer, Serializer
-from core.desk import selectors as desk_selectors
 from core.desk import services
 from core.desk.models import Rating, Survey, SurveyChannel
 
@@ -81,28 +80,23 @@ class SurveySerializer(ModelSerializer):
         return None if user is None else {"id": user.pk, "name": user.display_name}
 
 
-class CaseSurveyView(StationAPIView):
+class CaseSurveyView(CaseAPIView):
     """GET: the case's satisfaction survey (404 while there is none). POST: key in the signed paper form of a
     completed case; the case becomes evaluated."""
 
     @extend_schema(responses=SurveySerializer)
     def get(self, request, pk: int):
-        survey = (
-            Survey.objects.select_related("keyed_in_by")
-            .filter(case=desk_selectors.case_access(pk=pk, user=request.user))
-            .first()
-        )
+        survey = Survey.objects.select_related("keyed_in_by").filter(case=self.case).first()
         if survey is None:
             raise Http404
         return Response(SurveySerializer(survey).data)
 
     @extend_schema(request=SurveyInput, responses={201: SurveySerializer})
     def post(self, request, pk: int):
-        case = desk_selectors.case_access(pk=pk, user=request.user)
         serializer = SurveyInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         survey = services.survey_submit(
-            case=case,
+            case=self.case,
             channel=SurveyChannel.PAPER,
             user=request.user,
             **serializer.validated_data,
