@@ -11,7 +11,7 @@ from core.evaluation.demo import round_approve_all
 from core.evaluation.services import evaluation_start, station_publish
 from core.operations.demo import operations_demo_load
 from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
-from tenants.selectors import DEMO
+from tenants.selectors import DEMO, station_heads
 from tenants.services import (
     membership_create,
     station_create,
@@ -116,7 +116,7 @@ def demo_city_load() -> list[Station]:
         if not station.items.exists():  # a head's own choice is never overwritten
             station_items_set(
                 station=station,
-                user=station.memberships.get(role=MemberRole.HEAD).user,
+                user=station_heads(station=station)[0],
                 items=service_item_list().filter(category__clause__in=spec.serves),
             )
         operations_demo_load(station=station)  # its members trained before duty (clause 4.4.1), its equipment

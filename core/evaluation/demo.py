@@ -11,7 +11,8 @@ from django.db import transaction
 from core.evaluation import selectors, services
 from core.evaluation.figures import figures_take
 from core.evaluation.models import Conclusion, EvaluationItem, EvaluationRound, EvidenceKind, RoundStatus
-from tenants.models import MemberRole, Station, User
+from tenants.models import Station, User
+from tenants.selectors import station_heads
 
 
 def _png(width: int = 32, height: int = 24) -> bytes:
@@ -83,7 +84,7 @@ def round_approve_all(*, station: Station, admin: User, note: str = "") -> Evalu
         evaluation_round = services.evaluation_start(station=station, user=admin)
     items = list(evaluation_round.items.order_by("position"))
     if evaluation_round.status == RoundStatus.OPEN:
-        head = station.memberships.get(role=MemberRole.HEAD, is_active=True).user
+        head = station_heads(station=station)[0]
         answers = [_answer(station, item, note) for item in items]
         services.round_self_assessment_save(evaluation_round=evaluation_round, user=head, answers=answers)
         services.round_submit(evaluation_round=evaluation_round, user=head)

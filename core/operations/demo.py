@@ -10,7 +10,8 @@ from django_tenants.utils import schema_context
 
 from core.operations import services
 from core.operations.models import Equipment, EquipmentKind, TrainingAttendance, TrainingKind
-from tenants.models import MemberRole, Station, User
+from tenants.models import Station, User
+from tenants.selectors import station_heads, station_members
 
 PRE_DUTY_TITLE = "上岗前质量服务专业知识培训"
 
@@ -21,9 +22,9 @@ def pre_duty_training_record(
 ) -> None:
     """The station's head records the pre-duty training its members (all active ones by default) took, unless each
     has one already. Idempotent."""
-    head = station.memberships.get(role=MemberRole.HEAD, is_active=True).user
+    head = station_heads(station=station)[0]
     if members is None:
-        members = [m.user for m in station.memberships.filter(is_active=True).select_related("user")]
+        members = list(station_members(station=station))
     with schema_context(station.schema_name):
         trained = set(
             TrainingAttendance.objects.filter(training__kind=TrainingKind.PRE_DUTY, completed=True).values_list(
@@ -47,7 +48,7 @@ def operations_demo_load(*, station: Station) -> None:
     # Trained on the day the station opens, before anyone takes duty (the demo city opens its stations before their
     # history starts: core.demo).
     pre_duty_training_record(station=station, held_on=timezone.localdate())
-    head = station.memberships.get(role=MemberRole.HEAD, is_active=True).user
+    head = station_heads(station=station)[0]
     with schema_context(station.schema_name):
         if Equipment.objects.exists():
             return

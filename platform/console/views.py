@@ -18,9 +18,9 @@ from core.evaluation.services import evaluation_start, station_publish
 from core.network.selectors import referral_flows_overdue, referral_matrix, referral_policy_get
 from core.network.services import referral_policy_set
 from tenants.hosts import station_host, station_url
-from tenants.models import BureauRole, MemberRole, StationStatus
+from tenants.models import BureauRole, StationStatus
 from tenants.pages import BureauPage
-from tenants.selectors import membership_list_for_station, station_list, user_has_bureau_role
+from tenants.selectors import membership_list_for_station, station_heads, station_list, user_has_bureau_role
 from tenants.services import station_change_status, station_create
 
 OVERDUE_SHOWN = 200
@@ -161,7 +161,7 @@ class StationCreatePage(BureauPage):
             except ValidationError as error:
                 errors_onto(form, error)
             else:
-                head = created.memberships.select_related("user").get(role=MemberRole.HEAD).user
+                head = station_heads(station=created)[0]
                 if head.has_usable_password():
                     message = _("Station %(station)s is created at %(host)s. Its head %(head)s already has an account.")
                 else:

@@ -163,7 +163,7 @@ def test_staff_serve_a_case_plan_timeline_record_and_completion(site, journey):
     page.wait_for_load_state("networkidle")
     walk.step("record-saved")
     times = page.inner_text("#record")
-    assert "响应时长: 1 小时 15 分" in times, times  # durations in words, not "1:15:00"
+    assert "响应时长：1 小时 15 分" in times, times  # durations in words, not "1:15:00"
 
     move(walk, "following_up")
     move(walk, "completed")

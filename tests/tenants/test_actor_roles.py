@@ -8,6 +8,7 @@ from django_tenants.utils import schema_context
 
 from core.catalog.models import ServiceItem
 from core.catalog.services import service_item_retire
+from core.evaluation.services import station_publish
 from tenants.models import BureauRole, MemberRole, Membership, Station, StationStatus, StationStatusChange, User
 from tenants.selectors import (
     DEMO,
@@ -26,7 +27,6 @@ from tenants.services import (
     station_change_status,
     station_create,
     station_items_set,
-    station_publish,
     user_create,
 )
 from tests.factories import UserFactory
