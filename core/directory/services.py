@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from core.catalog.models import ServiceItem
 from core.directory import uscc
@@ -156,12 +156,12 @@ def qualification_create(*, institution: Institution, user: User, station: Stati
 
 
 IMPORT_KINDS = {
-    "enterprises": job_kind_register("directory.enterprise_import", _lazy("Import of enterprises")),
-    "institutions": job_kind_register("directory.institution_import", _lazy("Import of institutions")),
+    "enterprises": job_kind_register("directory.enterprise_import", gettext_lazy("Import of enterprises")),
+    "institutions": job_kind_register("directory.institution_import", gettext_lazy("Import of institutions")),
 }
 EXPORT_KINDS = {
-    "enterprises": job_kind_register("directory.enterprise_export", _lazy("Export of the enterprise directory")),
-    "institutions": job_kind_register("directory.institution_export", _lazy("Export of the institution registry")),
+    "enterprises": job_kind_register("directory.enterprise_export", gettext_lazy("Export of the enterprise directory")),
+    "institutions": job_kind_register("directory.institution_export", gettext_lazy("Export of the institution registry")),
 }
 
 
