@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, ProhibitNullCharactersValidator
 from django.forms.forms import DeclarativeFieldsMetaclass
 from django.forms.models import ModelFormMetaclass
+from django.utils.choices import BlankChoiceIterator
 
 from core.common.text import INTEGER_MAX, INTEGER_MIN, DateRangeValidator, TextValidator
 
@@ -62,7 +63,8 @@ def _blank_choice_plain(field: forms.Field) -> None:
     if isinstance(field, forms.ModelChoiceField):
         if field.empty_label == DJANGO_BLANK:
             field.empty_label = BLANK
-    elif isinstance(field, forms.ChoiceField) and isinstance(field.choices, list | tuple):  # never a lazy query
+    elif isinstance(field, forms.ChoiceField) and isinstance(field.choices, list | tuple | BlankChoiceIterator):
+        # a model field's choices with Django's blank (never a lazy query: those are ModelChoiceField's)
         choices = list(field.choices)
         if choices and choices[0] == ("", DJANGO_BLANK):
             field.choices = [("", BLANK), *choices[1:]]

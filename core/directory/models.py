@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.directory.uscc import validate_uscc
 from core.districts import District
@@ -150,7 +151,7 @@ class Institution(DirectoryEntry):
     contact_person = models.CharField(_("contact person"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[PHONE_VALIDATOR])
     email = models.EmailField(_("e-mail"), blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("institution", "active"), default=True)
 
     class Meta:
         verbose_name = _("institution")

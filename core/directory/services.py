@@ -161,7 +161,9 @@ IMPORT_KINDS = {
 }
 EXPORT_KINDS = {
     "enterprises": job_kind_register("directory.enterprise_export", gettext_lazy("Export of the enterprise directory")),
-    "institutions": job_kind_register("directory.institution_export", gettext_lazy("Export of the institution registry")),
+    "institutions": job_kind_register(
+        "directory.institution_export", gettext_lazy("Export of the institution registry")
+    ),
 }
 
 
