@@ -4,10 +4,11 @@ Both resolve the scope and check permissions in ``initial()``, before the handle
 ``self.station`` and ``self.membership``. A view that its roles read but fewer may change names those in
 ``write_roles`` (see ``tenants.pages.roles_for``).
 
-A view about one object of the station inherits the object's base (``DemandAPIView``, ``CaseAPIView``, ``ReferralAPIView``), which
-reaches the object named by ``<pk>`` for the caller through its one access selector once the scope and the role are
-checked and before the handler runs (as Sentry's endpoint bases do in ``convert_args``): the handler reads
-``self.demand``, ``self.case`` or ``self.referral``, and an object the caller may not see answers 404 exactly like a missing one.
+A view about one object of the station inherits the object's base (``DemandAPIView``, ``CaseAPIView``,
+``ReferralAPIView``), which reaches the object named by ``<pk>`` for the caller through its one access selector once
+the scope and the role are checked and before the handler runs (as Sentry's endpoint bases do in ``convert_args``):
+the handler reads ``self.demand``, ``self.case`` or ``self.referral``, and an object the caller may not see answers
+404 exactly like a missing one.
 """
 
 from rest_framework.views import APIView
