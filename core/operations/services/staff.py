@@ -157,6 +157,18 @@ def _certificate_check(file) -> FileKind:
     )
 
 
+def _certificate_attach(training: Training, certificate) -> str | None:
+    """Check a training's certificate file and store it on `training` (not saved yet); the stored name, or None when
+    no file came."""
+    if certificate is None:
+        return None
+    kind_found = _certificate_check(certificate)
+    training.certificate_name = _original_name(certificate, kind_found)
+    training.certificate_kind = kind_found.name
+    _store(training, "certificate", certificate, kind_found)
+    return training.certificate.name
+
+
 @transaction.atomic
 def training_create(
     *,
@@ -179,14 +191,7 @@ def training_create(
     training = Training(
         title=title.strip(), held_on=held_on, hours=hours, kind=kind, trainer=trainer.strip(), created_by=user
     )
-    stored = None
-    if certificate is not None:
-        kind_found = _certificate_check(certificate)
-        training.certificate_name = _original_name(certificate, kind_found)
-        training.certificate_kind = kind_found.name
-        _store(training, "certificate", certificate, kind_found)
-        stored = training.certificate.name
-    _save_or_forget(training, stored)
+    _save_or_forget(training, _certificate_attach(training, certificate))
     TrainingAttendance.objects.bulk_create(
         TrainingAttendance(training=training, user=attendee) for attendee in dict.fromkeys(attendees)
     )
@@ -263,13 +268,8 @@ def training_update(
     training.title, training.held_on, training.hours = title.strip(), held_on, hours
     training.kind, training.trainer = kind, trainer.strip()
     details = _changed(training, before)
-    stored = None
-    if certificate is not None:
-        kind_found = _certificate_check(certificate)
-        training.certificate_name = _original_name(certificate, kind_found)
-        training.certificate_kind = kind_found.name
-        _store(training, "certificate", certificate, kind_found)
-        stored = training.certificate.name
+    stored = _certificate_attach(training, certificate)
+    if stored is not None:
         details.append(f"{_('certificate')}: {training.certificate_name}")
     _save_or_forget(training, stored)
 

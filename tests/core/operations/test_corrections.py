@@ -21,6 +21,7 @@ from core.operations import selectors, services
 from core.operations.models import Equipment, EquipmentKind, StaffQualification, Training, TrainingKind
 from tests.conftest import host_client
 from tests.core.desk.builders import new_enterprise, take_demand
+from tests.core.evaluation.builders import JPEG, upload
 from tests.core.operations.builders import training_add
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +92,31 @@ def test_the_head_corrects_and_withdraws_a_qualification_which_is_kept(city, alp
     with pytest.raises(ValidationError) as raised:
         services.staff_qualification_withdraw(user=city.alpha_head, qualification=kept, reason="again")
     assert raised.value.messages == ["该资格已经撤销。"]
+
+
+def test_a_certificate_added_in_a_correction_is_checked_stored_and_logged(city, alpha):
+    training = training_add(city, [city.alpha_staff], kind=TrainingKind.ONGOING)
+    facts = {
+        "user": city.alpha_head,
+        "training": training,
+        "title": training.title,
+        "held_on": training.held_on,
+        "hours": training.hours,
+        "kind": training.kind,
+        "trainer": training.trainer,
+        "attendees": [city.alpha_staff],
+        "completed": [city.alpha_staff],
+    }
+    with pytest.raises(ValidationError) as raised:
+        services.training_update(**facts, certificate=upload("证书.pdf", b"MZ\x90\x00 not a pdf"))
+    assert "certificate" in raised.value.message_dict
+    training.refresh_from_db()
+    assert not training.certificate
+    services.training_update(**facts, certificate=upload("结业证书.jpg", JPEG))
+    training.refresh_from_db()
+    assert training.certificate_kind == "jpeg" and training.certificate.name.endswith(".jpg")
+    [detail] = _logged(ActivityVerb.TRAINING_CHANGED)
+    assert "结业证书.jpg" in detail
 
 
 @pytest.mark.clause("4.4.1")
