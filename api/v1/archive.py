@@ -71,7 +71,7 @@ class EnterpriseArchiveView(StationAPIView):
             raise Http404
         rows = selectors.rows_visible(rows=services.archive_file(enterprise=enterprise), user=request.user)
         services.archive_access_log(
-            user=request.user, enterprise=enterprise, action=AccessAction.VIEW, detail=request.path
+            user=request.user, enterprise=enterprise, action=AccessAction.VIEW, detail=request.path, request=request
         )
         paginator = EntryPagination()
         page = paginator.paginate_queryset(rows, request, view=self)
@@ -107,7 +107,7 @@ class ExportStartView(StationAPIView):
         enterprise = selectors.archive_enterprise_get(pk=pk)
         if enterprise is None:
             raise Http404
-        job = services.archive_export_start(enterprise=enterprise, user=request.user)
+        job = services.archive_export_start(enterprise=enterprise, user=request.user, request=request)
         export = selectors.export_get(job_id=job.pk)
         return Response(ExportSerializer(job, context={"export": export}).data, status=status.HTTP_202_ACCEPTED)
 

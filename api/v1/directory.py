@@ -10,8 +10,11 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from api.base import SharedAPIView
+from api.masking import MaskedEmailField, MaskedPhoneField
 from api.pagination import paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
+from core.audit.models import AuditAction
+from core.audit.services import audit_record
 from core.catalog.models import ServiceItem
 from core.catalog.selectors import service_category_list
 from core.directory import services
@@ -53,6 +56,13 @@ class EnterpriseSerializer(ModelSerializer):
         extra_kwargs = {"uscc": {"validators": [], "max_length": None}}
 
 
+class EnterpriseListSerializer(EnterpriseSerializer):
+    """An enterprise in a list: its contact's phone and e-mail masked (api.masking)."""
+
+    phone = MaskedPhoneField()
+    email = MaskedEmailField()
+
+
 class QualificationSerializer(ModelSerializer):
     class Meta:
         model = Qualification
@@ -84,6 +94,13 @@ class InstitutionSerializer(ModelSerializer):
         extra_kwargs = {"uscc": {"max_length": None}}  # counted once compact, by the service (see above)
 
 
+class InstitutionListSerializer(InstitutionSerializer):
+    """An institution in a list: its contact's phone and e-mail masked (api.masking)."""
+
+    phone = MaskedPhoneField()
+    email = MaskedEmailField()
+
+
 FILTER = OpenApiParameter
 
 
@@ -91,17 +108,19 @@ class EnterpriseListView(SharedAPIView):
     """Search the enterprise directory: `q` is a name fragment (fuzzy) or the start of a USCC."""
 
     @paginated_schema(
-        EnterpriseSerializer, parameters=[FILTER(name) for name in ("q", "uscc", "district", "industry", "scale")]
+        EnterpriseListSerializer, parameters=[FILTER(name) for name in ("q", "uscc", "district", "industry", "scale")]
     )
     def get(self, request):
         filters = {k: request.query_params.get(k, "") for k in ("q", "uscc", "district", "industry", "scale")}
-        return paginate(self, request, enterprise_search(**filters, cap=SEARCH_CAP), EnterpriseSerializer)
+        return paginate(self, request, enterprise_search(**filters, cap=SEARCH_CAP), EnterpriseListSerializer)
 
     @extend_schema(request=EnterpriseSerializer, responses={201: EnterpriseSerializer})
     def post(self, request):
         serializer = EnterpriseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        enterprise = services.enterprise_create(user=request.user, station=self.station, **serializer.validated_data)
+        enterprise = services.enterprise_create(
+            user=request.user, station=self.station, request=request, **serializer.validated_data
+        )
         return Response(EnterpriseSerializer(enterprise).data, status=status.HTTP_201_CREATED)
 
 
@@ -125,6 +144,7 @@ class EnterpriseDetailView(SharedAPIView):
             enterprise=enterprise,
             user=request.user,
             station=self.station,
+            request=request,
             **serializer.validated_data,
         )
         return Response(EnterpriseSerializer(enterprise).data)
@@ -133,16 +153,20 @@ class EnterpriseDetailView(SharedAPIView):
 class InstitutionListView(SharedAPIView):
     """Search institutions: by name, kind, district covered and catalog item (e.g. `item=5.1.6.2&district=kaiyuan`)."""
 
-    @paginated_schema(InstitutionSerializer, parameters=[FILTER(name) for name in ("q", "kind", "district", "item")])
+    @paginated_schema(
+        InstitutionListSerializer, parameters=[FILTER(name) for name in ("q", "kind", "district", "item")]
+    )
     def get(self, request):
         filters = {k: request.query_params.get(k, "") for k in ("q", "kind", "district", "item")}
-        return paginate(self, request, institution_search(**filters, cap=SEARCH_CAP), InstitutionSerializer)
+        return paginate(self, request, institution_search(**filters, cap=SEARCH_CAP), InstitutionListSerializer)
 
     @extend_schema(request=InstitutionSerializer, responses={201: InstitutionSerializer})
     def post(self, request):
         serializer = InstitutionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        institution = services.institution_create(user=request.user, station=self.station, **serializer.validated_data)
+        institution = services.institution_create(
+            user=request.user, station=self.station, request=request, **serializer.validated_data
+        )
         return Response(InstitutionSerializer(institution_get(pk=institution.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -166,6 +190,7 @@ class InstitutionDetailView(SharedAPIView):
             institution=institution,
             user=request.user,
             station=self.station,
+            request=request,
             **serializer.validated_data,
         )
         return Response(InstitutionSerializer(institution_get(pk=pk)).data)
@@ -254,6 +279,7 @@ class ExportView(SharedAPIView):
             user=request.user,
             file_format=serializer.validated_data["format"],
             filters=serializer.validated_data["filters"],
+            request=request,
         )
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
@@ -277,6 +303,7 @@ class JobResultView(SharedAPIView):
         job = job_get(job_id=pk)
         if job is None or not job.result_name:
             raise Http404
+        audit_record(action=AuditAction.DOWNLOADED, request=request, target=f"{job.result_name} (job {job.pk})")
         response = HttpResponse(bytes(job.result_data), content_type=job.result_content_type)
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(job.result_name)}"
         return response

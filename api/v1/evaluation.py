@@ -322,5 +322,7 @@ class ConcludeView(BureauEvaluationAPIView):
     @extend_schema(request=ConcludeInput, responses=RoundDetailSerializer)
     def post(self, request, pk: int, number: int):
         data = _valid(ConcludeInput(data=request.data))
-        services.round_conclude(evaluation_round=self.evaluation_round(pk, number), user=request.user, **data)
+        services.round_conclude(
+            evaluation_round=self.evaluation_round(pk, number), user=request.user, request=request, **data
+        )
         return Response(RoundDetailSerializer(self.evaluation_round(pk, number)).data)

@@ -49,7 +49,11 @@ class EnterpriseArchivePage(StationPage):
         enterprise = self.enterprise()
         rows = selectors.rows_visible(rows=services.archive_file(enterprise=enterprise), user=self.request.user)
         services.archive_access_log(
-            user=self.request.user, enterprise=enterprise, action=AccessAction.VIEW, detail=self.request.path
+            user=self.request.user,
+            enterprise=enterprise,
+            action=AccessAction.VIEW,
+            detail=self.request.path,
+            request=self.request,
         )
         return super().get_context_data(
             **kwargs,
@@ -63,7 +67,7 @@ class EnterpriseArchivePage(StationPage):
     def post(self, request, *args, **kwargs):
         enterprise = self.enterprise()
         if request.POST.get("action") == "export":
-            job = services.archive_export_start(enterprise=enterprise, user=request.user)
+            job = services.archive_export_start(enterprise=enterprise, user=request.user, request=request)
             return redirect("archive:export", pk=job.pk)
         form = DisposalRequestForm(request.POST)
         if form.is_valid():
@@ -113,7 +117,7 @@ class ExportDownloadView(StationPage):
         export = selectors.export_get(job_id=kwargs["pk"])
         if export is None or export.requested_by_id != request.user.pk or not export.name:
             raise Http404
-        services.archive_export_download(export=export, user=request.user)
+        services.archive_export_download(export=export, user=request.user, request=request)
         response = HttpResponse(bytes(export.data), content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="{export.name}"'
         return response

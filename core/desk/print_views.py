@@ -21,6 +21,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.audit.models import AuditAction
+from core.audit.services import audit_record
 from core.common.printing import PrintingError, PrintingUnavailable, pdf_from_html
 from core.desk.models import (
     SURVEY_RATED,
@@ -217,6 +219,12 @@ class CaseFormPage(StationPage):
                     "The PDF cannot be made on this server right now. Print the page from your browser instead."
                 )
             return HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+        audit_record(
+            action=AuditAction.DOWNLOADED,
+            request=self.request,
+            target=f"{self.filename()} (case {context['case'].number})",
+            detail=self.template_name.rsplit("/", 1)[-1].removesuffix(".html"),
+        )
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{self.filename()}"'
         return response

@@ -17,6 +17,8 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit.models import AuditAction
+from core.audit.services import audit_record
 from core.catalog.models import ServiceItem
 from core.common.spreadsheets import CSV_TYPE, write_csv
 from core.common.text import TextValidator
@@ -25,7 +27,7 @@ from core.directory.models import Enterprise, Institution, Qualification, Qualif
 from core.directory.tables import RowError, UnreadableFile, read_rows
 from core.jobs.models import Job
 from core.jobs.services import job_fail, job_finish, job_progress, job_start
-from tenants.models import Station
+from tenants.models import Station, User
 
 logger = logging.getLogger(__name__)
 
@@ -289,6 +291,7 @@ def directory_import_run(*, job_id: int, station_id: int | None) -> Job:
             )
         done += _flush(job, batch, station, outcome, seen)
 
+    _audit_import(job=job, station=station, counts=outcome.counts)
     report_headers = [_("row"), _("result"), _("explanation"), *[c.header for c in columns]]
     return job_finish(
         job_id=job_id,
@@ -296,6 +299,19 @@ def directory_import_run(*, job_id: int, station_id: int | None) -> Job:
         result_name=f"{job.input_name.rsplit('.', 1)[0]}-report.csv",
         result_data=write_csv(report_headers, outcome.report) if outcome.report else b"",
         result_content_type=CSV_TYPE,
+    )
+
+
+def _audit_import(*, job: Job, station: Station | None, counts: dict) -> None:
+    """The import's changes of the directory in the audit trail, once it has run: who started it, where, how many
+    entries it added and changed (no request: it runs in a worker)."""
+    audit_record(
+        action=AuditAction.DIRECTORY_CHANGED,
+        user=User.objects.filter(pk=job.created_by_id).first(),
+        username=job.created_by_name,
+        station_code=station.code if station else "",
+        target=f"import {job.input_name} (job {job.pk})",
+        detail="; ".join(f"{name}={count}" for name, count in sorted(counts.items())),
     )
 
 

@@ -3,10 +3,13 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.audit.models import AuditAction
+from core.audit.services import audit_record
 from core.catalog.models import ServiceItem
 from core.directory import uscc
 from core.directory.exports import export_filters_clean
@@ -41,6 +44,24 @@ def _assign(entry, fields: tuple[str, ...], values: dict) -> None:
         if name == "uscc" and value:
             value = uscc.compact(value)
         setattr(entry, name, value.strip() if isinstance(value, str) else value)
+
+
+def _changed(entry, fields: tuple[str, ...], values: dict) -> list[str]:
+    """The names of `fields` whose value in `values` differs from `entry`'s (before `_assign`)."""
+    return [name for name in fields if name in values and getattr(entry, name) != values[name]]
+
+
+def _audit(*, request, user, station: Station | None, entry, detail: str) -> None:
+    """A change of the directory in the audit trail: who, where (the station, or the bureau), which entry."""
+    kind = "enterprise" if isinstance(entry, Enterprise) else "institution"
+    audit_record(
+        action=AuditAction.DIRECTORY_CHANGED,
+        request=request,
+        user=user,
+        station_code=station.code if station else "",
+        target=f"{kind} #{entry.pk} {entry.name}",
+        detail=detail,
+    )
 
 
 def _check_may_edit(*, user: User, station: Station | None, entry) -> None:
@@ -89,7 +110,9 @@ def _enterprise_save(enterprise: Enterprise) -> None:
 
 
 @transaction.atomic
-def enterprise_create(*, user: User | SystemActor, station: Station | None, **values) -> Enterprise:
+def enterprise_create(
+    *, user: User | SystemActor, station: Station | None, request: HttpRequest | None = None, **values
+) -> Enterprise:
     """Add an enterprise: a bureau admin (no station), a member of `station`, or the enterprise itself submitting a
     demand online (`user` is `PUBLIC`)."""
     _check_may_add(user=user, station=station, public=True)
@@ -97,16 +120,21 @@ def enterprise_create(*, user: User | SystemActor, station: Station | None, **va
     _assign(enterprise, ENTERPRISE_FIELDS, values)
     _enterprise_check(enterprise)
     _enterprise_save(enterprise)
+    _audit(request=request, user=user, station=station, entry=enterprise, detail="created")
     return enterprise
 
 
 @transaction.atomic
-def enterprise_update(*, enterprise: Enterprise, user: User, station: Station | None, **values) -> Enterprise:
+def enterprise_update(
+    *, enterprise: Enterprise, user: User, station: Station | None, request: HttpRequest | None = None, **values
+) -> Enterprise:
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     _check_may_edit(user=user, station=station, entry=enterprise)
+    changed = _changed(enterprise, ENTERPRISE_FIELDS, values)
     _assign(enterprise, ENTERPRISE_FIELDS, values)
     _enterprise_check(enterprise)
     _enterprise_save(enterprise)
+    _audit(request=request, user=user, station=station, entry=enterprise, detail="changed: " + ", ".join(changed))
     return enterprise
 
 
@@ -121,7 +149,12 @@ def _set_items(institution: Institution, items: list[ServiceItem] | None) -> Non
 
 @transaction.atomic
 def institution_create(
-    *, user: User, station: Station | None, items: list[ServiceItem] | None = None, **values
+    *,
+    user: User,
+    station: Station | None,
+    items: list[ServiceItem] | None = None,
+    request: HttpRequest | None = None,
+    **values,
 ) -> Institution:
     """Add an institution to the registry: a bureau admin (no station) or a member of `station`."""
     _check_may_add(user=user, station=station)
@@ -130,28 +163,46 @@ def institution_create(
     institution.full_clean()
     institution.save()
     _set_items(institution, items)
+    _audit(request=request, user=user, station=station, entry=institution, detail="created")
     return institution
 
 
 @transaction.atomic
 def institution_update(
-    *, institution: Institution, user: User, station: Station | None, items: list[ServiceItem] | None = None, **values
+    *,
+    institution: Institution,
+    user: User,
+    station: Station | None,
+    items: list[ServiceItem] | None = None,
+    request: HttpRequest | None = None,
+    **values,
 ) -> Institution:
     institution = Institution.objects.select_for_update().get(pk=institution.pk)
     _check_may_edit(user=user, station=station, entry=institution)
+    changed = _changed(institution, INSTITUTION_FIELDS, values) + (["items"] if items is not None else [])
     _assign(institution, INSTITUTION_FIELDS, values)
     institution.full_clean()
     institution.save()
     _set_items(institution, items)
+    _audit(request=request, user=user, station=station, entry=institution, detail="changed: " + ", ".join(changed))
     return institution
 
 
 @transaction.atomic
-def qualification_create(*, institution: Institution, user: User, station: Station | None, **values) -> Qualification:
+def qualification_create(
+    *, institution: Institution, user: User, station: Station | None, request: HttpRequest | None = None, **values
+) -> Qualification:
     _check_may_edit(user=user, station=station, entry=institution)
     qualification = Qualification(institution=institution, **values)
     qualification.full_clean()
     qualification.save()
+    _audit(
+        request=request,
+        user=user,
+        station=station,
+        entry=institution,
+        detail=f"qualification added: {qualification.kind} {qualification.number}",
+    )
     return qualification
 
 
@@ -203,12 +254,21 @@ def directory_import_start(*, what: str, user: User, station: Station | None, fi
 
 
 @transaction.atomic
-def directory_export_start(*, what: str, user: User, file_format: str, filters: dict) -> Job:
-    """Queue an export of `what` with the given search filters as CSV or XLSX."""
+def directory_export_start(
+    *, what: str, user: User, file_format: str, filters: dict, request: HttpRequest | None = None
+) -> Job:
+    """Queue an export of `what` with the given search filters as CSV or XLSX (recorded in the audit trail)."""
     if file_format not in {"csv", "xlsx"}:
         raise ValidationError({"format": _("Choose CSV or XLSX.")})
     filters = export_filters_clean(kind=EXPORT_KINDS[what], filters=filters)
     job = job_create(kind=EXPORT_KINDS[what], user=user, input_name=f"{what}.{file_format}")
+    audit_record(
+        action=AuditAction.EXPORTED,
+        request=request,
+        user=user,
+        target=f"directory {what} (job {job.pk})",
+        detail="; ".join(f"{name}={value}" for name, value in sorted(filters.items()) if value),
+    )
     from core.directory.tasks import directory_export_task
 
     transaction.on_commit(lambda: directory_export_task.delay(job_id=job.pk, filters=filters))

@@ -55,7 +55,11 @@ class EntryListPage(SharedPage):
         form = self.search_form(request.POST)
         filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
         job = services.directory_export_start(
-            what=self.export_what, user=request.user, file_format=request.POST.get("format", "xlsx"), filters=filters
+            what=self.export_what,
+            user=request.user,
+            file_format=request.POST.get("format", "xlsx"),
+            filters=filters,
+            request=request,
         )
         return redirect("jobs:detail", pk=job.pk)
 
@@ -116,9 +120,9 @@ class EntryPage(SharedPage):
             values = {k: v for k, v in form.cleaned_data.items()}
             try:
                 if entry is None:
-                    entry = type(self).create(user=request.user, station=self.station, **values)
+                    entry = type(self).create(user=request.user, station=self.station, request=request, **values)
                 else:
-                    entry = type(self).update(entry, user=request.user, station=self.station, **values)
+                    entry = type(self).update(entry, user=request.user, station=self.station, request=request, **values)
             except ValidationError as error:
                 form.add_error(None, error)
             else:

@@ -32,11 +32,14 @@ from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.audit.models import AuditAction
+from core.audit.services import audit_record
 from core.evaluation.checklist import CHECKLIST, SECTIONS
 from core.evaluation.figures import figures_take
 from core.evaluation.models import (
@@ -643,6 +646,7 @@ def round_conclude(
     conclusion: str,
     summary: str = "",
     rectify_by: datetime.date | None = None,
+    request: HttpRequest | None = None,
 ) -> EvaluationRound:
     """Conclude a submitted round once every item is reviewed (see the module's docstring for what each conclusion
     does). Approval needs every required item met (a 宜 item may be not met); rectification needs a later date and an
@@ -674,12 +678,20 @@ def round_conclude(
             station=station, kind=RoundKind.FOLLOW_UP, user=user, due_on=rectify_by, previous=evaluation_round
         )
     else:
-        _reject(station, evaluation_round, user)
+        _reject(station, evaluation_round, user, request)
+    audit_record(
+        action=AuditAction.EVALUATION_CONCLUDED,
+        request=request,
+        user=user,
+        station_code=station.code,
+        target=f"{station.name} #{evaluation_round.number}",
+        detail=conclusion,
+    )
     logger.info("station %s: evaluation round %s %s", station.code, evaluation_round.number, conclusion)
     return evaluation_round
 
 
-def _reject(station: Station, evaluation_round: EvaluationRound, user: User) -> None:
+def _reject(station: Station, evaluation_round: EvaluationRound, user: User, request: HttpRequest | None) -> None:
     """A station under evaluation goes back to draft; a published one is suspended (it no longer meets clause 4); a
     suspended one stays so. The status change carries the round's reason."""
     to = {StationStatus.EVALUATING: StationStatus.DRAFT, StationStatus.PUBLISHED: StationStatus.SUSPENDED}.get(
@@ -692,7 +704,7 @@ def _reject(station: Station, evaluation_round: EvaluationRound, user: User) -> 
             "number": evaluation_round.number,
             "summary": evaluation_round.summary,
         }
-    station_change_status(station=station, status=to, reason=reason, user=user)
+    station_change_status(station=station, status=to, reason=reason, user=user, request=request)
 
 
 # Publication (公示, clause 3): a station is published once an evaluation round approves it. The rule needs both the
@@ -715,7 +727,9 @@ def _evaluation_approved_check(station: Station) -> None:
 
 
 @transaction.atomic
-def station_publish(*, station: Station, user: User, notice_days: int | None = None) -> StationPublication:
+def station_publish(
+    *, station: Station, user: User, notice_days: int | None = None, request: HttpRequest | None = None
+) -> StationPublication:
     """Publish a station (公示, clause 3) on the public portal: a bureau administrator only. The station must be under
     evaluation with its latest concluded evaluation round approved (this app's rounds; otherwise a ValidationError on
     `evaluation`), or published already (republishing after a change needs no new round). It moves to published when
@@ -728,7 +742,7 @@ def station_publish(*, station: Station, user: User, notice_days: int | None = N
     station = Station.objects.select_for_update().get(pk=station.pk)
     if station.status == StationStatus.EVALUATING:
         _evaluation_approved_check(station)
-        station = station_change_status(station=station, status=StationStatus.PUBLISHED, user=user)
+        station = station_change_status(station=station, status=StationStatus.PUBLISHED, user=user, request=request)
     elif station.status != StationStatus.PUBLISHED:
         raise ValidationError(
             {
@@ -750,5 +764,13 @@ def station_publish(*, station: Station, user: User, notice_days: int | None = N
     )
     publication.full_clean()
     publication.save()
+    audit_record(
+        action=AuditAction.STATION_PUBLISHED,
+        request=request,
+        user=user,
+        station_code=station.code,
+        target=station.name,
+        detail=f"notice until {timezone.localtime(publication.notice_until):%Y-%m-%d}",
+    )
     logger.info("station %s published (publication %s)", station.code, publication.pk)
     return publication

@@ -8,6 +8,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from core.audit.models import AuditAction
+from core.audit.services import audit_record
 from core.evaluation import selectors, services
 from core.evaluation.forms import SelfAssessmentForm, item_errors_onto, item_forms, met_initial
 from core.evaluation.models import EvaluationEvidence, RoundStatus
@@ -16,14 +18,21 @@ from tenants.models import MemberRole
 from tenants.pages import StationPage
 
 
-def evidence_response(evidence: EvaluationEvidence | None) -> FileResponse:
-    """The stored file as a download named as it was uploaded, typed by what its content was found to be."""
+def evidence_response(evidence: EvaluationEvidence | None, *, request, station) -> FileResponse:
+    """The stored file as a download named as it was uploaded, typed by what its content was found to be; the
+    download recorded in the audit trail (with `station`, whose evidence it is)."""
     if evidence is None:
         raise Http404
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    audit_record(
+        action=AuditAction.DOWNLOADED,
+        request=request,
+        station_code=station.code,
+        target=f"evaluation evidence #{evidence.pk} {evidence.original_name}",
+    )
     return FileResponse(
         handle, as_attachment=True, filename=evidence.original_name, content_type=KINDS[evidence.kind].content_type
     )
@@ -116,7 +125,8 @@ class StationEvidenceFileView(StationPage):
     """An evidence file of one of this station's rounds, for its members."""
 
     def get(self, request, *args, **kwargs):
-        return evidence_response(selectors.evidence_get(station=self.station, pk=self.kwargs["pk"]))
+        evidence = selectors.evidence_get(station=self.station, pk=self.kwargs["pk"])
+        return evidence_response(evidence, request=request, station=self.station)
 
 
 class StationEvidenceRemoveAction(StationPage):

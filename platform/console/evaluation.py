@@ -69,7 +69,10 @@ class EvaluationRoundConsolePage(StationBureauPage):
                 services.round_review_save(evaluation_round=evaluation_round, user=request.user, reviews=reviews)
                 if concluding:
                     services.round_conclude(
-                        evaluation_round=evaluation_round, user=request.user, **conclusion.cleaned_data
+                        evaluation_round=evaluation_round,
+                        user=request.user,
+                        request=request,
+                        **conclusion.cleaned_data,
                     )
             except ValidationError as error:
                 errors = item_errors_onto(forms, error, top=conclusion)
@@ -117,4 +120,6 @@ class EvaluationEvidenceConsoleView(StationBureauPage):
     """An evidence file of one of the station's rounds, for bureau roles."""
 
     def get(self, request, *args, **kwargs):
-        return evidence_response(selectors.evidence_get(station=self.get_station(), pk=self.kwargs["evidence"]))
+        station = self.get_station()
+        evidence = selectors.evidence_get(station=station, pk=self.kwargs["evidence"])
+        return evidence_response(evidence, request=request, station=station)
