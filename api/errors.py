@@ -12,8 +12,10 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from api.throttling import throttled
 
 logger = logging.getLogger(__name__)
 
@@ -32,4 +34,7 @@ def exception_handler(exc, context):
         # The input rules should have refused it: logged, so that the rule missing is found.
         logger.warning("the database refused a value of %s", context["request"].path, exc_info=exc)
         exc = ValidationError({"detail": [_("A value sent cannot be stored: it is out of range or not valid.")]})
+    elif isinstance(exc, Throttled):
+        # 429 with the seconds to wait in the user's language (DRF's message is its own wording).
+        exc = throttled(exc.wait)
     return drf_exception_handler(exc, context)

@@ -15,14 +15,16 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.settings import api_settings
 
 from tenants.hosts import is_public_request
 from tenants.models import Station
 from tenants.selectors import membership_get
 
-# Paths on a station host that a non-member may reach: signing in and out, setting a password from an invitation,
+# Paths on a station host that a non-member may reach: signing in and out, setting a password from an invitation or
+# a forgotten password's e-mailed link,
 # switching language and static files; and, deliberately, the enterprise's satisfaction survey (clause 5.2.4): it is
 # answered without an account through a signed, expiring link, and shows nothing without a valid token of this
 # station (core.desk.survey_views); and the station's public opinion page (clause 6.1), where anyone may leave a
@@ -31,6 +33,7 @@ OPEN_STATION_PATHS = (
     "/accounts/login/",
     "/accounts/logout/",
     "/accounts/invite/",
+    "/accounts/password/reset/",
     "/i18n/",
     "/static/",
     "/survey/",
@@ -51,11 +54,18 @@ def _is_api(request: HttpRequest) -> bool:
 
 
 def _api_user(request: HttpRequest):
-    """The user of an API request: the session's, else the one named by a valid token (None if neither)."""
+    """The user of an API request: the session's, else the one a credential names for the API's configured
+    authentication classes (`REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]`: the API tokens), None if neither.
+    Raises AuthenticationFailed for a credential that is refused (expired, revoked, unknown)."""
     if request.user.is_authenticated:
         return request.user
-    result = TokenAuthentication().authenticate(request)
-    return result[0] if result else None
+    for authentication_class in api_settings.DEFAULT_AUTHENTICATION_CLASSES:
+        if issubclass(authentication_class, SessionAuthentication):
+            continue
+        result = authentication_class().authenticate(request)
+        if result is not None:
+            return result[0]
+    return None
 
 
 class StationAccessMiddleware:

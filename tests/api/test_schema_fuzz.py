@@ -29,12 +29,12 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
+from django.test import override_settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
@@ -49,6 +49,7 @@ from core.evaluation.checklist import CHECKLIST
 from core.operations import services as operations_services
 from core.operations.models import SystemCode, Training
 from core.supervision import services as supervision_services
+from core.tokens.services import api_token_create
 from tenants.hosts import station_host
 from tenants.models import Station, StationStatus
 from tests.core.desk.builders import case_completed, case_in_service, new_enterprise, take_demand
@@ -174,6 +175,11 @@ def _seed(city) -> dict:
     )
     escalation = Escalation.objects.get(uid=complaint.uid)
     cases = [evaluated.pk, serving.pk, confidential.pk, demanded.pk]
+    callers = ("alpha_head", "bureau_admin", "bureau_viewer")
+    # A spare token of each caller, for the token endpoints to read and revoke (never the one the fuzzing calls with).
+    spare_tokens = [
+        api_token_create(actor=getattr(city, who), user=getattr(city, who), name="spare")[0] for who in callers
+    ]
     SEEDED.clear()
     SEEDED.update(
         {
@@ -201,11 +207,11 @@ def _seed(city) -> dict:
             (r"/api/v1/evaluation/stations/", "id"): [city.alpha.pk],
             (r"/api/v1/evaluation/stations/", "number"): [evaluation_round.number],
             (r"/api/v1/escalations/", "id"): [escalation.pk],
+            (r"/api/v1/tokens/", "id"): [token.pk for token in spare_tokens],
         }
     )
     return {
-        who: Token.objects.get_or_create(user=getattr(city, who))[0].key
-        for who in ("alpha_head", "bureau_admin", "bureau_viewer")
+        who: api_token_create(actor=getattr(city, who), user=getattr(city, who), name="fuzzing")[1] for who in callers
     }
 
 
@@ -237,6 +243,10 @@ def tokens(city, django_db_blocker):
     client, the fuzzing keeps it open."""
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
+    # The fuzzing sends many requests a minute as each caller, and to the token endpoint: no rate limit here (the
+    # limits are tested in tests/api/test_tokens_throttling.py).
+    no_limits = override_settings(API_THROTTLE_RATES={"user": None, "address": None, "token_issue": None})
+    no_limits.enable()
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
@@ -248,6 +258,7 @@ def tokens(city, django_db_blocker):
             SEEDED.clear()
             request_started.connect(close_old_connections)
             request_finished.connect(close_old_connections)
+            no_limits.disable()
 
 
 FUZZ = settings(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)

@@ -107,10 +107,10 @@ def test_a_deactivated_member_is_refused(city, alpha_host):
 
 
 def test_a_member_token_works_only_in_their_station(city, alpha_host, beta_host):
-    from rest_framework.authtoken.models import Token
+    from core.tokens.services import api_token_create
 
-    token = Token.objects.create(user=city.alpha_staff)
-    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    _token, secret = api_token_create(actor=city.alpha_staff, user=city.alpha_staff, name="isolation")
+    auth = {"HTTP_AUTHORIZATION": f"Token {secret}"}
     assert host_client(alpha_host).get("/api/v1/station/", **auth).status_code == 200
     refused = host_client(beta_host).get("/api/v1/station/", **auth)
     assert refused.status_code == 403
