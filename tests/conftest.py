@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from core.districts import District
 from core.operations.demo import pre_duty_training_record
@@ -17,7 +18,7 @@ from tenants.hosts import station_host
 from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
 from tenants.selectors import PLATFORM
 from tenants.services import membership_create, station_create, user_create
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, two_factor_ready
 
 
 @dataclass
@@ -97,9 +98,16 @@ def _public_schema_after_each_test():
 
 
 def host_client(host: str, user: User | None = None) -> Client:
+    """A test client on `host`, signed in as `user` when given: past the second factor too when the user has or needs
+    it (core.twofactor), as after entering a code; the authenticator is made (committed) if missing."""
     client = Client(HTTP_HOST=host)
     if user is not None:
         client.force_login(user)
+        device = two_factor_ready(user)
+        if device is not None:
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
     return client
 
 

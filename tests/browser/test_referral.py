@@ -25,11 +25,11 @@ from core.desk.models import CaseState, ServiceCase
 from core.directory import uscc
 from core.directory.models import Enterprise
 from core.referrals.models import Direction, Referral, ReferralState
-from tenants.models import Station, StationStatus
+from tenants.models import Station, StationStatus, User
 from tests.committed import on_own_connection, set_status
 from tests.core.desk.builders import take_demand
 from tests.core.referrals.builders import deliver_all
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, totp_code, two_factor_ready
 from tests.processes import database_url
 
 pytestmark = [pytest.mark.browser]
@@ -133,10 +133,16 @@ def _copies(city, case_id: int) -> tuple[Referral | None, Referral | None, str]:
 
 
 def sign_in(page, base: str, username: str, next_path: str) -> None:
+    # Whose role requires two-factor sign-in has an authenticator (made, committed, if missing) and enters its code.
+    on_own_connection(lambda: two_factor_ready(User.objects.get(username=username)))
     page.goto(f"{base}/accounts/login/?next={next_path}")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_load_state()
+    if "/accounts/2fa/verify/" in page.url:
+        page.fill("#id_code", on_own_connection(lambda: totp_code(User.objects.get(username=username))))
+        page.click("#twofactor-verify button[type=submit]")
     page.wait_for_url(f"{base}{next_path}")
 
 

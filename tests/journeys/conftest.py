@@ -185,7 +185,7 @@ def site(tmp_path_factory) -> Iterator[Site]:
         started = time.monotonic()
         if not loaded:
             _manage(env, "migrate_schemas", "--noinput", "-v", "0", log=folder / "setup.log")
-            _manage(env, "load_demo_city", log=folder / "setup.log")
+            _manage({**env, "STATIONNET_DEMO": "1"}, "load_demo_city", log=folder / "setup.log")
             if TEMPLATE:
                 keep_as_template(url)
         print(f"journeys: demo city ready in {time.monotonic() - started:.0f} s")  # noqa: T201
@@ -271,10 +271,18 @@ class Journey:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.refused: list[str] = []
         self.page.on("response", self._note_refusal)
+        # What the Content-Security-Policy blocked (an inline script, a form sent to another host): Chromium says it
+        # on the console, and the journey fails at its next step.
+        self.blocked: list[str] = []
+        self.page.on("console", self._note_blocked)
 
     def _note_refusal(self, response) -> None:
         if response.status >= 500:
             self.refused.append(f"{response.status} {response.url}")
+
+    def _note_blocked(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.blocked.append(f"{self.page.url}: {message.text}")
 
     def goto(self, path: str = "/", station: str | None = None):
         response = self.page.goto(self.site.url(path, station))
@@ -289,6 +297,46 @@ class Journey:
         self.page.click("main form button[type=submit]")
         self.page.wait_for_load_state("networkidle")
         assert "/accounts/login/" not in self.page.url, f"{username} could not sign in"
+        # The second factor (core.twofactor): whose role requires it sets up an authenticator at the first sign-in
+        # (the journey keeps the secret shown, as the person's phone would), and enters its code at every later one.
+        if "/accounts/2fa/setup/" in self.page.url:
+            self.two_factor_enrol(username)
+        elif "/accounts/2fa/verify/" in self.page.url:
+            self.page.fill("#id_code", self.totp_code(username))
+            self.page.click("#twofactor-verify button[type=submit]")
+            self.page.wait_for_load_state("networkidle")
+        assert "/accounts/2fa/" not in self.page.url, f"{username} could not pass the second factor"
+
+    def two_factor_enrol(self, username: str) -> None:
+        """On the set-up page: read the key shown under the QR code, enter the app's first code, see the recovery
+        codes, go on."""
+        self.site.story.setdefault("totp", {})[username] = {"secret": self.text("#totp-secret"), "last_t": -1}
+        self.step(f"two-factor-setup-{username}")
+        self.page.fill("#id_code", self.totp_code(username))
+        self.page.click("#twofactor-setup button[type=submit]")
+        self.page.wait_for_load_state("networkidle")
+        assert self.page.locator("#recovery-codes li").count() == 10, f"{username}: no recovery codes shown"
+        self.step(f"two-factor-recovery-codes-{username}")
+        self.page.click("#twofactor-continue")
+        self.page.wait_for_load_state("networkidle")
+
+    def totp_code(self, username: str) -> str:
+        """The code `username`'s authenticator shows now (the key kept at their set-up). A code is taken once: when
+        this 30-second step's was used, the next step's (accepted one step early), else wait for the clock."""
+        import base64
+
+        from tests.factories import totp_code_at
+
+        kept = self.site.story["totp"][username]
+        secret = kept["secret"].replace(" ", "").upper()
+        key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+        while True:
+            now = int(time.time() // 30)
+            t = max(now, kept["last_t"] + 1)
+            if t <= now + 1:
+                kept["last_t"] = t
+                return totp_code_at(key, t)
+            time.sleep(30 - time.time() % 30 + 0.05)
 
     def sign_out(self) -> None:
         self.page.click("header .who form button")
@@ -301,6 +349,7 @@ class Journey:
         path = self.folder / f"{self.steps:02d}-{slug}.png"
         self.page.screenshot(path=str(path), full_page=True)
         assert not self.refused, f"server errors during {self.name}: {self.refused}\n{self.site.server_log()}"
+        assert not self.blocked, f"the Content-Security-Policy blocked something during {self.name}: {self.blocked}"
         if check:
             self.check_accessibility(name)
             faults = self.page.evaluate(LAYOUT_CHECK)

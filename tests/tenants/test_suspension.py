@@ -17,7 +17,7 @@ from tenants.services import station_change_status
 from tests.conftest import host_client
 from tests.core.desk.builders import RNG, full_demand, new_enterprise, take_demand
 from tests.core.referrals.builders import refer
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, totp_code
 from tests.platform.portal.test_online_demand import online_post
 
 pytestmark = pytest.mark.django_db
@@ -165,6 +165,7 @@ def test_nothing_of_a_suspended_stations_data_is_lost(city, alpha_host, publishe
     head = host_client(alpha_host)
     signed_in = head.post("/accounts/login/", {"username": city.alpha_head.username, "password": PASSWORD})
     assert signed_in.status_code == 302
+    assert head.post("/accounts/2fa/verify/", {"code": totp_code(city.alpha_head)}).status_code == 302
     assert head.get("/").status_code == 200
     staff = host_client(alpha_host, city.alpha_staff)
     page = staff.get(f"/desk/cases/{case.pk}/")
