@@ -13,7 +13,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers
 
 from api.serializers import Serializer
@@ -33,7 +33,8 @@ NOT_FOUND = OpenApiResponse(ErrorSerializer, description=gettext_lazy("Not found
 def schema_urls(urlconf: str):
     return [
         path("schema/", SpectacularAPIView.as_view(urlconf=urlconf), name="schema"),
-        path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+        # Swagger UI's start-up script as a file of its own (`docs/?script`): no inline script (settings' CSP).
+        path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     ]
 
 

@@ -10,6 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api.base import StationAPIView
+from api.masking import MaskedEmailField, MaskedPhoneField
 from api.pagination import paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
 from core.archive.confidentiality import linked_case
@@ -99,6 +100,13 @@ class OpinionSerializer(LinkedCaseSerializer):
         ]
 
 
+class OpinionListSerializer(OpinionSerializer):
+    """An opinion in a list: the sender's phone and e-mail masked (api.masking)."""
+
+    phone = MaskedPhoneField()
+    email = MaskedEmailField()
+
+
 class OpinionDetailSerializer(OpinionSerializer):
     plans = ImprovementPlanSerializer(many=True, read_only=True)
 
@@ -126,10 +134,10 @@ def _opinion(pk: int, viewer: User) -> Opinion:
 class OpinionListView(StationAPIView):
     """The station's opinions, newest first, filtered by `state`, `kind`, `channel`, `topic`, `q` (text)."""
 
-    @paginated_schema(OpinionSerializer, parameters=[OpenApiParameter(name) for name in OpinionFilter().fields])
+    @paginated_schema(OpinionListSerializer, parameters=[OpenApiParameter(name) for name in OpinionFilter().fields])
     def get(self, request):
         filters = {k: v for k, v in _valid(OpinionFilter(data=request.query_params)).items() if v}
-        return paginate(self, request, selectors.opinion_list(**filters, viewer=request.user), OpinionSerializer)
+        return paginate(self, request, selectors.opinion_list(**filters, viewer=request.user), OpinionListSerializer)
 
 
 class OpinionDetailView(StationAPIView):
@@ -221,6 +229,13 @@ class ComplaintSerializer(LinkedCaseSerializer):
         ]
 
 
+class ComplaintListSerializer(ComplaintSerializer):
+    """A complaint in a list: the complainant's phone and e-mail masked (api.masking)."""
+
+    complainant_phone = MaskedPhoneField()
+    complainant_email = MaskedEmailField()
+
+
 class ComplaintDetailSerializer(ComplaintSerializer):
     events = ComplaintEventSerializer(many=True, read_only=True)
 
@@ -256,11 +271,11 @@ def _complaint(pk: int, viewer: User) -> Complaint:
 class ComplaintListView(StationAPIView):
     """The station's complaints, newest first, filtered by `state`, `overdue=true` and `q`."""
 
-    @paginated_schema(ComplaintSerializer, parameters=[OpenApiParameter(name) for name in ComplaintFilter().fields])
+    @paginated_schema(ComplaintListSerializer, parameters=[OpenApiParameter(name) for name in ComplaintFilter().fields])
     def get(self, request):
         filters = _valid(ComplaintFilter(data=request.query_params))
         complaints = complaint_selectors.complaint_list(**filters, viewer=request.user)
-        return paginate(self, request, complaints, ComplaintSerializer)
+        return paginate(self, request, complaints, ComplaintListSerializer)
 
 
 class ComplaintDetailView(StationAPIView):

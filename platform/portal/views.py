@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.archive.services import RETENTION_YEARS
 from core.desk import services as desk_services
 from core.desk.views import DemandFormMixin
 from portal import open_data
@@ -80,7 +81,13 @@ class OnlineDemandView(DemandFormMixin, TemplateView):
         if form is None:
             form, formsets = self.forms()
         choice = choice or StationChoiceForm(initial={"station": self.request.GET.get("station")})
-        return super().get_context_data(**kwargs, choice=choice, **self.form_context(form, formsets))
+        return super().get_context_data(
+            # The privacy notice names how long the archive keeps the demand (clause 7.4).
+            **kwargs,
+            choice=choice,
+            retention_years=RETENTION_YEARS,
+            **self.form_context(form, formsets),
+        )
 
     def post(self, request, *args, **kwargs):
         choice = StationChoiceForm(request.POST)

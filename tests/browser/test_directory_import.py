@@ -33,7 +33,10 @@ def test_import_shows_progress_to_100_percent_and_offers_the_report(city, web_se
     page.click("main button[type=submit]")
     page.wait_for_url("**/jobs/*/")
 
-    page.wait_for_function("document.getElementById('percent').textContent === '100'", timeout=90_000, polling=100)
+    # A function, not an expression: Playwright evaluates an expression with eval(), which the page's CSP refuses.
+    page.wait_for_function(
+        "() => document.getElementById('percent').textContent === '100'", timeout=90_000, polling=100
+    )
     assert page.get_attribute(".progress", "aria-valuenow") == "100"
     assert page.text_content("#status") == "已完成"
     assert f"新增 {ROWS}" in page.text_content("#summary")

@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api.base import DemandAPIView, StationAPIView
+from api.masking import MaskedEmailField, MaskedPhoneField
 from api.pagination import paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
 from api.v1.desk.serializers import NULLABLE, TEXT, _user, _valid
@@ -146,6 +147,13 @@ class DemandSerializer(ModelSerializer):
         return _user(demand.created_by)
 
 
+class DemandListSerializer(DemandSerializer):
+    """A demand in a list: its contact's phone and e-mail masked (api.masking)."""
+
+    phone = MaskedPhoneField()
+    email = MaskedEmailField()
+
+
 class DemandDetailSerializer(DemandSerializer):
     tables = serializers.SerializerMethodField()
 
@@ -165,9 +173,9 @@ class DemandDetailSerializer(DemandSerializer):
 class DemandListView(StationAPIView):
     """The station's demands, newest first; POST takes a demand form and opens its cases."""
 
-    @paginated_schema(DemandSerializer)
+    @paginated_schema(DemandListSerializer)
     def get(self, request):
-        return paginate(self, request, selectors.demand_list(viewer=request.user), DemandSerializer)
+        return paginate(self, request, selectors.demand_list(viewer=request.user), DemandListSerializer)
 
     @extend_schema(request=DemandInput, responses={201: DemandDetailSerializer})
     def post(self, request):
