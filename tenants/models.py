@@ -7,6 +7,7 @@ follow which, who may be a member) live in ``tenants.services``, never in ``save
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -26,6 +27,9 @@ class BureauRole(models.TextChoices):
     NONE = "", _("None")
     ADMIN = "admin", _("Bureau administrator")
     VIEWER = "viewer", _("Bureau viewer")
+    # Separated duties (GB/T 22239-2019, 访问控制): accounts, roles, unlocks and tokens; reading the audit trail.
+    SECURITY = "security", _("Security administrator")
+    AUDITOR = "auditor", _("Audit administrator")
 
 
 class User(AbstractUser):
@@ -36,6 +40,9 @@ class User(AbstractUser):
     bureau_role = models.CharField(
         _("bureau role"), max_length=10, choices=BureauRole.choices, blank=True, default=BureauRole.NONE
     )
+    # When the password was last set (GB/T 22239-2019 身份鉴别: passwords are changed periodically; see
+    # core.accounts.middleware). Empty for an account whose password was never set.
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -47,6 +54,12 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+    def set_password(self, raw_password):
+        """Every way a password is set (changed, reset, an invitation accepted, a command) passes here: stamp it."""
+        super().set_password(raw_password)
+        if raw_password is not None:
+            self.password_changed_at = timezone.now()
 
 
 class StationStatus(models.TextChoices):

@@ -80,3 +80,13 @@ class SharedPage(AccessMixin, TemplateView):
                 raise PermissionDenied
             self.station = request.tenant
         return super().dispatch(request, *args, **kwargs)
+
+
+class AccountPage(AccessMixin, TemplateView):
+    """Pages of one's own account (profile, password, sessions) on either kind of host, for whoever is signed in; on
+    a station host the access middleware has already refused non-members."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        return super().dispatch(request, *args, **kwargs)

@@ -130,6 +130,10 @@ def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user, is_active=True).select_related("station").order_by("station__code")
 
 
+# Every bureau role: the console's (administrator, viewer) and the separated administrators' (security, audit).
+BUREAU_ROLES = tuple(role for role in BureauRole.values if role)
+
+
 def user_has_bureau_role(*, user: User, roles: tuple[str, ...] = (BureauRole.ADMIN, BureauRole.VIEWER)) -> bool:
     return bool(user.is_authenticated and user.is_active and user.bureau_role in roles)
 
@@ -192,7 +196,7 @@ def actor_roles(
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
     if bureau or (station is None and connection.schema_name == get_public_schema_name()):
-        return frozenset({user.bureau_role}) if user_has_bureau_role(user=user) else frozenset()
+        return frozenset({user.bureau_role}) if user_has_bureau_role(user=user, roles=BUREAU_ROLES) else frozenset()
     memberships = _active_memberships(user)
     if station is not None:
         memberships = memberships.filter(station=station)

@@ -8,6 +8,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -18,6 +19,8 @@ from django_tenants.utils import schema_context, schema_exists
 
 from core.activity.models import ActivityVerb
 from core.activity.services import activity_record
+from core.audit.models import AuditAction
+from core.audit.services import audit_record
 from core.catalog.models import ServiceItem
 from tenants.hosts import station_host, station_url
 from tenants.models import (
@@ -143,6 +146,7 @@ def station_create(
     head_username: str | None = None,
     hours: str = "",
     founding_body: str = "",
+    request: HttpRequest | None = None,
 ) -> Station:
     """Provision a station: its schema (cloned from the template), its host name and its head, who is invited.
 
@@ -221,6 +225,14 @@ def station_create(
         from tenants.tasks import queue_after_commit, spare_schemas_refill_task
 
         queue_after_commit(spare_schemas_refill_task)
+    audit_record(
+        action=AuditAction.STATION_ONBOARDED,
+        request=request,
+        user=actor,
+        station_code=station.code,
+        target=station.name,
+        detail=head.get_username(),
+    )
     logger.info(
         "station %s provisioned in schema %s (%s)",
         station.code,
@@ -231,7 +243,9 @@ def station_create(
 
 
 @transaction.atomic
-def station_change_status(*, station: Station, status: str, user: User | SystemActor, reason: str = "") -> Station:
+def station_change_status(
+    *, station: Station, status: str, user: User | SystemActor, reason: str = "", request: HttpRequest | None = None
+) -> Station:
     """Move a station along clause 3 (`STATUS_TRANSITIONS`); every change is kept as a `StationStatusChange`.
 
     `user` is who decides: a bureau administrator, whose suspension needs its reason, or the platform itself
@@ -262,6 +276,14 @@ def station_change_status(*, station: Station, status: str, user: User | SystemA
     station.full_clean()
     station.save(update_fields=["status", "status_changed_at"])
     change.save()
+    audit_record(
+        action=AuditAction.STATION_STATUS_CHANGED,
+        request=request,
+        user=user,
+        station_code=station.code,
+        target=station.name,
+        detail=f"{change.from_status} → {status}" + (f": {reason}" if reason else ""),
+    )
     logger.info("station %s: %s → %s", station.code, change.from_status, status)
     return station
 

@@ -6,6 +6,7 @@ from django.urls import reverse, reverse_lazy
 
 from tenants.forms import StationAuthenticationForm
 from tenants.hosts import is_public_request
+from tenants.models import BureauRole
 from tenants.selectors import user_has_bureau_role
 from tenants.services import member_signed_in
 
@@ -22,7 +23,21 @@ class SignInView(auth_views.LoginView):
         roles on the console and everyone else on the portal; on a station host (members only) the station home."""
         if is_public_request(self.request) and user_has_bureau_role(user=self.request.user):
             return reverse("console:home")
+        # The audit administrator reads the audit trail, and nothing else of the console.
+        auditor = user_has_bureau_role(user=self.request.user, roles=(BureauRole.AUDITOR,))
+        if is_public_request(self.request) and auditor:
+            return reverse("console:audit")
+        # The security administrator runs accounts, roles and lockouts.
+        if is_public_request(self.request) and user_has_bureau_role(
+            user=self.request.user, roles=(BureauRole.SECURITY,)
+        ):
+            return reverse("console:users")
         return super().get_default_redirect_url()
+
+    def get_context_data(self, **kwargs):
+        # Why the last session ended by itself (core.accounts.middleware puts it in the new session), said once.
+        ended = self.request.session.pop("session_ended_reason", None)
+        return {**super().get_context_data(**kwargs), "session_ended": ended}
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -2,12 +2,12 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
 from api.base import BureauAPIView, StationAPIView, UserAPIView
 from api.pagination import paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
+from core.accounts.services import user_profile_update
 from tenants.hosts import station_host
 from tenants.models import Membership, Station
 from tenants.selectors import membership_list_for_station, membership_list_for_user, station_list
@@ -81,17 +81,18 @@ class MeSerializer(Serializer):
     memberships = MyMembershipSerializer(many=True)
 
 
-@extend_schema(auth=[])
-class TokenView(ObtainAuthToken):
-    """POST a user name and password: the user's API token (DRF's; it needs no session or token of its own)."""
-
-
 class BureauStationListView(BureauAPIView):
     """Every station with its status and member count (bureau roles)."""
 
     @paginated_schema(BureauStationSerializer)
     def get(self, request):
         return paginate(self, request, station_list(), BureauStationSerializer)
+
+
+class ProfileSerializer(Serializer):
+    full_name = serializers.CharField(max_length=100, allow_blank=True)
+    phone = serializers.CharField(max_length=30, allow_blank=True)
+    email = serializers.EmailField(max_length=254, allow_blank=True)
 
 
 class MeView(UserAPIView):
@@ -108,6 +109,19 @@ class MeView(UserAPIView):
             "memberships": membership_list_for_user(user=user),
         }
         return Response(MeSerializer(data).data)
+
+    @extend_schema(request=ProfileSerializer, responses=MeSerializer)
+    def patch(self, request):
+        """The caller changes their own name, phone and e-mail."""
+        user = request.user
+        current = {"full_name": user.full_name, "phone": user.phone, "email": user.email}
+        sent = request.data
+        # What is not sent stays as it is; a body that is not an object is refused by the serializer (400).
+        data = ProfileSerializer(data={**current, **dict(sent.items())} if hasattr(sent, "items") else sent)
+        data.is_valid(raise_exception=True)
+        user_profile_update(user=user, request=request, **data.validated_data)
+        user.refresh_from_db()
+        return self.get(request)
 
 
 class CurrentStationView(StationAPIView):

@@ -1,10 +1,12 @@
 from django.urls import include, path
 
-from api.v1 import escalations, evaluation, network, statistics, tenants
+from api.v1 import escalations, evaluation, network, statistics, tenants, tokens
 from api.v1.docs import schema_urls
 
 urlpatterns = [
-    path("auth/token/", tenants.TokenView.as_view(), name="api-token"),
+    path("auth/token/", tokens.TokenIssueView.as_view(), name="api-token"),
+    path("tokens/", tokens.TokenListView.as_view(), name="api-tokens"),
+    path("tokens/<int:pk>/", tokens.TokenDetailView.as_view(), name="api-token-detail"),
     path("me/", tenants.MeView.as_view(), name="api-me"),
     path("stations/", tenants.BureauStationListView.as_view(), name="api-stations"),
     path("", include("api.v1.urls_directory")),

@@ -5,17 +5,32 @@ from api.v1 import (
     archive,
     assessment,
     evaluation,
+    members,
     operations,
     referrals,
     supervision,
     tenants,
+    tokens,
 )
 from api.v1.desk import cases, demands, plans, records, surveys
 from api.v1.docs import schema_urls
 
 urlpatterns = [
     path("me/", tenants.MeView.as_view(), name="api-me"),
+    path("tokens/", tokens.TokenListView.as_view(), name="api-tokens"),
+    path("tokens/<int:pk>/", tokens.TokenDetailView.as_view(), name="api-token-detail"),
     path("station/", tenants.CurrentStationView.as_view(), name="api-station"),
+    path("members/", members.MemberListView.as_view(), name="api-members"),
+    path(
+        "members/<int:pk>/deactivate/",
+        members.MemberActionView.as_view(action="deactivate"),
+        name="api-member-deactivate",
+    ),
+    path(
+        "members/<int:pk>/reactivate/",
+        members.MemberActionView.as_view(action="reactivate"),
+        name="api-member-reactivate",
+    ),
     path("activity/", activity.ActivityListView.as_view(), name="api-activity"),
     path("", include("api.v1.urls_directory")),
     path("desk/demands/", demands.DemandListView.as_view(), name="api-desk-demands"),

@@ -8,6 +8,7 @@ class ActivityVerb(models.TextChoices):
     STATION_OPENED = "station_opened", _("Station opened")
     MEMBER_SIGNED_IN = "member_signed_in", _("Member signed in")
     MEMBER_JOINED = "member_joined", _("Member joined")
+    MEMBER_LEFT = "member_left", _("Member deactivated")
     QUALIFICATION_CHANGED = "qualification_changed", _("Qualification corrected")
     QUALIFICATION_WITHDRAWN = "qualification_withdrawn", _("Qualification withdrawn")
     TRAINING_CHANGED = "training_changed", _("Training corrected")

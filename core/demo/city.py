@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from core.catalog.selectors import service_item_list
 from core.directory.demo import directory_demo_load
@@ -37,7 +38,13 @@ class DemoStation:
     serves: tuple[str, ...] = ("5.1.1", "5.1.5")
 
 
-DEMO_BUREAU = (("bureau", "刘局", BureauRole.ADMIN), ("bureau-viewer", "周科员", BureauRole.VIEWER))
+DEMO_BUREAU = (
+    ("bureau", "刘局", BureauRole.ADMIN),
+    ("bureau-viewer", "周科员", BureauRole.VIEWER),
+    # The separated duties (docs/security.md): accounts and roles; the audit trail.
+    ("bureau-security", "吴安全", BureauRole.SECURITY),
+    ("bureau-auditor", "郑审计", BureauRole.AUDITOR),
+)
 DEMO_STATIONS = (
     DemoStation(
         "yinzhou",
@@ -87,6 +94,13 @@ def _user(username: str, full_name: str, bureau_role: str = "") -> User:
             bureau_role=bureau_role,
         )
     return user
+
+
+def demo_passwords_fresh() -> int:
+    """The demo accounts' passwords count as set today: the city is opened under a clock moved back to the start of
+    its history, which would make them look older than `PASSWORD_MAX_AGE_DAYS` at the first sign-in."""
+    demo = User.objects.filter(email__endswith="@demo.stationnet.invalid")
+    return demo.update(password_changed_at=timezone.now())
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ from core.desk.models import (
 )
 from core.desk.services import demand_survey_email, record_initial
 from tenants.models import User
+from tenants.selectors import station_members
 
 
 def _cases() -> QuerySet[ServiceCase]:
@@ -338,3 +339,16 @@ def survey_link_status(*, case: ServiceCase) -> SurveyLinkStatus | None:
             **common,
         )
     return SurveyLinkStatus(state="sending", **common)
+
+
+def case_list_to_reassign() -> QuerySet[ServiceCase]:
+    """The open cases of this station whose assignee is no longer one of its members (deactivated here, or their
+    account closed): the head's list of work to hand to someone else. Nothing is re-attributed by itself."""
+    members = station_members().values("pk")
+    return (
+        ServiceCase.objects.exclude(state__in=CLOSED)
+        .filter(assignee__isnull=False)
+        .exclude(assignee__in=members)
+        .select_related("demand", "category", "assignee")
+        .order_by(F("due_at").asc(nulls_last=True), "pk")
+    )

@@ -1,13 +1,17 @@
-from django.urls import path
+from django.urls import include, path
 
-from console import escalations, evaluation, statistics, views
+from console import accounts, audit, escalations, evaluation, statistics, views
 
 app_name = "console"
 
 urlpatterns = [
     path("", views.ConsoleHomeView.as_view(), name="home"),
+    path("audit/", audit.AuditTrailPage.as_view(), name="audit"),
+    path("audit/export.csv", audit.AuditExportView.as_view(), name="audit_export"),
     path("stations/new/", views.StationCreatePage.as_view(), name="station_new"),
     path("stations/<int:pk>/", views.StationConsolePage.as_view(), name="station"),
+    path("stations/<int:pk>/head/", accounts.StationHeadHandoverPage.as_view(), name="station_head"),
+    path("users/", accounts.BureauUsersPage.as_view(), name="users"),
     path("stations/<int:pk>/evaluate/", views.StationStartEvaluationAction.as_view(), name="station_evaluate"),
     path("stations/<int:pk>/publish/", views.StationPublishAction.as_view(), name="station_publish"),
     path(
@@ -62,4 +66,6 @@ urlpatterns = [
         {"table": "cases"},
         name="statistics_cases_xlsx",
     ),
+    path("tokens/", include("core.tokens.console_urls")),
+    path("", include("core.twofactor.console_urls")),
 ]

@@ -29,6 +29,15 @@ OVERDUE_SHOWN = 200
 class ConsoleHomeView(BureauPage):
     template_name = "console/home.html"
 
+    # The separated administrators each land on their own page of the console (the rest of it is not theirs).
+    OWN_PAGES = {BureauRole.SECURITY: "console:users", BureauRole.AUDITOR: "console:audit"}
+
+    def dispatch(self, request, *args, **kwargs):
+        own = self.OWN_PAGES.get(getattr(request.user, "bureau_role", ""))
+        if own and request.user.is_active and request.method in ("GET", "HEAD"):
+            return redirect(own)
+        return super().dispatch(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs, tab="stations", stations=station_list())
 
@@ -157,7 +166,7 @@ class StationCreatePage(BureauPage):
         form = StationCreateForm(request.POST)
         if form.is_valid():
             try:
-                created = station_create(actor=request.user, **form.cleaned_data)
+                created = station_create(actor=request.user, request=request, **form.cleaned_data)
             except ValidationError as error:
                 errors_onto(form, error)
             else:
@@ -244,7 +253,9 @@ class StationConsolePage(StationBureauPage):
         form = StationStatusForm(request.POST)
         if form.is_valid():
             try:
-                changed = station_change_status(station=subject, user=request.user, **form.cleaned_data)
+                changed = station_change_status(
+                    station=subject, user=request.user, request=request, **form.cleaned_data
+                )
             except ValidationError as error:
                 errors_onto(form, error)
             else:
@@ -302,7 +313,7 @@ class StationPublishAction(BureauPage):
         return station_action(
             request,
             subject,
-            lambda: station_publish(station=subject, user=request.user),
+            lambda: station_publish(station=subject, user=request.user, request=request),
             lambda publication: (
                 _("%(station)s is published on the public portal; the public notice runs until %(until)s.")
                 % {

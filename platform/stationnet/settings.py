@@ -57,7 +57,6 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.admin",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
@@ -70,6 +69,18 @@ SHARED_APPS = [
     "core.evaluation",
     "core.stats",
     "core.escalations",
+    # The platform's audit trail (安全审计): one append-only table in the public schema.
+    "core.audit",
+    # API tokens that expire, kept as digests (core.tokens; DRF's own `authtoken` is no longer used).
+    "core.tokens",
+    # Accounts: signed-in sessions, the members' lifecycle, password links; and the sign-in lockout (django-axes).
+    "core.accounts",
+    "axes",
+    # Two-factor sign-in (身份鉴别): TOTP devices and recovery codes of django-otp, kept with the users (core.twofactor).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "core.twofactor",
     # The marker of the demo city's generated history (`manage.py load_demo_city`).
     "core.demo",
 ]
@@ -108,6 +119,8 @@ DEFAULT_NOT_FOUND_TENANT_VIEW = "portal.views.UnknownHostView"
 
 AUTH_USER_MODEL = "tenants.User"
 AUTHENTICATION_BACKENDS = [
+    # First: counts failed sign-ins and refuses a locked-out account or address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -118,6 +131,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 MIDDLEWARE = [
     "stationnet.health.HealthCheckMiddleware",
+    # The Content-Security-Policy and the Permissions-Policy on every answer, the unknown host's page included.
+    "csp.middleware.CSPMiddleware",
+    "stationnet.headers.PermissionsPolicyMiddleware",
     "tenants.middleware.StationTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -128,9 +144,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Idle and too-old sessions end here, before anything else reads the user (core.accounts.middleware).
+    "core.accounts.middleware.SessionLimitsMiddleware",
+    # `request.user.is_verified()`: whether this session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "tenants.middleware.StationAccessMiddleware",
+    # A signed-in user who has, or must have, two-factor sign-in reaches nothing else before passing it
+    # (core.twofactor.middleware); after the access rule, so that a station's outsiders still get its 403.
+    "core.twofactor.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns django-axes' lockout into the sign-in page with the reason (core.accounts.views.locked_out).
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -145,8 +170,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenancy",
             ],
-            # `{% colon %}` on every page (core.common.labels).
-            "builtins": ["core.common.labels"],
+            # `{% colon %}` on every page (core.common.labels); `|mask_phone`, `|mask_email` (core.common.masking).
+            "builtins": ["core.common.labels", "core.common.masking"],
         },
     },
 ]
@@ -155,12 +180,53 @@ WSGI_APPLICATION = "stationnet.wsgi.application"
 # API as JSON. Files have their own limits (uploads, imports).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.integer("STATIONNET_REQUEST_MAX_BYTES", 2_621_440)
 
+# Passwords (GB/T 22239-2019 身份鉴别: complexity): at least this long, with three of the four kinds of character;
+# not like the user's name or e-mail, not a common password, not all digits. Each refusal says why, in Chinese.
+PASSWORD_MIN_LENGTH = env.integer("STATIONNET_PASSWORD_MIN_LENGTH", 10)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "core.accounts.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
 ]
+
+# Sign-in lockout (django-axes): after this many failed sign-ins an account, and separately an address, is refused
+# for the cool-off (minutes), unless the security administrator lifts it sooner (console: 账号与安全).
+AXES_FAILURE_LIMIT = env.integer("STATIONNET_SIGN_IN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.integer("STATIONNET_SIGN_IN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "tenants.hosts.client_address"
+AXES_VERBOSE = False
+# Sessions end after this many minutes without a request, and this many hours after the sign-in whatever happens
+# (core.accounts.middleware); a forgotten password's e-mailed link is valid this many minutes, once.
+SESSION_IDLE_MINUTES = env.integer("STATIONNET_SESSION_IDLE_MINUTES", 30)
+SESSION_MAX_HOURS = env.integer("STATIONNET_SESSION_MAX_HOURS", 12)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+PASSWORD_RESET_LINK_MINUTES = env.integer("STATIONNET_PASSWORD_RESET_LINK_MINUTES", 60)
+# A password older than this many days must be changed before anything else (0: never asked).
+PASSWORD_MAX_AGE_DAYS = env.integer("STATIONNET_PASSWORD_MAX_AGE_DAYS", 90)
+# Two-factor sign-in (core.twofactor): required of these roles (bureau roles admin, viewer, security, auditor; station
+# roles head, staff: an active membership anywhere), optional for everyone else.
+TWO_FACTOR_ROLES = {"admin", "viewer", "security", "auditor", "head", "staff"}
+TWO_FACTOR_REQUIRED_ROLES = tuple(
+    role.strip() for role in env.text("STATIONNET_TWO_FACTOR_REQUIRED_ROLES", "admin,security,auditor,head").split(",")
+)
+if not set(TWO_FACTOR_REQUIRED_ROLES) <= TWO_FACTOR_ROLES:
+    raise env.fail(
+        "STATIONNET_TWO_FACTOR_REQUIRED_ROLES",
+        f"is {','.join(TWO_FACTOR_REQUIRED_ROLES)!r}",
+        f"roles separated by commas, among {', '.join(sorted(TWO_FACTOR_ROLES))}",
+    )
+# The name authenticator apps show next to the account. A code is accepted one 30-second step early or late, and
+# never twice; the accepted step does not shift the window (no drift learned from codes, which would let it creep).
+OTP_TOTP_ISSUER = "StationNet"
+OTP_TOTP_SYNC = False
 
 # --- Language and time: Chinese first ------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -222,6 +288,16 @@ MESSAGING_REQUEUE_AFTER = datetime.timedelta(seconds=env.integer("STATIONNET_MES
 # running whose worker has given no sign of life (progress) for this long is failed by the watchdog (beat).
 IMPORT_MAX_BYTES = env.integer("STATIONNET_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 JOB_STALE_AFTER = datetime.timedelta(seconds=env.integer("STATIONNET_JOB_STALE_SECONDS", 15 * 60))
+# The audit trail (core.audit, 安全审计): entries are kept this many days, then pruned by beat (`audit_prune`). The law
+# (Cybersecurity Law art. 21) and GB/T 22239-2019 ask six months at least; the database refuses any earlier delete.
+AUDIT_RETENTION_MIN_DAYS = 183
+AUDIT_RETENTION_DAYS = env.integer("STATIONNET_AUDIT_RETENTION_DAYS", AUDIT_RETENTION_MIN_DAYS)
+if AUDIT_RETENTION_DAYS < AUDIT_RETENTION_MIN_DAYS:
+    raise env.fail(
+        "STATIONNET_AUDIT_RETENTION_DAYS",
+        f"is {AUDIT_RETENTION_DAYS}, below the legal minimum",
+        f"at least {AUDIT_RETENTION_MIN_DAYS} days (six months)",
+    )
 # Printing Appendix A and B to PDF runs Debian's chromium (see core.common.printing): its path, and how long it may take.
 STATIONNET_CHROMIUM = env.text("STATIONNET_CHROMIUM", "") or None
 STATIONNET_PDF_TIMEOUT = env.integer("STATIONNET_PDF_TIMEOUT", 60)
@@ -248,6 +324,44 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 TRUSTED_PROXY_HOPS = env.integer("STATIONNET_TRUSTED_PROXY_HOPS", 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# TLS ends at the Ingress, which redirects plain HTTP itself; behind https the browser is told to stay on it (HSTS),
+# for the stations' hosts too.
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if URL_SCHEME == "https" else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = URL_SCHEME == "https"
+# No inline script anywhere (every script is a static file under frontend_templates/static/): scripts from our own host
+# only. Styles allow 'unsafe-inline': the pages' <style> blocks and the style= widths of bars, charts and the printed
+# forms' columns. The API docs run Swagger UI from the sidecar package with its start-up script served as a file of
+# its own (drf-spectacular's SpectacularSwaggerSplitView), under the same policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features no page uses (stationnet.headers).
+PERMISSIONS_POLICY = {
+    feature: ()
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 CSRF_TRUSTED_ORIGINS = [
     f"{URL_SCHEME}://{host}{f':{URL_PORT}' if URL_PORT else ''}" for host in (BASE_DOMAIN, f"*.{BASE_DOMAIN}")
 ]
@@ -352,14 +466,72 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.operations.tasks.maintenance_remind_all_task",
         "schedule": crontab(hour=8, minute=15),
     },
+    # The audit trail's entries past `AUDIT_RETENTION_DAYS`: deleted, the pruning itself recorded.
+    "audit-prune": {
+        "task": "core.audit.tasks.audit_prune_task",
+        "schedule": crontab(hour=3, minute=40),
+    },
 }
 
+# --- Cache ----------------------------------------------------------------------------------------------------------
+# The API's request counts (throttling) live in Django's cache, shared by every web process: Redis at
+# STATIONNET_CACHE_URL, by default the broker's Redis when the broker is Redis; otherwise (the file-system broker of the
+# demo and of tests) each process's own memory (`locmem://`).
+_broker_is_redis = CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+CACHE_URL = env.url(
+    "STATIONNET_CACHE_URL",
+    schemes=("redis", "rediss", "locmem"),
+    example="redis://127.0.0.1:6379/0",
+    default=CELERY_BROKER_URL if _broker_is_redis else "locmem://",
+)
+if CACHE_URL.startswith("locmem"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "stationnet"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # Apart from the broker's own keys when they share a database.
+            "KEY_PREFIX": "stationnet",
+        }
+    }
+
 # --- REST API -------------------------------------------------------------------------------------------------------
+# API tokens (core.tokens): valid for this many days unless their owner chooses, and never longer than the maximum.
+API_TOKEN_DEFAULT_DAYS = env.integer("STATIONNET_API_TOKEN_DEFAULT_DAYS", 90)
+API_TOKEN_MAX_DAYS = env.integer("STATIONNET_API_TOKEN_MAX_DAYS", 365)
+if not 1 <= API_TOKEN_DEFAULT_DAYS <= API_TOKEN_MAX_DAYS:
+    raise env.fail(
+        "STATIONNET_API_TOKEN_DEFAULT_DAYS", f"is {API_TOKEN_DEFAULT_DAYS}", f"1 to {API_TOKEN_MAX_DAYS} days"
+    )
+
+
+def _rate(name: str, default: str) -> str | None:
+    """A request rate like `600/min` (per second, minute, hour or day); `off` turns that limit off."""
+    value = env.text(name, default)
+    if value.lower() == "off":
+        return None
+    count, _slash, period = value.partition("/")
+    if not (count.isdigit() and int(count) > 0 and period in {"s", "sec", "min", "m", "hour", "h", "day", "d"}):
+        raise env.fail(name, f"is {value!r}", "a rate like 600/min (per s, min, hour or day) or off")
+    return value
+
+
+# Requests to the API (api.throttling): per signed-in user, per address for anonymous callers, and the token endpoint
+# (a password is checked there) per address. Beyond a rate the API answers 429 with the seconds to wait.
+API_THROTTLE_RATES = {
+    "user": _rate("STATIONNET_API_RATE_USER", "600/min"),
+    "address": _rate("STATIONNET_API_RATE_ADDRESS", "300/min"),
+    "token_issue": _rate("STATIONNET_API_RATE_TOKEN_ISSUE", "10/min"),
+}
 REST_FRAMEWORK = {
+    # The token first: a refused or missing credential is answered 401 with `WWW-Authenticate: Token` (DRF takes
+    # the header from the first class; the session's has none, which made it 403 on the public host).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserThrottle", "api.throttling.AddressThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ScopeRequired"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "api.pagination.CappedLimitOffsetPagination",
@@ -402,6 +574,8 @@ SPECTACULAR_SETTINGS = {
         "AssessmentLevelEnum": "core.assessment.models.Level",
         "AssessmentPeriodKindEnum": "core.assessment.models.PeriodKind",
         "ReviewConclusionEnum": "core.assessment.models.ReviewConclusion",
+        "TokenStateEnum": "core.tokens.models.TokenState",
+        "EscalationStateEnum": "core.escalations.models.EscalationState",
     },
 }
 
@@ -411,6 +585,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.text("STATIONNET_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # django-axes logs every sign-in at INFO; the audit trail (core.audit) keeps what matters.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600  # invitation links stay valid for a week

@@ -1,6 +1,5 @@
 """URLs of the public host: the portal, the bureau console, sign-in and the public API."""
 
-from django.contrib import admin
 from django.urls import include, path
 
 from portal.views import (
@@ -21,12 +20,13 @@ urlpatterns = [
     path("demand/", OnlineDemandView.as_view(), name="demand"),
     path("demand/thanks/", OnlineDemandThanksView.as_view(), name="demand_thanks"),
     path("console/", include("console.urls")),
-    path("accounts/", include("tenants.urls")),
+    path("accounts/tokens/", include("core.tokens.urls")),
+    path("accounts/2fa/", include("core.twofactor.urls")),
+    path("accounts/", include("core.accounts.urls")),
     path("directory/", include("core.directory.urls")),
     path("jobs/", include("core.jobs.urls")),
     path("api/v1/", include("api.v1.urls_public")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("admin/", admin.site.urls),
 ]
 
 # Bad requests Django refuses itself (a body too large, too many fields): JSON on the API, a page elsewhere.

@@ -2,14 +2,18 @@
 enterprise's survey link (`/survey/<token>/`, see `tenants.middleware.OPEN_STATION_PATHS`)."""
 
 from django.urls import include, path
+from workspace.members import StationMembersPage
 from workspace.views import StationHomeView, StationItemsPage
 
 urlpatterns = [
     path("", StationHomeView.as_view(), name="home"),
     path("station/items/", StationItemsPage.as_view(), name="station_items"),
+    path("station/members/", StationMembersPage.as_view(), name="station_members"),
     path("station/evaluation/", include("core.evaluation.urls")),
     path("operations/", include("core.operations.urls")),
-    path("accounts/", include("tenants.urls")),
+    path("accounts/tokens/", include("core.tokens.urls")),
+    path("accounts/2fa/", include("core.twofactor.urls")),
+    path("accounts/", include("core.accounts.urls")),
     path("directory/", include("core.directory.urls")),
     path("desk/referrals/", include("core.referrals.urls")),
     path("desk/", include("core.desk.urls")),

@@ -54,7 +54,7 @@ def test_activity_list_query_count_does_not_grow_with_rows(city, alpha_host, dja
         for n in range(30):
             activity_record(verb="member_signed_in", detail=f"#{n}")
     # search path x2, host, session, user, membership (middleware), count, page
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get("/api/v1/activity/?limit=25")
     assert response.status_code == 200
     assert len(response.json()["results"]) == 25
@@ -63,7 +63,7 @@ def test_activity_list_query_count_does_not_grow_with_rows(city, alpha_host, dja
 def test_bureau_station_list_query_count(city, public_host, django_assert_num_queries):
     client = host_client(public_host, city.bureau_viewer)
     # search path, session, user, count, page, domains
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get("/api/v1/stations/")
     assert response.status_code == 200
     stations = {s["code"]: s for s in response.json()["results"]}

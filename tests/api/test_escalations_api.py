@@ -86,7 +86,9 @@ def test_station_users_and_outsiders_are_refused(city, public_host, alpha_host, 
 def test_the_list_takes_a_fixed_number_of_queries(city, public_host, escalations, django_assert_num_queries):
     viewer = host_client(public_host, city.bureau_viewer)
     viewer.get(LIST)  # warm the session and the caches
-    with django_assert_num_queries(5) as captured:  # search path, session, user, bureau role, the page with its count
+    with django_assert_num_queries(
+        6
+    ) as captured:  # search path, session, user, the second factor, bureau role, the page with its count
         body = viewer.get(LIST).json()
     assert body["count"] == 2
     for station, user in ((city.alpha, city.alpha_head), (city.beta, city.beta_head)):

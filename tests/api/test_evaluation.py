@@ -124,7 +124,9 @@ def test_bureau_roles_list_a_stations_rounds_in_a_fixed_number_of_queries(city, 
     )
     viewer = host_client(public_host, city.bureau_viewer)
     viewer.get(rounds_path(city.alpha))  # the session and the user, loaded once
-    with django_assert_num_queries(7):  # session, user, station (+ hosts), count, page; never per round
+    with django_assert_num_queries(
+        8
+    ):  # session, user, the second factor, station (+ hosts), count, page; never per round
         body = viewer.get(rounds_path(city.alpha)).json()
     assert body["count"] == 2
     assert [(r["number"], r["kind"], r["status"], r["previous"]) for r in body["results"]] == [

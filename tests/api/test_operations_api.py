@@ -75,7 +75,7 @@ def test_equipment_in_a_fixed_number_of_queries_and_members_record_maintenance(
     assert log.status_code == 201
     assert log.json()["next_due"] == (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
     staff.get(API + "equipment/")
-    with django_assert_num_queries(8) as captured:
+    with django_assert_num_queries(9) as captured:
         assert len(staff.get(API + "equipment/").json()["results"]) == 1
     with schema_context(city.alpha.schema_name):
         for i in range(4):

@@ -22,7 +22,6 @@ from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
-from rest_framework.authtoken.models import Token
 from rest_framework.views import APIView
 
 from core.archive.models import ArchiveDisposal
@@ -35,7 +34,9 @@ from core.evaluation import services as evaluation_services
 from core.evaluation.models import EvaluationEvidence, EvaluationRound
 from core.operations import services as operations_services
 from core.operations.models import Equipment, StaffQualification, SystemCode, Training
-from tenants.models import MemberRole, Station
+from core.tokens.models import ApiToken
+from core.tokens.services import api_token_create
+from tenants.models import MemberRole, Membership, Station
 from tenants.pages import roles_for
 from tests.conftest import host_client
 from tests.core.desk.builders import new_enterprise, take_demand
@@ -55,6 +56,8 @@ OPEN_TO_EVERY_USER = {
         "accounts/logout/": "signing out",
         "accounts/invite/<uidb64>/<token>/": "the invitation link sets its holder's password",
         "api/v1/auth/token/": "signing in, for API clients",
+        "accounts/tokens/": "making one's own API token",
+        "api/v1/tokens/": "making one's own API token",
         "admin/login/": "signing in to the Django admin",
         "admin/logout/": "signing out of the Django admin",
         "i18n/setlang/": "choosing the language",
@@ -63,6 +66,17 @@ OPEN_TO_EVERY_USER = {
         "directory/institutions/": "its POST is an export of what a reader sees (a job of the reader's own)",
         "api/v1/directory/exports/": "an export of what a reader sees (a job of the reader's own)",
         "admin/r/<path:content_type_id>/<path:object_id>/": "a redirect to an object's page, writes nothing",
+        "accounts/profile/": "one's own name, phone and e-mail",
+        "accounts/password/": "one's own password",
+        "accounts/password/reset/": "asking for a forgotten password's link (anyone)",
+        "accounts/password/reset/<uidb64>/<token>/": "the e-mailed link sets its holder's password",
+        "accounts/sessions/": "ending one's own sessions",
+        "api/v1/me/": "one's own name, phone and e-mail",
+        "accounts/2fa/": "one's own second factor",
+        "accounts/2fa/setup/": "one's own second factor",
+        "accounts/2fa/verify/": "one's own second factor",
+        "accounts/2fa/recovery-codes/": "one's own recovery codes",
+        "accounts/2fa/disable/": "one's own second factor (refused where the role requires it)",
     },
     "stationnet.urls_station": {},
 }
@@ -118,7 +132,7 @@ class World:
     enterprise: Enterprise
     institution: Institution
     group: Group
-    token: Token
+    token: ApiToken
     case: ServiceCase
     training: Training
     qualification: StaffQualification
@@ -136,6 +150,8 @@ ROUTE_IDS: dict[str, Callable[[World], dict]] = {
     "console/stations/<int:pk>/evaluations/<int:number>/": lambda w: {"pk": w.station.pk, "number": w.round.number},
     "console/stations/<int:pk>/evaluations/schedule/": lambda w: {"pk": w.station.pk},
     "console/escalations/<int:pk>/": lambda w: {"pk": w.escalation.pk},
+    "console/stations/<int:pk>/head/": lambda w: {"pk": w.station.pk},
+    "console/2fa/reset/<int:user_id>/": lambda w: {"user_id": w.token.user_id},
     "directory/enterprises/<int:pk>/": lambda w: {"pk": w.enterprise.pk},
     "directory/institutions/<int:pk>/": lambda w: {"pk": w.institution.pk},
     "api/v1/enterprises/<int:pk>/": lambda w: {"pk": w.enterprise.pk},
@@ -155,10 +171,9 @@ ROUTE_IDS: dict[str, Callable[[World], dict]] = {
     "admin/auth/group/<path:object_id>/change/": lambda w: {"object_id": w.group.pk},
     "admin/auth/group/<path:object_id>/delete/": lambda w: {"object_id": w.group.pk},
     "admin/auth/group/<path:object_id>/history/": lambda w: {"object_id": w.group.pk},
-    "admin/authtoken/tokenproxy/<path:object_id>/": lambda w: {"object_id": w.token.user_id},
-    "admin/authtoken/tokenproxy/<path:object_id>/change/": lambda w: {"object_id": w.token.user_id},
-    "admin/authtoken/tokenproxy/<path:object_id>/delete/": lambda w: {"object_id": w.token.user_id},
-    "admin/authtoken/tokenproxy/<path:object_id>/history/": lambda w: {"object_id": w.token.user_id},
+    # Someone else's API token (the bureau administrator's): only its owner and the security administrator revoke it.
+    "accounts/tokens/<int:pk>/revoke/": lambda w: {"pk": w.token.pk},
+    "api/v1/tokens/<int:pk>/": lambda w: {"pk": w.token.pk},
     # station host
     "station/evaluation/rounds/<int:number>/": lambda w: {"number": w.round.number},
     "station/evaluation/evidence/<int:pk>/remove/": lambda w: {"pk": w.evidence.pk},
@@ -186,7 +201,14 @@ ROUTE_IDS: dict[str, Callable[[World], dict]] = {
     "api/v1/assessment/reviews/<int:case_id>/": lambda w: {"case_id": w.case.pk},
     "api/v1/assessment/staff/<int:pk>/": lambda w: {"pk": w.assessment_id},
     "api/v1/assessment/staff/<int:pk>/confirm/": lambda w: {"pk": w.assessment_id},
+    # The staff member's own membership: only the head deactivates or brings back a member.
+    "api/v1/members/<int:pk>/deactivate/": lambda w: {"pk": staff_membership(w)},
+    "api/v1/members/<int:pk>/reactivate/": lambda w: {"pk": staff_membership(w)},
 }
+
+
+def staff_membership(world: World) -> int:
+    return Membership.objects.get(station=world.station, role=MemberRole.STAFF, user__username="alpha-staff").pk
 
 
 def path_of(route: str, world: World) -> str:
@@ -251,7 +273,7 @@ def world(city) -> World:
         enterprise=enterprise,
         institution=Institution.objects.create(name="铁岭市只读巡检计量所", kind="metrology"),
         group=Group.objects.create(name="只读巡检"),
-        token=Token.objects.create(user=city.bureau_admin),
+        token=api_token_create(actor=city.bureau_admin, user=city.bureau_admin, name="read-only walk")[0],
         case=case,
         training=training,
         qualification=qualification,

@@ -467,7 +467,7 @@ def test_list_queries_do_not_grow_with_the_rows(city, alpha, beta, enterprise, d
             if "stations" not in path:
                 assert response.json()["count"] == 4, path
     # search path x2, host, session, user, membership (middleware), page with its count
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert beta.get("/api/v1/referrals/inbox/").json()["count"] == 4
 
 

@@ -84,5 +84,5 @@ def test_the_lists_take_a_fixed_number_of_queries(city, alpha_host, django_asser
     staff = host_client(alpha_host, city.alpha_staff)
     for path in ("/api/v1/supervision/opinions/", "/api/v1/complaints/"):
         staff.get(path)
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(9):
             assert len(staff.get(path).json()["results"]) == 4

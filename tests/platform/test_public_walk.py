@@ -14,24 +14,22 @@ pytestmark = pytest.mark.django_db
 
 PUBLIC_PATHS = concrete_paths("stationnet.urls_public")
 # Open to everyone by design: the portal and its station pages, the online demand (clause 5.2.1), the open data
-# (clause 4.2.2), sign-in and invitations, the language switch, the admin's own sign-in, and the API's token, schema,
-# docs and the service catalog.
+# (clause 4.2.2), sign-in and invitations, the language switch, and the API's token, schema, docs and the service
+# catalog. (The Django admin is not served: tests/platform/test_security_headers.py.)
 OPEN = (
     "/accounts/",
     "/i18n/",
     "/demand/",
     "/open-data/",
     "/stations/",
-    "/admin/login/",
-    "/admin/logout/",
     "/api/v1/auth/token/",
     "/api/v1/schema/",
     "/api/v1/docs/",
     "/api/v1/catalog/",
 )
 CLOSED = [path for path in PUBLIC_PATHS if path != "/" and not path.startswith(OPEN)]
-# What any signed-in user reads of themself.
-OWN = ("/api/v1/me/",)
+# What any signed-in user reads (and makes) of themself: their account, their API tokens (tests/api/test_tokens.py).
+OWN = ("/api/v1/me/", "/api/v1/tokens/", "/api/v1/tokens/1/")
 # A station's case list is granted to viewers one by one (console.statistics.CASE_LIST_REFUSED).
 GRANTED = ("/console/statistics/stations/1/cases", "/api/v1/statistics/stations/1/cases/")
 
@@ -40,14 +38,12 @@ def refused(response, path: str) -> bool:
     if path.startswith("/api/"):
         return response.status_code in {401, 403}
     if response.status_code == 302:
-        return response["Location"].startswith(("/accounts/login/", "/admin/login/"))
+        return response["Location"].startswith("/accounts/login/")
     return response.status_code == 403
 
 
-def test_the_walk_finds_the_console_the_directory_the_admin_and_the_bureaus_api():
-    assert {"/console/", "/directory/enterprises/", "/api/v1/stations/", "/api/v1/enterprises/", "/admin/"} <= set(
-        CLOSED
-    )
+def test_the_walk_finds_the_console_the_directory_and_the_bureaus_api():
+    assert {"/console/", "/directory/enterprises/", "/api/v1/stations/", "/api/v1/enterprises/"} <= set(CLOSED)
 
 
 @pytest.mark.parametrize("path", CLOSED)
@@ -75,7 +71,7 @@ def test_a_station_member_reads_only_their_own_account_there(city, public_host):
     assert me["username"] == city.alpha_staff.username
 
 
-@pytest.mark.parametrize("path", [path for path in CLOSED if not path.startswith("/admin/")])
+@pytest.mark.parametrize("path", CLOSED)
 def test_the_bureau_viewer_reads_what_its_role_reads(city, public_host, path):
     response = host_client(public_host, city.bureau_viewer).get(path)
     view = getattr(resolve(path, urlconf="stationnet.urls_public").func, "view_class", None)
@@ -84,7 +80,7 @@ def test_the_bureau_viewer_reads_what_its_role_reads(city, public_host, path):
         return
     assert response.status_code in {200, 302, 404, 405}
     if response.status_code == 302:
-        assert not response["Location"].startswith(("/accounts/login/", "/admin/login/"))
+        assert not response["Location"].startswith("/accounts/login/")
 
 
 def test_a_view_outside_the_scope_bases_is_closed(rf):
@@ -96,4 +92,5 @@ def test_a_view_outside_the_scope_bases_is_closed(rf):
         def get(self, request):
             return Response({"secret": True})
 
-    assert Forgotten.as_view()(rf.get("/api/v1/forgotten/")).status_code == 403
+    # 401 for an anonymous caller: the API token, the first authentication class, names the credentials it wants.
+    assert Forgotten.as_view()(rf.get("/api/v1/forgotten/")).status_code == 401

@@ -88,7 +88,8 @@ def test_two_months_of_history_hold_every_kind_of_figure_and_load_once(
     assert DemoHistory.objects.count() == 1
 
 
-def test_the_history_alone_needs_the_demo_city():
+def test_the_history_alone_needs_the_demo_city(settings):
+    settings.DEMO = True  # outside the demo the command refuses before anything else (its published password)
     with pytest.raises(CommandError, match="load the demo city first"):
         call_command("load_demo_city", "--history-only")
     assert not DemoHistory.objects.exists()

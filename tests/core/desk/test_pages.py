@@ -151,12 +151,12 @@ def test_case_list_query_count_is_fixed(city, staff, enterprise, django_assert_m
         for _ in range(3):
             take_demand(city, enterprise)
     staff.get("/desk/cases/")
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         staff.get("/desk/cases/")
     with schema_context(city.alpha.schema_name):
         for _ in range(6):
             take_demand(city, enterprise)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         staff.get("/desk/cases/")
 
 

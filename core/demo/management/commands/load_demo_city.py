@@ -3,9 +3,10 @@ import datetime
 import logging
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from core.demo.city import DEMO_STATIONS, demo_city_load
+from core.demo.city import DEMO_STATIONS, demo_city_load, demo_passwords_fresh
 from core.demo.history import SEED, HistoryUnavailable, history_load, history_loaded, history_start
 from core.demo.models import DemoHistory
 from core.directory.demo import directory_demo_load
@@ -31,6 +32,12 @@ class Command(BaseCommand):
         only.add_argument("--history-only", action="store_true", help="the history of a city loaded before")
 
     def handle(self, *args, months: int, seed: int, city_only: bool, history_only: bool, **options):
+        if not settings.DEMO:
+            # Its accounts (the bureau's administrator among them) share a password printed on the demo's banner: no
+            # such account may exist outside the demo.
+            raise CommandError(
+                "the demo city's accounts have a published password: load it only in the demo (STATIONNET_DEMO=1)"
+            )
         if months < 0:
             raise CommandError("--months cannot be negative")
         codes = [spec.code for spec in DEMO_STATIONS]
@@ -57,6 +64,7 @@ class Command(BaseCommand):
                 clock = time_machine.travel(history_start(months=months) - OPENED_BEFORE, tick=True)
         with clock:
             stations = demo_city_load()
+        demo_passwords_fresh()
         codes = ", ".join(station.code for station in stations)
         self.stdout.write(self.style.SUCCESS(f"demo city ready: {codes} ({time.monotonic() - started:.1f} s)"))
         return stations
