@@ -120,10 +120,14 @@ def test_deactivation_takes_effect_at_once_and_keeps_the_work(city, alpha_host, 
     entry = AuditEntry.objects.get(action=AuditAction.MEMBER_DEACTIVATED)
     assert entry.target == "leaving" and entry.user_id == city.alpha_head.pk
 
+    # The head hands the case to another member: it leaves the list, and its history keeps who had it.
+    with schema_context(city.alpha.schema_name):
+        case = case_assign(case=case, user=city.alpha_head, assignee=city.alpha_staff)
+        assert list(case_list_to_reassign()) == []
+        assert case.events.filter(text__contains=city.alpha_staff.display_name).exists()
+
     membership_reactivate(actor=city.alpha_head, membership=membership)
     assert membership_get(user=staff, station=city.alpha) is not None
-    with schema_context(city.alpha.schema_name):
-        assert list(case_list_to_reassign()) == []
 
 
 def test_a_member_of_two_stations_keeps_the_other_station(city, beta_host):
