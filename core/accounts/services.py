@@ -67,6 +67,29 @@ def _audit_user(actor: User | SystemActor) -> User | None:
     return None if isinstance(actor, SystemActor) else actor
 
 
+def _user_by_email(email: str) -> User | None:
+    """The account an e-mail address names: by its e-mail, else by a user name that is the address."""
+    return User.objects.filter(email__iexact=email).first() or User.objects.filter(username__iexact=email).first()
+
+
+def _person_create(*, email: str, full_name: str, phone: str, bureau_role: str = "") -> User:
+    """A new account named by its e-mail address (its user name), without a password until its link is used; the
+    user name's errors are the e-mail field's."""
+    try:
+        return user_create(
+            actor=PLATFORM,
+            username=email,
+            full_name=full_name.strip(),
+            email=email,
+            phone=phone.strip(),
+            bureau_role=bureau_role,
+        )
+    except ValidationError as error:
+        raise ValidationError(
+            {("email" if field == "username" else field): messages for field, messages in error.message_dict.items()}
+        ) from None
+
+
 # --- Sessions ------------------------------------------------------------------------------------------------------
 
 
@@ -176,19 +199,9 @@ def member_invite(
         errors["full_name"] = [_("Enter the new member's name.")]
     if errors:
         raise ValidationError(errors)
-    user = User.objects.filter(email__iexact=email).first() or User.objects.filter(username__iexact=email).first()
+    user = _user_by_email(email)
     if user is None:
-        try:
-            user = user_create(
-                actor=PLATFORM, username=email, full_name=full_name.strip(), email=email, phone=phone.strip()
-            )
-        except ValidationError as error:
-            raise ValidationError(
-                {
-                    ("email" if field == "username" else field): messages
-                    for field, messages in error.message_dict.items()
-                }
-            ) from None
+        user = _person_create(email=email, full_name=full_name, phone=phone)
     existing = Membership.objects.select_for_update().filter(user=user, station=station).first()
     if existing is not None and existing.is_active:
         raise ValidationError({"email": [_("%(name)s is a member of this station already.") % {"name": user}]})
@@ -313,7 +326,7 @@ def station_head_handover(
     if not email:
         raise ValidationError({"email": [_("Enter the new head's e-mail address or user name.")]})
     station = Station.objects.select_for_update().get(pk=station.pk)
-    new_head = User.objects.filter(email__iexact=email).first() or User.objects.filter(username__iexact=email).first()
+    new_head = _user_by_email(email)
     current = (
         Membership.objects.select_for_update()
         .select_related("user")
@@ -335,17 +348,7 @@ def station_head_handover(
             _access_revoke_if_none_left(current.user)
 
     if new_head is None:
-        try:
-            new_head = user_create(
-                actor=PLATFORM, username=email, full_name=full_name.strip(), email=email, phone=phone.strip()
-            )
-        except ValidationError as error:
-            raise ValidationError(
-                {
-                    ("email" if field == "username" else field): messages
-                    for field, messages in error.message_dict.items()
-                }
-            ) from None
+        new_head = _person_create(email=email, full_name=full_name, phone=phone)
     membership = Membership.objects.select_for_update().filter(station=station, user=new_head).first()
     if membership is None:
         membership = membership_create(
@@ -396,24 +399,12 @@ def bureau_user_invite(
     email = email.strip()
     if not email:
         raise ValidationError({"email": [_("Enter the e-mail address: the invitation is sent there.")]})
-    user = User.objects.filter(email__iexact=email).first() or User.objects.filter(username__iexact=email).first()
+    user = _user_by_email(email)
     if user is not None:
         return user_bureau_role_set(actor=actor, user=user, bureau_role=bureau_role, request=request)
     if not full_name.strip():
         raise ValidationError({"full_name": [_("Enter the person's name.")]})
-    try:
-        user = user_create(
-            actor=PLATFORM,
-            username=email,
-            full_name=full_name.strip(),
-            email=email,
-            phone=phone.strip(),
-            bureau_role=bureau_role,
-        )
-    except ValidationError as error:
-        raise ValidationError(
-            {("email" if field == "username" else field): messages for field, messages in error.message_dict.items()}
-        ) from None
+    user = _person_create(email=email, full_name=full_name, phone=phone, bureau_role=bureau_role)
     from core.accounts.tasks import account_link_send_task
 
     transaction.on_commit(lambda: account_link_send_task.delay(user_id=user.pk, host="", purpose="invite"))
