@@ -30,7 +30,9 @@ def queue_after_commit(task, **kwargs) -> None:
     """Queue `task` once the current transaction commits, to run in the schema active now (it is named here because
     the schema may change before the commit). The callback is a `partial` of `queue`, so a test can see which task it
     queues, and with what."""
-    transaction.on_commit(partial(queue, task, connection.schema_name, kwargs))
+    # Robust: a broker that is down when the commit is done never turns a saved change into an error page; the work
+    # waits for its sweep (deliveries, the outbox) or its retry.
+    transaction.on_commit(partial(queue, task, connection.schema_name, kwargs), robust=True)
 
 
 def each_station(run: Callable[[], object]) -> dict[str, object]:
