@@ -43,6 +43,9 @@ class User(AbstractUser):
     # When the password was last set (GB/T 22239-2019 身份鉴别: passwords are changed periodically; see
     # core.accounts.middleware). Empty for an account whose password was never set.
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    # The number of unread in-app notifications, kept by core.notifications.services (never computed per page: every
+    # page's bell shows it from the user already loaded).
+    notifications_unread = models.PositiveIntegerField(_("unread notifications"), default=0)
 
     class Meta:
         verbose_name = _("user")

@@ -17,10 +17,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
 
-from core.common.mail import mail
 from core.common.workdays import add_working_days
 from core.complaints.models import (
     Complaint,
@@ -34,13 +34,14 @@ from core.complaints.models import (
 )
 from core.desk.models import ServiceCase
 from core.messaging.services import message_send
+from core.notifications.kinds import COMPLAINT_DUE, COMPLAINT_RECEIVED
+from core.notifications.services import notify
 from core.stats.services import complaint_fact_send
 from core.supervision.models import Opinion, OpinionChannel, OpinionKind
 from core.supervision.selectors import station_members_active
 from tenants.hosts import station_url
 from tenants.models import Station, User
 from tenants.selectors import require_member
-from tenants.tasks import queue_after_commit
 
 S = ComplaintState
 MESSAGE_ESCALATED = "escalations.escalated"
@@ -92,7 +93,63 @@ def _open(complaint: Complaint, user: User | None) -> Complaint:
     complaint.full_clean()
     complaint.save()
     _event(complaint, kind=ComplaintEventKind.STATE, user=user, to_state=S.RECEIVED)
+    heads = [head for head in station_members_active(heads=True) if head != user]
+    _complaint_notify(complaint, kind=COMPLAINT_RECEIVED, recipients=heads)
     return complaint
+
+
+def _complaint_notify(
+    complaint: Complaint, *, kind: str, recipients: list[User], reminder: ComplaintReminder | None = None
+) -> None:
+    """Tell `recipients` of a complaint received, or of the deadline `reminder` is about (with the reminder's
+    e-mail, `complaints/email/reminder_*.txt`), linking to the complaint's page."""
+    station = Station.objects.get(schema_name=connection.schema_name)
+    path = reverse("complaints:complaint", urlconf=settings.ROOT_URLCONF, kwargs={"pk": complaint.pk})
+    link = station_url(station.code, path)
+    email = None
+    with translation.override(settings.LANGUAGE_CODE):
+        if reminder is None:
+            key = f"{kind}:{station.code}:{complaint.pk}"
+            title = _("Complaint #%(id)s received: %(subject)s") % {
+                "id": complaint.pk,
+                "subject": Truncator(complaint.subject).chars(60),
+            }
+        else:
+            key = f"{kind}:{station.code}:{complaint.pk}:{reminder.deadline}:{reminder.kind}"
+            acknowledge = reminder.deadline == ComplaintDeadline.ACKNOWLEDGE
+            overdue = reminder.kind == ReminderKind.OVERDUE
+            due = timezone.localtime(reminder.due_at).strftime("%Y-%m-%d %H:%M")
+            if overdue:
+                title = (
+                    _("Overdue: complaint #%(id)s is not acknowledged")
+                    if acknowledge
+                    else _("Overdue: complaint #%(id)s is not responded to")
+                ) % {"id": complaint.pk}
+            else:
+                title = (
+                    _("Complaint #%(id)s must be acknowledged by %(due)s")
+                    if acknowledge
+                    else _("Complaint #%(id)s must be responded to by %(due)s")
+                ) % {"id": complaint.pk, "due": due}
+            context = {
+                "station": station,
+                "complaint": complaint,
+                "reminder": reminder,
+                "acknowledge": acknowledge,
+                "overdue": overdue,
+                "link": link,
+            }
+            email = ("complaints", "reminder", context)
+    notify(
+        recipients=recipients,
+        kind=kind,
+        key=key,
+        title=title,
+        body=complaint.subject,
+        url=link,
+        station=station,
+        email=email,
+    )
 
 
 @transaction.atomic
@@ -312,10 +369,9 @@ def complaint_deadline_remind() -> dict[str, int]:
     response deadline still running that falls within `COMPLAINT_REMINDER_WORKING_DAYS` working days (due soon) or
     has passed (overdue); once per complaint, deadline and kind (a deadline first seen past gets only the overdue
     reminder). The `ComplaintReminder` rows and a reminder entry on the timeline are written in this transaction
-    (complaints another run holds are skipped; the unique constraint refuses a second reminder) and the e-mails go
-    after commit. Returns how many reminders of each kind were decided on."""
-    from core.complaints.tasks import complaint_reminder_send_task
-
+    (complaints another run holds are skipped; the unique constraint refuses a second reminder) and the recipients
+    are notified (`core.notifications`: in the app, by e-mail or SMS as they chose, sent after commit). Returns how
+    many reminders of each kind were decided on."""
     now = timezone.now()
     window_end = add_working_days(now, settings.COMPLAINT_REMINDER_WORKING_DAYS)
     counts = {ReminderKind.DUE_SOON.value: 0, ReminderKind.OVERDUE.value: 0}
@@ -360,38 +416,5 @@ def complaint_deadline_remind() -> dict[str, int]:
                     "names": "、".join(person.display_name for person in recipients) or "—",
                 }
                 _event(complaint, kind=ComplaintEventKind.REMINDER, text=text)
-                if reminder.recipients:
-                    queue_after_commit(complaint_reminder_send_task, reminder_id=reminder.pk)
+                _complaint_notify(complaint, kind=COMPLAINT_DUE, recipients=recipients, reminder=reminder)
     return counts
-
-
-def complaint_reminder_send(*, reminder_id: int) -> bool:
-    """E-mail a reminder `complaint_deadline_remind` decided on, once: not again when it was sent (a retry), nor when
-    its deadline stopped running meanwhile (acknowledged, responded). The row stays locked while sending, so two
-    workers never both send it."""
-    with transaction.atomic():
-        reminder = (
-            ComplaintReminder.objects.select_for_update(of=("self",))
-            .select_related("complaint")
-            .filter(pk=reminder_id)
-            .first()
-        )
-        if reminder is None or reminder.sent_at is not None or not reminder.recipients:
-            return False
-        complaint = reminder.complaint
-        if complaint.state not in DEADLINE_STATES[reminder.deadline]:
-            return False
-        station = Station.objects.get(schema_name=connection.schema_name)
-        link = reverse("complaints:complaint", urlconf=settings.ROOT_URLCONF, kwargs={"pk": complaint.pk})
-        context = {
-            "station": station,
-            "complaint": complaint,
-            "reminder": reminder,
-            "acknowledge": reminder.deadline == ComplaintDeadline.ACKNOWLEDGE,
-            "overdue": reminder.kind == ReminderKind.OVERDUE,
-            "link": station_url(station.code, link),
-        }
-        mail(app="complaints", template="reminder", context=context, to=reminder.recipients)
-        reminder.sent_at = timezone.now()
-        reminder.save(update_fields=["sent_at"])
-    return True

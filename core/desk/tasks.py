@@ -1,5 +1,5 @@
-"""Celery tasks of the station desk: the e-mails of satisfaction surveys (clause 5.2.4) and of case deadlines, and the
-beat tasks that look for what is due in every station.
+"""Celery tasks of the station desk: the e-mails of satisfaction surveys (clause 5.2.4), and the beat tasks that look
+for what is due in every station (the deadline reminders go through core.notifications).
 
 An e-mail task is queued after the commit of the transaction that decided on it, in that station's schema
 (tenant-schemas-celery switches the worker to it), and retried with back-off on SMTP or network errors. A beat task
@@ -24,11 +24,6 @@ def survey_invitation_send_task(self, *, invitation_id: int) -> bool:
 @shared_task(**MAIL_RETRY)
 def survey_reminder_send_task(*, invitation_id: int) -> bool:
     return services.survey_reminder_send(invitation_id=invitation_id)
-
-
-@shared_task(**MAIL_RETRY)
-def case_deadline_mail_task(*, case_id: int, kind: str, recipients: list[str]) -> bool:
-    return services.case_deadline_mail(case_id=case_id, kind=kind, recipients=recipients)
 
 
 @shared_task

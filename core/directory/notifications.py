@@ -1,32 +1,51 @@
-"""Expiring qualifications: the bureau's administrators get one e-mail listing the newly expiring ones."""
+"""Expiring qualifications: the bureau's administrators are notified once of the newly expiring ones, in one
+notification listing them (core.notifications: in the app, and by e-mail or SMS as each chose)."""
+
+import hashlib
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.directory.models import Qualification
 from core.directory.selectors import qualification_list_expiring
+from core.notifications.kinds import QUALIFICATION_EXPIRING
+from core.notifications.services import notify
+from tenants.hosts import public_url
 from tenants.models import BureauRole, User
 
 
 def qualification_expiry_notify() -> int:
     """Flag qualifications that entered the warning period and tell the bureau once. Returns how many."""
     with transaction.atomic():
-        fresh = list(qualification_list_expiring().filter(expiry_notified_at__isnull=True).select_for_update())
+        fresh = list(
+            qualification_list_expiring()
+            .filter(expiry_notified_at__isnull=True)
+            .select_related("institution")
+            .select_for_update(of=("self",))
+        )
         if not fresh:
             return 0
-        recipients = list(
-            User.objects.filter(bureau_role=BureauRole.ADMIN, is_active=True)
-            .exclude(email="")
-            .values_list("email", flat=True)
+        admins = User.objects.filter(bureau_role=BureauRole.ADMIN, is_active=True).order_by("pk")
+        today = timezone.localdate()
+        with translation.override(settings.LANGUAGE_CODE):
+            count = len(fresh)
+            title = ngettext(
+                "%(n)s institution qualification expires soon", "%(n)s institution qualifications expire soon", count
+            ) % {"n": count}
+            lines = [f"{q.institution.name} · {q} · {_('valid until')} {q.valid_until:%Y-%m-%d}" for q in fresh]
+        digest = hashlib.sha256(",".join(str(q.pk) for q in fresh).encode()).hexdigest()[:16]
+        notify(
+            recipients=admins,
+            kind=QUALIFICATION_EXPIRING,
+            key=f"{QUALIFICATION_EXPIRING}:institutions:{today:%Y%m%d}:{digest}",
+            title=title,
+            body="\n".join(lines),
+            url=public_url(reverse("directory:institutions", urlconf=settings.PUBLIC_SCHEMA_URLCONF)),
+            email=("directory", "expiring", {"qualifications": fresh, "today": today}),
         )
-        if recipients:
-            with translation.override(settings.LANGUAGE_CODE):
-                context = {"qualifications": fresh, "today": timezone.localdate()}
-                subject = render_to_string("directory/email/expiring_subject.txt", context).strip()
-                body = render_to_string("directory/email/expiring_body.txt", context)
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
         Qualification.objects.filter(pk__in=[q.pk for q in fresh]).update(expiry_notified_at=timezone.now())
     return len(fresh)

@@ -14,9 +14,9 @@ snapshot when attached). A bureau administrator reviews each item (`item_review`
 - rejected (a reason is required): a station under evaluation goes back to draft; a published one is suspended; in
   both cases with the round's reason, through `station_change_status`.
 
-The score is computed (the share of items found met), never entered. Who is told: the head when a round opens and when
-it is concluded, the bureau's administrators when a self-assessment is submitted; each e-mail is queued after the
-commit that decided it.
+The score is computed (the share of items found met), never entered. Who is told: the head when a round opens (a
+notification, core.notifications: in the app, and by e-mail or SMS as the head chose) and when it is concluded, the
+bureau's administrators when a self-assessment is submitted; each e-mail is queued after the commit that decided it.
 """
 
 import datetime
@@ -51,6 +51,8 @@ from core.evaluation.models import (
     RoundStatus,
 )
 from core.evaluation.selectors import items_not_met, round_latest_concluded, round_score
+from core.notifications.kinds import EVALUATION_OPENED
+from core.notifications.services import notify
 from core.uploads.checks import FileKind, upload_check
 from tenants.hosts import public_url, station_url
 from tenants.models import BureauRole, Station, StationPublication, StationStatus, User
@@ -58,6 +60,7 @@ from tenants.selectors import (
     require_bureau_admin,
     require_head,
     station_head_emails,
+    station_heads,
     station_items_prefetch,
     station_public_facts,
 )
@@ -142,27 +145,54 @@ def _tell(evaluation_round: EvaluationRound, *, event: str, recipients: list[str
         queue_after_commit(round_mail_task, round_id=evaluation_round.pk, event=event, recipients=recipients)
 
 
-def round_mail(*, round_id: int, event: str, recipients: list[str]) -> bool:
-    """E-mail what happened to a round (`opened` and `concluded` to the head, `submitted` to the bureau), in the site's
-    language, from `evaluation/email/<event>_{subject,body}.txt`."""
-    evaluation_round = (
-        EvaluationRound.objects.select_related("station").prefetch_related("items").filter(pk=round_id).first()
-    )
-    if evaluation_round is None or not recipients:
-        return False
+def _round_context(evaluation_round: EvaluationRound) -> dict:
+    """What the e-mails about a round say: the round, its station, the items not met, and the links to the round."""
     station = evaluation_round.station
     console = reverse(
         "console:evaluation_round",
         urlconf=settings.PUBLIC_SCHEMA_URLCONF,
         kwargs={"pk": station.pk, "number": evaluation_round.number},
     )
-    context = {
+    return {
         "round": evaluation_round,
         "station": station,
         "not_met": items_not_met(items=evaluation_round.items.all()),
         "station_link": station_url(station.code, reverse("evaluation:current", urlconf=settings.ROOT_URLCONF)),
         "console_link": public_url(console),
     }
+
+
+def _opened_notify(evaluation_round: EvaluationRound) -> None:
+    """Tell the station's heads that a round opened for their self-assessment (with `evaluation/email/opened_*`)."""
+    station = evaluation_round.station
+    path = reverse("evaluation:round", urlconf=settings.ROOT_URLCONF, kwargs={"number": evaluation_round.number})
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("%(station)s: evaluation round %(number)s (%(kind)s) is open") % {
+            "station": station.name,
+            "number": evaluation_round.number,
+            "kind": evaluation_round.get_kind_display(),
+        }
+    notify(
+        recipients=station_heads(station=station),
+        kind=EVALUATION_OPENED,
+        key=f"{EVALUATION_OPENED}:{station.code}:{evaluation_round.pk}",
+        title=title,
+        url=station_url(station.code, path),
+        station=station,
+        email=("evaluation", "opened", _round_context(evaluation_round)),
+    )
+
+
+def round_mail(*, round_id: int, event: str, recipients: list[str]) -> bool:
+    """E-mail what happened to a round (`concluded` to the head, `submitted` to the bureau; `opened` is a
+    notification, `_opened_notify`), in the site's
+    language, from `evaluation/email/<event>_{subject,body}.txt`."""
+    evaluation_round = (
+        EvaluationRound.objects.select_related("station").prefetch_related("items").filter(pk=round_id).first()
+    )
+    if evaluation_round is None or not recipients:
+        return False
+    context = _round_context(evaluation_round)
     with translation.override(settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"evaluation/email/{event}_subject.txt", context).split())
         body = render_to_string(f"evaluation/email/{event}_body.txt", context)
@@ -280,7 +310,7 @@ def _open(evaluation_round: EvaluationRound, *, user: User | None) -> None:
     evaluation_round.save(update_fields=["status", "opened_by", "opened_at"])
     _items_create(evaluation_round)
     if evaluation_round.kind != RoundKind.FOLLOW_UP:  # a follow-up is announced with the conclusion that opens it
-        _tell(evaluation_round, event="opened", recipients=_head_emails(evaluation_round.station))
+        _opened_notify(evaluation_round)
     logger.info("station %s: evaluation round %s opened", evaluation_round.station.code, evaluation_round.number)
 
 

@@ -1,5 +1,6 @@
 """Celery tasks of station operations: the daily maintenance reminders in every station (beat) and their e-mail
-(queued after the commit that decided it, in that station's schema, retried on SMTP or network errors)."""
+(queued after the commit that decided it, in that station's schema, retried on SMTP or network errors), and the daily
+reminders of staff qualifications ending (beat; notified through core.notifications)."""
 
 from celery import shared_task
 
@@ -16,3 +17,8 @@ def maintenance_mail_task(*, equipment_ids: list[int], recipients: list[str], to
 @shared_task
 def maintenance_remind_all_task() -> dict[str, object]:
     return each_station(services.maintenance_remind)
+
+
+@shared_task
+def staff_qualification_expiry_remind_all_task() -> dict[str, object]:
+    return each_station(services.staff_qualification_expiry_remind)

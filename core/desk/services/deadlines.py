@@ -8,7 +8,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.common import workdays
-from core.common.mail import mail
 from core.desk.models import (
     CLOSED,
     CaseState,
@@ -16,12 +15,13 @@ from core.desk.models import (
     ServiceCase,
 )
 from core.desk.services._base import _event, _station
+from core.notifications.kinds import DEADLINE_NEAR, DEADLINE_PASSED
+from core.notifications.services import notify
 from tenants.hosts import station_url
 from tenants.models import User
 from tenants.selectors import (
     station_heads,
 )
-from tenants.tasks import queue_after_commit
 
 # Cases whose deadline no longer runs: closed, or on hold (the clock stops, see case_transition).
 DEADLINE_STOPPED = (*CLOSED, CaseState.ON_HOLD)
@@ -39,9 +39,8 @@ def case_deadline_remind() -> dict[str, int]:
     (to the station head when nobody is assigned); a case past its deadline is escalated to the station head and the
     assignee. Cases on hold or closed are left alone. Each case is marked (`reminded_at`, `escalated_at`, a REMINDER
     entry on the timeline) in this transaction, rows another run holds are skipped, and the e-mails go after commit:
-    two runs never remind twice. Returns how many cases were warned and escalated."""
-    from core.desk.tasks import case_deadline_mail_task
-
+    two runs never remind twice: each person is notified (`core.notifications`: in the app, and by e-mail or SMS as
+    they chose) once per case, kind and deadline. Returns how many cases were warned and escalated."""
     now = timezone.now()
     window_end = workdays.add_working_days(now, settings.DESK_DEADLINE_WARNING_WORKING_DAYS)
     counts = {"warned": 0, "escalated": 0}
@@ -53,7 +52,7 @@ def case_deadline_remind() -> dict[str, int]:
             .filter(Q(due_at__lt=now, escalated_at__isnull=True) | Q(due_at__lte=window_end, reminded_at__isnull=True))
             .order_by("due_at", "pk")
         )
-        heads = None
+        heads = station = None
         for case in cases:
             heads = _station_heads() if heads is None else heads
             assignee = case.assignee if case.assignee is not None and case.assignee.is_active else None
@@ -71,25 +70,29 @@ def case_deadline_remind() -> dict[str, int]:
             case.save(update_fields=["reminded_at", "escalated_at"])
             names = "、".join(dict.fromkeys(person.display_name for person in recipients)) or "—"
             _event(case, kind=EventKind.REMINDER, actor=None, text=text % {"due": due, "names": names})
-            addresses = list(dict.fromkeys(person.email for person in recipients if person.email))
-            if addresses:
-                queue_after_commit(case_deadline_mail_task, case_id=case.pk, kind=kind, recipients=addresses)
+            station = station or _station()
+            _deadline_notify(case, kind=kind, recipients=recipients, station=station)
     return counts
 
 
-def case_deadline_mail(*, case_id: int, kind: str, recipients: list[str]) -> bool:
-    """E-mail the deadline reminder (`kind` "warning" or "overdue") `case_deadline_remind` decided on, unless the
-    case was closed or put on hold meanwhile."""
-    case = ServiceCase.objects.select_related("demand", "category", "assignee").filter(pk=case_id).first()
-    if case is None or case.state in DEADLINE_STOPPED or not recipients:
-        return False
-    station = _station()
-    context = {
-        "station": station,
-        "case": case,
-        "demand": case.demand,
-        "due": case.due_at,
-        "link": station_url(station.code, reverse("desk:case", urlconf=settings.ROOT_URLCONF, kwargs={"pk": case.pk})),
-    }
-    mail(app="desk", template=f"deadline_{kind}", context=context, to=recipients)
-    return True
+def _deadline_notify(case: ServiceCase, *, kind: str, recipients: list[User], station) -> None:
+    """Tell `recipients` of the case's deadline reminder (`kind` "warning" or "overdue"), with the e-mail of
+    `desk/email/deadline_<kind>_*.txt`."""
+    link = station_url(station.code, reverse("desk:case", urlconf=settings.ROOT_URLCONF, kwargs={"pk": case.pk}))
+    due = timezone.localtime(case.due_at)
+    if kind == "overdue":
+        title = _("Overdue: case %(number)s has passed its deadline") % {"number": case.number}
+    else:
+        title = _("Case %(number)s is due on %(due)s") % {"number": case.number, "due": due.strftime("%Y-%m-%d")}
+    context = {"station": station, "case": case, "demand": case.demand, "due": case.due_at, "link": link}
+    notify(
+        recipients=recipients,
+        kind=DEADLINE_PASSED if kind == "overdue" else DEADLINE_NEAR,
+        key=f"deadline_{kind}:{station.code}:{case.pk}:{due:%Y%m%d%H%M}",
+        title=title,
+        body=case.request,
+        url=link,
+        station=station,
+        email=("desk", f"deadline_{kind}", context),
+        case_id=case.pk,
+    )

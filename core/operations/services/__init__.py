@@ -35,6 +35,7 @@ from core.operations.services.equipment import (
 from core.operations.services.staff import (
     CERTIFICATE_KINDS,
     staff_qualification_add,
+    staff_qualification_expiry_remind,
     staff_qualification_update,
     staff_qualification_withdraw,
     staff_record_save,
@@ -56,6 +57,7 @@ __all__ = [
     "maintenance_mail",
     "maintenance_remind",
     "staff_qualification_add",
+    "staff_qualification_expiry_remind",
     "staff_qualification_update",
     "staff_qualification_withdraw",
     "staff_record_save",

@@ -10,10 +10,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.activity.models import ActivityVerb
+from core.notifications.kinds import QUALIFICATION_EXPIRING
+from core.notifications.services import notify
 from core.operations import selectors
 from core.operations.models import StaffQualification, StaffRecord, Training, TrainingAttendance
 from core.operations.services._common import (
@@ -27,8 +30,9 @@ from core.operations.services._common import (
     _store,
 )
 from core.uploads.checks import FileKind, upload_check
-from tenants.models import User
-from tenants.selectors import station_members
+from tenants.hosts import station_url
+from tenants.models import Station, User
+from tenants.selectors import station_heads, station_members
 
 logger = logging.getLogger(__name__)
 
@@ -314,3 +318,64 @@ def training_cancel(*, user: User, training: Training, reason: str) -> Training:
     _log(ActivityVerb.TRAINING_CANCELLED, user, f"{training.title} ({training.held_on:%Y-%m-%d})", [reason])
     logger.info("station %s: training %s cancelled", connection.schema_name, training.pk)
     return training
+
+
+# Days before a staff qualification's end at which the head is reminded, each once, and once more when it has ended
+# (and was not withdrawn). A qualification first seen nearer its end is reminded at the nearest threshold only.
+QUALIFICATION_EXPIRY_DAYS = (30, 7)
+# An ended qualification is reminded of only this long after its end (older ones are in the register already).
+QUALIFICATION_EXPIRED_REMINDER_DAYS = 30
+
+
+def staff_qualification_expiry_remind(*, today: datetime.date | None = None) -> int:
+    """In the active station: tell the head(s) of each member's qualification that ends within 30 days, within 7
+    days, or has ended (in the last `QUALIFICATION_EXPIRED_REMINDER_DAYS` days, and not withdrawn), once per
+    qualification, end date and threshold (the notification's key: a renewed qualification with a new end date is
+    reminded of again). Returns how many qualifications were reminded of now. Run daily by beat."""
+    today = today or timezone.localdate()
+    first = max(QUALIFICATION_EXPIRY_DAYS)
+    due = (
+        StaffQualification.objects.select_related("staff__user")
+        .filter(withdrawn_on__isnull=True, valid_until__isnull=False)
+        .filter(valid_until__lte=today + datetime.timedelta(days=first))
+        .filter(valid_until__gte=today - datetime.timedelta(days=QUALIFICATION_EXPIRED_REMINDER_DAYS))
+        .order_by("valid_until", "pk")
+    )
+    reminded = 0
+    heads = station = None
+    for qualification in due:
+        days_left = (qualification.valid_until - today).days
+        threshold = "ended" if days_left < 0 else f"{min(d for d in QUALIFICATION_EXPIRY_DAYS if days_left <= d)}d"
+        if station is None:
+            station = Station.objects.get(schema_name=connection.schema_name)
+            heads = station_heads(station=station)
+        member = qualification.staff.user
+        with translation.override(settings.LANGUAGE_CODE):
+            values = {
+                "name": qualification.name,
+                "member": member.display_name,
+                "date": qualification.valid_until.isoformat(),
+            }
+            if days_left < 0:
+                title = _("%(member)s's qualification %(name)s ended on %(date)s") % values
+            else:
+                title = _("%(member)s's qualification %(name)s ends on %(date)s") % values
+            body = _("Certificate number: %(number)s. Renew it, or withdraw it from the staff register.") % {
+                "number": qualification.number or "—"
+            }
+        path = reverse("operations:staff", urlconf=settings.ROOT_URLCONF)
+        key = (
+            f"{QUALIFICATION_EXPIRING}:{station.code}:staff:{qualification.pk}:{qualification.valid_until}:{threshold}"
+        )
+        reminded += bool(
+            notify(
+                recipients=heads,
+                kind=QUALIFICATION_EXPIRING,
+                key=key,
+                title=title,
+                body=body,
+                url=station_url(station.code, path),
+                station=station,
+            )
+        )
+    return reminded

@@ -1,6 +1,7 @@
-"""Deadline reminders of complaints (clause 6.5): the station head and the complaint's handler are e-mailed once per
-complaint, deadline and kind when an acknowledgement or response deadline falls within the next working day, and
-once more when it has passed; nothing before that, nothing once the step is taken, nothing twice on a retry."""
+"""Deadline reminders of complaints (clause 6.5): the station head and the complaint's handler are notified (in the
+app, and by e-mail by default: core.notifications) once per complaint, deadline and kind when an acknowledgement or
+response deadline falls within the next working day, and once more when it has passed; nothing before that, nothing
+once the step is taken, nothing twice on a retry."""
 
 import datetime
 from zoneinfo import ZoneInfo
@@ -59,15 +60,18 @@ def test_the_acknowledgement_is_reminded_once_the_day_before_and_once_more_when_
         "due_soon": 0,
         "overdue": 0,
     }
-    assert run_queued(callbacks, app="core.complaints") == [True]
-    [mail] = mailoutbox
-    assert sorted(mail.to) == [HEAD, STAFF]  # the station head and the handler (who logged it)
-    assert f"#{complaint.pk}" in mail.subject and f"/complaints/{complaint.pk}/" in mail.body
-    assert run_queued(callbacks, app="core.complaints") == [False]  # a retried e-mail task sends nothing twice
-    assert len(mailoutbox) == 1
+    assert run_queued(callbacks, app="core.deliveries") == [True, True]  # one e-mail each
+    assert sorted(mail.to[0] for mail in mailoutbox) == [
+        HEAD,
+        STAFF,
+    ]  # the station head and the handler (who logged it)
+    for mail in mailoutbox:
+        assert f"#{complaint.pk}" in mail.subject and f"/complaints/{complaint.pk}/" in mail.body
+    assert run_queued(callbacks, app="core.deliveries") == [False, False]  # a retried task sends nothing twice
+    assert len(mailoutbox) == 2
 
     reminder = ComplaintReminder.objects.get(complaint=complaint)
-    assert (reminder.deadline, reminder.kind, reminder.sent_at is not None) == ("acknowledge", "due_soon", True)
+    assert (reminder.deadline, reminder.kind, sorted(reminder.recipients)) == ("acknowledge", "due_soon", [HEAD, STAFF])
     assert reminder.due_at == complaint.acknowledge_due_at
 
     # Thursday morning: the acknowledgement is overdue, flagged on the list, and reminded once more, once.
@@ -75,8 +79,8 @@ def test_the_acknowledgement_is_reminded_once_the_day_before_and_once_more_when_
     counts, callbacks = remind(thursday, django_capture_on_commit_callbacks)
     assert counts == {"due_soon": 0, "overdue": 1}
     assert remind(thursday, django_capture_on_commit_callbacks)[0] == {"due_soon": 0, "overdue": 0}
-    assert run_queued(callbacks, app="core.complaints") == [True]
-    assert f"#{complaint.pk}" in mailoutbox[-1].subject and len(mailoutbox) == 2
+    assert run_queued(callbacks, app="core.deliveries") == [True, True]
+    assert f"#{complaint.pk}" in mailoutbox[-1].subject and len(mailoutbox) == 4
     with time_machine.travel(thursday, tick=False):
         listed = selectors.complaint_list(overdue=True).get()
     assert listed.pk == complaint.pk and listed.acknowledge_overdue and not listed.response_overdue
@@ -98,8 +102,8 @@ def test_the_response_is_not_reminded_before_its_last_working_day(
     # Monday 03-16: due within the next working day.
     counts, callbacks = remind(at(2026, 3, 16, 9), django_capture_on_commit_callbacks)
     assert counts == {"due_soon": 1, "overdue": 0}
-    assert run_queued(callbacks, app="core.complaints") == [True]
-    assert sorted(mailoutbox[-1].to) == [HEAD]  # the head acknowledged it: the head is its handler
+    assert run_queued(callbacks, app="core.deliveries") == [True]
+    assert mailoutbox[-1].to == [HEAD]  # the head acknowledged it: the head is its handler
     reminder = ComplaintReminder.objects.get(complaint=complaint)
     assert (reminder.deadline, reminder.due_at) == ("response", complaint.response_due_at)
     # Wednesday 03-18, still not responded: overdue, once.
@@ -107,18 +111,20 @@ def test_the_response_is_not_reminded_before_its_last_working_day(
     assert remind(at(2026, 3, 19, 9), django_capture_on_commit_callbacks)[0] == {"due_soon": 0, "overdue": 0}
 
 
-def test_a_deadline_first_seen_past_gets_only_the_overdue_reminder_and_a_step_taken_stops_the_mail(
+def test_a_deadline_first_seen_past_gets_only_the_overdue_reminder_and_a_step_taken_stops_the_reminders(
     city, alpha, mailoutbox, django_capture_on_commit_callbacks
 ):
     complaint = complaint_received(city)
     counts, callbacks = remind(at(2026, 3, 12, 9), django_capture_on_commit_callbacks)
     assert counts == {"due_soon": 0, "overdue": 1}
-    # Acknowledged before the worker sent it: the reminder is not sent.
+    assert run_queued(callbacks, app="core.deliveries") == [True, True]
+    assert all("逾期" in mail.subject for mail in mailoutbox)
+    # Acknowledged: its deadline no longer runs, and nothing more is reminded of it.
     with time_machine.travel(at(2026, 3, 12, 9, 5), tick=False):
         services.complaint_transition(complaint=complaint, user=city.alpha_staff, to=S.ACKNOWLEDGED)
-    assert run_queued(callbacks, app="core.complaints") == [False]
-    assert mailoutbox == []
-    assert remind(at(2026, 3, 12, 10), django_capture_on_commit_callbacks)[0] == {"due_soon": 0, "overdue": 0}
+    counts, callbacks = remind(at(2026, 3, 12, 10), django_capture_on_commit_callbacks)
+    assert counts == {"due_soon": 0, "overdue": 0}
+    assert queued_tasks(callbacks, app="core.deliveries") == []
 
 
 def test_a_closed_complaint_is_never_reminded(city, alpha, django_capture_on_commit_callbacks):
@@ -145,8 +151,8 @@ def test_the_beat_task_visits_every_station_in_its_own_schema(city, django_captu
         results = complaint_deadline_remind_all_task.apply().get()
     assert results["alpha"] == {"due_soon": 0, "overdue": 1}
     assert results["beta"] == {"due_soon": 0, "overdue": 0}
-    [callback] = queued_tasks(callbacks, app="core.complaints")
-    _task, schema, kwargs = callback.args
-    assert schema == city.alpha.schema_name
-    with schema_context(schema):
-        assert ComplaintReminder.objects.get(pk=kwargs["reminder_id"]).complaint_id == complaint.pk
+    # The head's and the handler's e-mails (core.notifications), in alpha's schema.
+    queued = [callback.args for callback in queued_tasks(callbacks, app="core.deliveries")]
+    assert [schema for _task, schema, _kwargs in queued] == [city.alpha.schema_name] * 2
+    with schema_context(city.alpha.schema_name):
+        assert ComplaintReminder.objects.get().complaint_id == complaint.pk

@@ -26,6 +26,7 @@ from core.directory import uscc
 from core.directory.models import Enterprise
 from core.districts import District
 from core.messaging.models import InboxMessage
+from core.notifications.models import Notification, NotificationPreference
 from core.operations.demo import pre_duty_training_record
 from core.stats.services import station_facts_delete
 from tenants.models import Domain, Membership, Station, StationStatusChange, User
@@ -128,6 +129,9 @@ def _remove(made: dict) -> None:
                 cursor.execute(f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(station.schema_name)} CASCADE")
             delete(InboxMessage, "source", [station.schema_name])
         delete(Domain, "tenant_id", made["stations"])
+        delete(Notification, "station_id", made["stations"])
+        delete(Notification, "recipient_id", made["users"])
+        delete(NotificationPreference, "user_id", made["users"])
         delete(Membership, "station_id", made["stations"])
         delete(Station.items.through, "station_id", made["stations"])
         delete(StationStatusChange, "station_id", made["stations"])

@@ -23,9 +23,11 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.common import workdays
+from core.deliveries.models import Delivery
 from core.desk import services
 from core.desk.models import CaseEvent, CaseState, EventKind, ServiceCase, Survey, SurveyInvitation
 from core.desk.tasks import case_deadline_remind_all_task, survey_invitation_send_task
+from core.notifications.models import Notification
 from tests.conftest import host_client
 from tests.core.desk.builders import case_completed, case_in_service, new_enterprise
 from tests.tasks import queued_tasks, run_queued
@@ -380,6 +382,12 @@ def test_an_answered_survey_is_not_reminded(city, alpha, link, django_capture_on
 # --- Deadline reminders ------------------------------------------------------------------------------------------
 
 
+def deadline_told(case: ServiceCase) -> list[tuple[str, str]]:
+    """The deadline notifications of `case` (core.notifications): (kind, recipient's user name)."""
+    told = Notification.objects.filter(kind__startswith="deadline_", key__contains=f":{case.pk}:")
+    return sorted(told.values_list("kind", "recipient__username"))
+
+
 def _due(case: ServiceCase, when: datetime.datetime) -> ServiceCase:
     ServiceCase.objects.filter(pk=case.pk).update(due_at=when)
     case.refresh_from_db()
@@ -394,8 +402,9 @@ def test_a_case_near_its_deadline_reminds_the_assignee_then_past_it_the_head(
     with django_capture_on_commit_callbacks() as callbacks:
         assert services.case_deadline_remind() == {"warned": 1, "escalated": 0}
         assert services.case_deadline_remind() == {"warned": 0, "escalated": 0}  # exactly once
-    assert [kwargs["recipients"] for _, _, kwargs in queued(callbacks)] == [["alpha-staff@example.test"]]
-    assert run_queued(callbacks, app="core.desk") == [True]
+    # Notified (core.notifications): in the app, and by e-mail (the kind's default), one delivery sent once.
+    assert deadline_told(case) == [("deadline_near", "alpha-staff")]
+    assert run_queued(callbacks, app="core.deliveries") == [True]
     [warning] = mailoutbox
     assert warning.to == ["alpha-staff@example.test"]
     assert case.number in warning.subject and f"/desk/cases/{case.pk}/" in warning.body
@@ -409,10 +418,10 @@ def test_a_case_near_its_deadline_reminds_the_assignee_then_past_it_the_head(
     with django_capture_on_commit_callbacks() as callbacks:
         assert services.case_deadline_remind() == {"warned": 0, "escalated": 1}
         assert services.case_deadline_remind() == {"warned": 0, "escalated": 0}
-    assert run_queued(callbacks, app="core.desk") == [True]
-    overdue = mailoutbox[-1]
-    assert overdue.to == ["alpha-head@example.test", "alpha-staff@example.test"]
-    assert case.number in overdue.subject
+    assert run_queued(callbacks, app="core.deliveries") == [True, True]  # one e-mail each
+    overdue = mailoutbox[1:]
+    assert sorted(mail.to[0] for mail in overdue) == ["alpha-head@example.test", "alpha-staff@example.test"]
+    assert all(case.number in mail.subject for mail in overdue)
     case.refresh_from_db()
     assert case.escalated_at is not None and case.version == version  # a reminder does not make the case stale
     reminders = list(CaseEvent.objects.filter(case=case, kind=EventKind.REMINDER))
@@ -426,21 +435,19 @@ def test_an_unassigned_case_reminds_the_station_head(city, alpha, enterprise, dj
 
     case = _due(take_demand(city, enterprise).cases.get(), timezone.now() + datetime.timedelta(hours=1))
     assert case.assignee is None
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks():
         assert services.case_deadline_remind() == {"warned": 1, "escalated": 0}
-    assert [kwargs for _, _, kwargs in queued(callbacks)] == [
-        {"case_id": case.pk, "kind": "warning", "recipients": ["alpha-head@example.test"]}
-    ]
+    assert deadline_told(case) == [("deadline_near", "alpha-head@example.test")]
 
 
 def test_a_case_first_seen_past_its_deadline_is_escalated_once_without_a_warning(
     city, alpha, enterprise, django_capture_on_commit_callbacks
 ):
     case = _due(case_in_service(city, enterprise), timezone.now() - datetime.timedelta(days=1))
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks():
         assert services.case_deadline_remind() == {"warned": 0, "escalated": 1}
         assert services.case_deadline_remind() == {"warned": 0, "escalated": 0}
-    assert [kwargs["kind"] for _, _, kwargs in queued(callbacks)] == ["overdue"]
+    assert {kind for kind, _user in deadline_told(case)} == {"deadline_passed"}
     case.refresh_from_db()
     assert case.reminded_at is not None and case.escalated_at is not None
 
@@ -464,5 +471,7 @@ def test_the_beat_task_visits_every_station_in_its_own_schema(
         results = case_deadline_remind_all_task.apply().get()
     assert results["alpha"] == {"warned": 0, "escalated": 1}
     assert results["beta"] == {"warned": 0, "escalated": 0}
-    [(_, schema, kwargs)] = queued(callbacks)
-    assert schema == city.alpha.schema_name and kwargs["case_id"] == case.pk
+    queued_deliveries = [callback.args for callback in queued_tasks(callbacks, app="core.deliveries")]
+    assert {schema for _task, schema, _kwargs in queued_deliveries} == {city.alpha.schema_name}
+    with schema_context(city.alpha.schema_name):
+        assert set(Delivery.objects.filter(kind="deadline_passed").values_list("case_id", flat=True)) == {case.pk}

@@ -19,6 +19,7 @@ from core.directory.tables import read_rows
 from core.directory.tasks import directory_export_task
 from core.jobs.models import Job, JobStatus
 from core.jobs.services import job_create
+from tests.tasks import run_queued
 
 pytestmark = pytest.mark.django_db
 RNG = random.Random(3)  # noqa: S311  (test data)
@@ -39,7 +40,9 @@ def test_export_writes_the_import_columns_for_what_the_search_shows(city, file_f
     assert {row[4] for row in rows} == {"开原市"} and {row[5] for row in rows} == {"制造业"}
 
 
-def test_expiring_qualifications_are_flagged_and_the_bureau_told_once(city, mailoutbox):
+def test_expiring_qualifications_are_flagged_and_the_bureau_told_once(
+    city, mailoutbox, django_capture_on_commit_callbacks
+):
     lab = Institution.objects.create(name="铁岭检测中心", kind="testing")
     soon = timezone.localdate() + datetime.timedelta(days=30)
     later = timezone.localdate() + datetime.timedelta(days=400)
@@ -48,10 +51,13 @@ def test_expiring_qualifications_are_flagged_and_the_bureau_told_once(city, mail
     city.bureau_admin.email = "bureau-admin@example.test"
     city.bureau_admin.save()
 
-    assert qualification_expiry_notify() == 1
-    assert qualification_expiry_notify() == 0  # told once
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert qualification_expiry_notify() == 1
+        assert qualification_expiry_notify() == 0  # told once
     expiring.refresh_from_db()
     assert expiring.expiry_notified_at is not None
+    # A notification (core.notifications), and its e-mail by the kind's default, sent once.
+    assert run_queued(callbacks, app="core.deliveries") == [True]
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["bureau-admin@example.test"]
     assert "铁岭检测中心" in mailoutbox[0].body and "210000000001" in mailoutbox[0].body

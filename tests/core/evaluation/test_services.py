@@ -14,6 +14,8 @@ from core.evaluation.checklist import CHECKLIST, SECTIONS
 from core.evaluation.models import Conclusion, EvaluationEvidence, EvaluationRound, RoundKind, RoundStatus
 from core.evaluation.services import station_publish
 from core.evaluation.tasks import round_open_due_task
+from core.notifications.kinds import EVALUATION_OPENED
+from core.notifications.models import Notification
 from tenants.models import StationStatus, StationStatusChange
 from tenants.services import station_change_status
 from tests.compliance import REPO_ROOT
@@ -28,6 +30,7 @@ from tests.core.evaluation.builders import (
     submitted_round,
     upload,
 )
+from tests.tasks import queued_tasks, run_queued
 
 pytestmark = pytest.mark.django_db
 
@@ -99,10 +102,14 @@ def test_starting_the_evaluation_opens_the_first_round_and_tells_the_head(
     assert items[0].section_title == "选址要求" and items[0].title == CHECKLIST[0].title
     assert all(item.self_met is None and item.review_met is None for item in items)
 
-    [kwargs] = queued_mails(callbacks)
-    assert kwargs == {"round_id": evaluation_round.pk, "event": "opened", "recipients": [city.alpha_head.email]}
-    [message] = mails_sent(callbacks, mailoutbox)
-    assert city.alpha.name in message.subject
+    # The head is notified (core.notifications): in the app, and by e-mail (the kind's default), sent once.
+    assert queued_mails(callbacks) == []
+    [notification] = Notification.objects.filter(kind=EVALUATION_OPENED)
+    assert notification.recipient == city.alpha_head
+    assert notification.url == "http://alpha.localhost/station/evaluation/rounds/1/"
+    assert run_queued(callbacks, app="core.deliveries") == [True]
+    [message] = mailoutbox
+    assert message.to == [city.alpha_head.email] and city.alpha.name in message.subject
     assert "http://alpha.localhost/station/evaluation/" in message.body
 
 
@@ -428,7 +435,10 @@ def test_the_daily_task_opens_the_reevaluations_due_for_published_stations(
     scheduled.refresh_from_db()
     assert (scheduled.status, scheduled.opened_by, scheduled.kind) == ("open", None, "reevaluation")
     assert [item.code for item in scheduled.items.all()] == CODES
-    assert [kwargs["event"] for kwargs in queued_mails(callbacks)] == ["opened"]
+    assert Notification.objects.filter(kind=EVALUATION_OPENED, key__endswith=f":{scheduled.pk}").count() == 1
+    assert [schema for _task, schema, _kwargs in (c.args for c in queued_tasks(callbacks, app="core.deliveries"))] == [
+        "public"
+    ]  # the head's e-mail, from the bureau's schema
     assert services.round_open_due() == 0  # opened once
 
 

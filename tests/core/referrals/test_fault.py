@@ -42,6 +42,7 @@ from core.messaging.models import InboxMessage, OutboxMessage
 from core.messaging.services import message_apply, outbox_requeue_stale
 from core.messaging.tasks import message_deliver_task
 from core.network.models import ReferralFlow, StationLoad
+from core.notifications.models import Notification, NotificationPreference
 from core.operations.demo import pre_duty_training_record
 from core.referrals import services
 from core.referrals.models import Direction, Referral, ReferralEvent, ReferralState
@@ -172,6 +173,9 @@ def _remove(made: Made) -> None:
         delete(StationLoad, "station_id", ids)
         delete(InboxMessage, "source", schemas)
         delete(Domain, "tenant_id", ids)
+        delete(Notification, "station_id", ids)
+        delete(Notification, "recipient_id", made.users)
+        delete(NotificationPreference, "user_id", made.users)
         delete(Membership, "station_id", ids)
         delete(Station.items.through, "station_id", ids)
         delete(StationStatusChange, "station_id", ids)
