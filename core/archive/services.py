@@ -364,18 +364,32 @@ def archive_export_run(*, job_id: int) -> Job:
                 html = render_to_string("archive/print/documents.html", context)
                 files.append((f"{position:02d}-{source.key.replace('.', '-')}.pdf", pdf_from_html(html=html)))
                 job_progress(job_id=job_id, done=1 + position)
+            attached = _export_files(groups)
         except PrintingError as error:
             logger.exception("archive export %s: printing failed", job_id)
             return job_fail(job_id=job_id, error=_printing_failure(error))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files:
+        for name, data in files + attached:
             archive.writestr(name, data)
     with transaction.atomic():
         export.name = job.input_name
         export.data = buffer.getvalue()
         export.save(update_fields=["name", "data"])
-        return job_finish(job_id=job_id, summary={"pdfs": len(files), "documents": len(rows)})
+        return job_finish(job_id=job_id, summary={"pdfs": len(files), "documents": len(rows), "files": len(attached)})
+
+
+def _export_files(groups) -> list[tuple[str, bytes]]:
+    """The stored files of the sources that keep some (`ArchiveSource.files`), each under `files/<archive number>-<file
+    name>`, one document at a time."""
+    attached = []
+    for source, filed in groups:
+        if source.files is None:
+            continue
+        for row in filed:
+            for name, data in source.files([row.entry.object_id]):
+                attached.append((f"files/{row.entry.number}-{name}", data))
+    return attached
 
 
 @transaction.atomic

@@ -36,6 +36,9 @@ class ArchiveSource:
     # transaction, sources in reverse `position` order (dependents before what they point at).
     remove: Callable[[list[int]], int] | None = None
     extra: dict = field(default_factory=dict)
+    # The stored files of some documents, as (file name, content) pairs (a source of files: the documents on demands
+    # and cases); the export puts each one in the ZIP as `files/<archive number>-<file name>`.
+    files: Callable[[list[int]], list[tuple[str, bytes]]] | None = None
 
 
 _SOURCES: dict[str, ArchiveSource] = {}
