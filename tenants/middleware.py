@@ -37,6 +37,7 @@ OPEN_STATION_PATHS = (
     "/i18n/",
     "/static/",
     "/survey/",
+    "/track/",
     "/feedback/",
 )
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("me/", tenants.MeView.as_view(), name="api-me"),
     path("stations/", tenants.BureauStationListView.as_view(), name="api-stations"),
     path("", include("api.v1.urls_directory")),
+    path("", include("api.v1.urls_notifications")),
     path("referrals/matrix/", network.ReferralMatrixView.as_view(), name="api-referral-matrix"),
     path("referrals/overdue/", network.ReferralOverdueView.as_view(), name="api-referral-overdue"),
     path("referrals/policy/", network.ReferralPolicyView.as_view(), name="api-referral-policy"),

@@ -12,7 +12,7 @@ from api.v1 import (
     tenants,
     tokens,
 )
-from api.v1.desk import cases, demands, plans, records, surveys
+from api.v1.desk import cases, demands, plans, records, surveys, tracking
 from api.v1.docs import schema_urls
 
 urlpatterns = [
@@ -33,8 +33,11 @@ urlpatterns = [
     ),
     path("activity/", activity.ActivityListView.as_view(), name="api-activity"),
     path("", include("api.v1.urls_directory")),
+    path("", include("api.v1.urls_notifications")),
+    path("", include("api.v1.urls_documents")),
     path("desk/demands/", demands.DemandListView.as_view(), name="api-desk-demands"),
     path("desk/demands/<int:pk>/", demands.DemandDetailView.as_view(), name="api-desk-demand"),
+    path("desk/demands/<int:pk>/tracking/", tracking.DemandTrackingView.as_view(), name="api-desk-demand-tracking"),
     path("desk/cases/", cases.CaseListView.as_view(), name="api-desk-cases"),
     path("desk/cases/<int:pk>/", cases.CaseDetailView.as_view(), name="api-desk-case"),
     path("desk/cases/<int:pk>/transition/", cases.CaseTransitionView.as_view(), name="api-desk-case-transition"),

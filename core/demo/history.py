@@ -66,6 +66,7 @@ from core.evaluation.demo import round_approve_all
 from core.evaluation.models import EvaluationRound, RoundStatus
 from core.messaging.models import OutboxMessage
 from core.messaging.services import outbox_deliver_pending
+from core.notifications.services import notifications_read_before
 from core.operations import selectors as operations_selectors
 from core.operations import services as operations
 from core.operations.models import Equipment, TrainingKind
@@ -74,6 +75,7 @@ from core.referrals.models import Direction, Referral
 from core.supervision import services as supervision
 from core.supervision.models import Opinion
 from tenants.models import BureauRole, MemberRole, Station, StationStatus, User
+from tenants.selectors import DEMO
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +185,19 @@ def _forget_queued_tasks() -> None:
     connection.run_on_commit[:] = [entry for entry in connection.run_on_commit if not queued(entry[1])]
 
 
+def _past_deliveries_sent(schemas: list[str]) -> None:
+    """The SMS and e-mails the steps decided on (a demand's tracking link, an appointment) went out at their time, as
+    the e-mails did: their tasks were forgotten, so mark them sent then, or the deliveries' sweep would send a year's
+    messages on the demo's first start."""
+    from core.deliveries.models import Delivery, DeliveryStatus
+
+    for schema in schemas:
+        with schema_context(schema):
+            Delivery.objects.filter(status=DeliveryStatus.QUEUED).update(
+                status=DeliveryStatus.SENT, sent_at=F("created_at"), provider_id="demo-history"
+            )
+
+
 def history_start(*, months: int, end: datetime.datetime | None = None) -> datetime.datetime:
     """The local midnight `months` months before `end` (now): where a history of `months` months starts."""
     local = timezone.localtime(end or timezone.now())
@@ -232,8 +247,11 @@ class _History:
                         break
                     self._step(*heapq.heappop(self.queue))
                 _forget_queued_tasks()
+                _past_deliveries_sent(self.schemas)
         if self._pending_schemas():
             raise RuntimeError("messages are left undelivered")
+        # The notifications of the year are old news: the last two days' stay unread, as on any working day.
+        notifications_read_before(actor=DEMO, before=self.end - datetime.timedelta(days=2))
         return dict(sorted(self.tally.items()))
 
     def _step(self, moment: datetime.datetime, _order: int, story: Story) -> None:

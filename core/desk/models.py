@@ -130,6 +130,13 @@ class Demand(models.Model):
     created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=1)
+    # The enterprise's tracking link (core.desk.services.tracking): a link names the version it was made for, so
+    # renewing the link (a new version) ends every earlier one, and revoking ends the current one.
+    tracking_version = models.PositiveIntegerField(_("tracking link version"), default=1)
+    tracking_revoked_at = models.DateTimeField(_("tracking link revoked at"), null=True, blank=True)
+    tracking_revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=KEEP, null=True, blank=True, related_name="+", verbose_name=_("revoked by")
+    )
 
     class Meta:
         verbose_name = _("demand")

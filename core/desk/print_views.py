@@ -24,8 +24,10 @@ from django.utils.translation import gettext as _
 from core.audit.models import AuditAction
 from core.audit.services import audit_record
 from core.common.printing import PrintingError, PrintingUnavailable, pdf_from_html
+from core.desk import services
 from core.desk.models import (
     SURVEY_RATED,
+    Channel,
     ExamCategory,
     InspectionMaterial,
     Rating,
@@ -143,6 +145,10 @@ def demand_form(data: dict) -> dict:
         ],
         "exams": _options((label, value in exams) for value, label in EXAM_CATEGORIES),
         "training": _options((label, value == demand.training_mode) for value, label in TRAINING_MODES),
+        # The enterprise follows its demand through this link (core.desk.services.tracking), printed under the form.
+        "tracking_link": services.tracking_url(demand=demand)
+        if demand.tracking_revoked_at is None and demand.channel != Channel.REFERRAL
+        else "",
     }
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from core.catalog.models import FormBox, FormKind
 from core.common import workdays
@@ -18,6 +19,7 @@ from core.desk.models import (
     CaseEvent,
     CaseState,
     Demand,
+    PlanKind,
     RecordAmendment,
     ServiceCase,
     ServicePlan,
@@ -352,3 +354,91 @@ def case_list_to_reassign() -> QuerySet[ServiceCase]:
         .select_related("demand", "category", "assignee")
         .order_by(F("due_at").asc(nulls_last=True), "pk")
     )
+
+
+# --- The enterprise's tracking page (core.desk.services.tracking) ----------------------------------------------------
+
+# Each state as the enterprise reads it: what is happening, in its words, not the desk's.
+TRACKING_STATES = {
+    CaseState.RECEIVED: gettext_lazy("Received: the station will contact you"),
+    CaseState.EVALUATING: gettext_lazy("The station is working out how best to serve you"),
+    CaseState.PLANNED: gettext_lazy("Service arranged"),
+    CaseState.IN_SERVICE: gettext_lazy("Being served"),
+    CaseState.FOLLOWING_UP: gettext_lazy("Served: the station is checking the result with you"),
+    CaseState.COMPLETED: gettext_lazy("Completed"),
+    CaseState.EVALUATED: gettext_lazy("Completed and rated: thank you"),
+    CaseState.ON_HOLD: gettext_lazy("Paused for now: the station will tell you when it goes on"),
+    CaseState.CANCELLED: gettext_lazy("Closed without service"),
+}
+
+
+@dataclass(frozen=True)
+class TrackedCase:
+    case: ServiceCase
+    state: str  # in plain words
+    served_by: str
+    phone: str
+    next_step: str
+    next_at: datetime.datetime | None
+    referral_waiting: bool  # referred, and the other station has not taken it on yet
+    rate: bool  # completed and waiting for the enterprise's rating
+
+
+def tracking_cases(*, demand: Demand, station) -> list[TrackedCase]:
+    """What the enterprise's tracking page shows of each case of `demand`: the state in plain words, who serves it
+    and their phone, the next step and its date. Nothing about who at the station did what."""
+    from core.referrals.models import Direction, ReferralState
+
+    plans = ServicePlan.objects.filter(superseded_at__isnull=True).select_related("institution", "station", "staff")
+    cases = (
+        ServiceCase.objects.filter(demand=demand)
+        .select_related("category")
+        .prefetch_related(Prefetch("plans", queryset=plans, to_attr="current_plans"))
+        .annotate(
+            referral_waiting=Count(
+                "referrals",
+                filter=Q(referrals__direction=Direction.OUTGOING, referrals__state=ReferralState.REQUESTED),
+                distinct=True,
+            ),
+            rated=Count("survey", distinct=True),
+        )
+        .order_by("number")
+    )
+    now = timezone.now()
+    tracked = []
+    for case in cases:
+        plan = case.current_plans[0] if case.current_plans else None
+        served_by, phone = station.name, station.service_phone
+        if plan is not None and plan.kind == PlanKind.INSTITUTION and plan.institution_id:
+            served_by, phone = plan.institution.name, plan.institution.phone
+        elif plan is not None and plan.kind == PlanKind.STATION and plan.station_id:
+            served_by, phone = plan.station.name, plan.station.service_phone
+        next_step, next_at = "", None
+        waiting = bool(case.referral_waiting)
+        if case.state == CaseState.COMPLETED:
+            next_step = str(gettext_lazy("Please rate the service")) if not case.rated else ""
+        elif case.state in CLOSED:
+            pass
+        elif case.state == CaseState.ON_HOLD:
+            next_step = str(gettext_lazy("The station will tell you when the service goes on"))
+        elif waiting:
+            next_step = str(gettext_lazy("%(partner)s is looking at your need and will contact you")) % {
+                "partner": served_by
+            }
+        elif plan is not None and plan.appointment_at and plan.appointment_at > now:
+            next_step, next_at = str(gettext_lazy("Service booked")), plan.appointment_at
+        elif case.due_at:
+            next_step, next_at = str(gettext_lazy("Expected to be completed by")), case.due_at
+        tracked.append(
+            TrackedCase(
+                case=case,
+                state=str(TRACKING_STATES[CaseState(case.state)]),
+                served_by=served_by,
+                phone=phone,
+                next_step=next_step,
+                next_at=next_at,
+                referral_waiting=waiting,
+                rate=case.state == CaseState.COMPLETED and not case.rated,
+            )
+        )
+    return tracked

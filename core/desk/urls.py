@@ -17,4 +17,5 @@ urlpatterns = [
     path("demands/", views.DemandListPage.as_view(), name="demands"),
     path("demands/new/", views.DemandCreatePage.as_view(), name="demand_new"),
     path("demands/<int:pk>/", views.DemandPage.as_view(), name="demand"),
+    path("demands/<int:pk>/tracking/", views.DemandTrackingPage.as_view(), name="demand_tracking"),
 ]

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,6 +13,8 @@ from django.utils.translation import gettext_lazy
 from core.catalog.models import ServiceCategory
 from core.common.forms import errors_onto
 from core.common.pagination import CappedPaginator
+from core.deliveries.selectors import deliveries_of_case, deliveries_of_demand
+from core.deliveries.services import delivery_resend
 from core.desk import selectors, services
 from core.desk.forms import (
     AmendmentForm,
@@ -32,6 +35,7 @@ from core.desk.models import (
     DEMAND_TABLES,
     RECORD_FIELDS,
     CaseState,
+    Channel,
     ExamCategory,
     InspectionMaterial,
     ServiceRecord,
@@ -163,6 +167,10 @@ class DemandPage(StationPage):
         return super().get_context_data(
             **kwargs,
             demand=demand,
+            tracking_link=services.tracking_url(demand=demand, station=self.station)
+            if demand.tracking_revoked_at is None and demand.channel != Channel.REFERRAL
+            else "",
+            deliveries=deliveries_of_demand(demand_id=demand.pk),
             tables=tables,
             materials=[InspectionMaterial(m).label for m in demand.inspection_materials],
             exams=[ExamCategory(e).label for e in demand.exam_categories],
@@ -266,11 +274,14 @@ class CasePage(StationPage):
             transition_error=bound[1] if bound and bound[0] == "transition" else None,
             referrals=referrals,
             can_refer=not referred and case.state not in (*CLOSED, CaseState.ON_HOLD),
+            deliveries=deliveries_of_case(case_id=case.pk),
             now=timezone.now(),
         )
 
     def post(self, request, *args, **kwargs):
         action = request.POST.get("action")
+        if action == "delivery_resend":
+            return self.resend(request)
         if action not in self.ACTIONS:
             raise Http404
         case = self.case()
@@ -294,6 +305,20 @@ class CasePage(StationPage):
                 messages.success(request, _SUCCESS.get(action) or _("Saved."))
                 return redirect("desk:case", pk=case.pk)
         return self.render_to_response(self.get_context_data(bound=(action, form)), status=400)
+
+    def resend(self, request):
+        """Send a message to the enterprise again that failed for good (a new delivery; the failed one is kept)."""
+        case = self.case()
+        delivery = deliveries_of_case(case_id=case.pk).filter(pk=request.POST.get("delivery") or 0).first()
+        if delivery is None:
+            raise Http404
+        try:
+            delivery_resend(delivery=delivery, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The message is being sent again."))
+        return redirect(f"{reverse('desk:case', kwargs={'pk': case.pk})}#deliveries")
 
     def act(self, action: str, case, record, data: dict) -> None:
         user = self.request.user
@@ -320,3 +345,22 @@ class CasePage(StationPage):
             services.survey_submit(case=case, channel="paper", user=user, **data)
         elif action == "survey_link":
             services.survey_invitation_email_add(case=case, user=user, email=data["email"])
+
+
+class DemandTrackingPage(StationPage):
+    """The enterprise's tracking link of a demand, from its page: revoke it, or make a new one and send it (POST)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        demand = selectors.demand_access(pk=self.kwargs["pk"], user=request.user)
+        action = request.POST.get("action")
+        if action == "revoke":
+            services.demand_tracking_revoke(demand=demand, user=request.user)
+            messages.success(request, _("The tracking link no longer works."))
+        elif action == "renew":
+            services.demand_tracking_renew(demand=demand, user=request.user)
+            messages.success(request, _("A new tracking link was made and is being sent to the enterprise's contacts."))
+        else:
+            raise Http404
+        return redirect("desk:demand", pk=demand.pk)

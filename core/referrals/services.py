@@ -32,13 +32,14 @@ from django_tenants.utils import get_public_schema_name
 
 from core.catalog.models import FormBox, ServiceCategory, ServiceItem
 from core.common import workdays
-from core.common.mail import mail
 from core.common.versions import version_check
 from core.desk import services as desk
 from core.desk.models import CLOSED, DEMAND_TABLES, CaseEvent, CaseState, Channel, EventKind, ServiceCase, ServicePlan
 from core.directory.models import Enterprise, Institution
 from core.messaging.services import message_send
 from core.network.selectors import referral_policy_get
+from core.notifications.kinds import REFERRAL_ANSWERED, REFERRAL_ARRIVED, REFERRAL_OVERDUE
+from core.notifications.services import notify
 from core.numbering.services import document_number
 from core.operations.selectors import member_duty_check
 from core.referrals.models import (
@@ -49,10 +50,9 @@ from core.referrals.models import (
     ReferralEventKind,
     ReferralState,
 )
-from tenants.hosts import station_url
+from tenants.hosts import public_url, station_url
 from tenants.models import BureauRole, Station, StationStatus, User
 from tenants.selectors import MESSAGES, PLATFORM, SystemActor, is_member, require_member, station_heads
-from tenants.tasks import queue_after_commit
 
 S = ReferralState
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -280,7 +280,20 @@ def _result_payload(referral: Referral) -> dict:
         "technician": referral.technician,
         "served_by": referral.served_by,
         "served_institution": referral.served_institution_id,
+        "documents": _documents_payload(referral),
     }
+
+
+def _documents_payload(referral: Referral) -> list[dict]:
+    """The receiver's documents of the case travel back with its completion (core.documents), with the enterprise's
+    recorded consent only, like the rest of the referral."""
+    if referral.direction != Direction.INCOMING or referral.state != S.COMPLETED or not referral.case_id:
+        return []
+    if not referral.consent_channel:
+        return []
+    from core.documents.services import documents_travel_payload
+
+    return documents_travel_payload(case=referral.case)
 
 
 def _result_apply(referral: Referral, result: dict) -> None:
@@ -291,6 +304,11 @@ def _result_apply(referral: Referral, result: dict) -> None:
     referral.served_by = (result.get("served_by") or "")[:150]
     institution = result.get("served_institution")
     referral.served_institution = Institution.objects.filter(pk=institution).first() if institution else None
+    documents = result.get("documents") or []
+    if documents and referral.case_id and referral.consent_channel:
+        from core.documents.services import documents_receive
+
+        documents_receive(case=referral.case, items=documents, station_name=referral.partner.name)
 
 
 def _tell_partner(referral: Referral, event: ReferralEvent) -> None:
@@ -406,6 +424,14 @@ def _sender_case_follow(referral: Referral, event: ReferralEvent, *, actor: Syst
     by = " · ".join(part for part in (event.station_name, event.actor_name) if part)
     _case_note(case, "\n".join(part for part in (line, event.text, by) if part))
     target = SENDER_CASE_FOLLOWS.get(event.to_state) if event.kind == ReferralEventKind.STATE else None
+    if event.kind == ReferralEventKind.STATE and event.to_state == S.ACCEPTED:
+        # The enterprise hears who serves it now and how to reach them (clause 5.2.2's closed loop).
+        desk.case_partner_announce(
+            case=case,
+            key=f"referral:{referral.uid}:accepted",
+            partner=str(partner),
+            phone=partner.phone if referral.institution_id else partner.service_phone,
+        )
     case = ServiceCase.objects.get(pk=case.pk)
     if target and target in desk.case_next_states(case=case):
         desk.case_transition(case=case, to=target, user=actor, reason=line)
@@ -937,12 +963,8 @@ def referral_receive(*, payload: dict, source: str) -> Referral:
         accept_due_at=_parse(payload["accept_due_at"]),
     )
     _event_copy(referral, payload["event"])
-    # The station head hears of it at once (the deadline to answer runs from now), once the copy is committed.
-    from core.referrals.tasks import referral_arrived_mail_task
-
-    addresses = [head.email for head in _heads(_here()) if head.email]
-    if addresses:
-        queue_after_commit(referral_arrived_mail_task, referral_id=referral.pk, recipients=addresses)
+    # The station heads hear of it at once (the deadline to answer runs from now).
+    _referral_notify(referral, kind=REFERRAL_ARRIVED)
     return referral
 
 
@@ -972,6 +994,7 @@ def referral_event_apply(*, payload: dict, source: str) -> None:
         _result_apply(referral, payload.get("result") or {})
     referral.version += 1
     referral.save()
+    _referral_event_notify(referral, event)
     if referral.direction == Direction.OUTGOING:
         _sender_case_follow(referral, event, actor=MESSAGES)
         if event.kind == ReferralEventKind.STATE:  # progress changes nothing the bureau counts
@@ -1021,11 +1044,8 @@ def _heads(station: Station) -> list[User]:
 def referral_overdue_flag() -> int:
     """In the active station: flag, once, each referral it sent that is still not accepted past its deadline. The
     flag goes on both copies' timeline and to the bureau's view; both station heads and the bureau's administrators
-    are e-mailed after the commit. Returns how many were flagged."""
-    from core.referrals.tasks import referral_overdue_mail_task
-
+    are notified (the receiving station's heads when the flag reaches their copy). Returns how many were flagged."""
     now = timezone.now()
-    here = _here()
     flagged = 0
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         due = (
@@ -1053,35 +1073,63 @@ def referral_overdue_flag() -> int:
                 },
             )
             _tell_bureau(referral)
-            people = _heads(here) + (_heads(referral.partner) if referral.partner_id else [])
-            people += list(User.objects.filter(is_active=True, bureau_role=BureauRole.ADMIN).order_by("pk"))
-            addresses = list(dict.fromkeys(person.email for person in people if person.email))
-            if addresses:
-                queue_after_commit(referral_overdue_mail_task, referral_id=referral.pk, recipients=addresses)
+            _referral_notify(referral, kind=REFERRAL_OVERDUE)
             flagged += 1
     return flagged
 
 
-def referral_overdue_mail(*, referral_id: int, recipients: list[str]) -> bool:
-    """E-mail the overdue flag `referral_overdue_flag` decided on, unless the referral was answered meanwhile."""
-    referral = Referral.objects.select_related("partner", "institution").filter(pk=referral_id).first()
-    if referral is None or referral.state != S.REQUESTED or not recipients:
-        return False
-    context = {"station": _here(), "referral": referral, "partner": referral.partner or referral.institution}
-    mail(app="referrals", template="overdue", context=context, to=recipients)
-    return True
+# --- Notifications ----------------------------------------------------------------------------------------------------
 
 
-def referral_arrived_mail(*, referral_id: int, recipients: list[str]) -> bool:
-    """E-mail the receiving station's head that a referral arrived, unless it was answered or withdrawn meanwhile."""
-    referral = Referral.objects.select_related("partner").filter(pk=referral_id).first()
-    if referral is None or referral.state != S.REQUESTED or not recipients:
-        return False
-    station = _here()
+def _referral_event_notify(referral: Referral, event: ReferralEvent) -> None:
+    """What the other station's step tells this one's people: the sender hears its referral was accepted or
+    declined, the receiver that the referral it has not answered is overdue."""
+    if referral.direction == Direction.OUTGOING and event.kind == ReferralEventKind.STATE:
+        if event.to_state in RECEIVER_ANSWERS:
+            _referral_notify(referral, kind=REFERRAL_ANSWERED, state=event.to_state, reason=event.text)
+    elif referral.direction == Direction.INCOMING and event.kind == ReferralEventKind.OVERDUE:
+        _referral_notify(referral, kind=REFERRAL_OVERDUE)
+
+
+def _referral_notify(referral: Referral, *, kind: str, state: str = "", reason: str = "") -> None:
+    """Tell this station's heads (and, of an answer, who referred; of an overdue referral it sent, the bureau's
+    administrators) about `referral`, linking to this station's copy, once per referral and kind."""
+    here = _here()
     path = reverse("referrals:referral", urlconf=settings.ROOT_URLCONF, kwargs={"pk": referral.pk})
-    context = {"station": station, "referral": referral, "link": station_url(station.code, path)}
-    mail(app="referrals", template="arrived", context=context, to=recipients)
-    return True
+    link = station_url(here.code, path)
+    partner = referral.partner or referral.institution
+    recipients = _heads(here)
+    email = None
+    body = ""
+    with translation.override(settings.LANGUAGE_CODE):
+        if kind == REFERRAL_ARRIVED:
+            title = _("Referral %(number)s from %(station)s waits for your answer") % {
+                "number": referral.number,
+                "station": partner,
+            }
+            body = referral.ask
+            email = ("referrals", "arrived", {"station": here, "referral": referral, "link": link})
+        elif kind == REFERRAL_ANSWERED:
+            text = (
+                _("%(partner)s accepted referral %(number)s")
+                if state == S.ACCEPTED
+                else _("%(partner)s declined referral %(number)s")
+            )
+            title = text % {"partner": partner, "number": referral.number}
+            body = reason
+            creator = referral.created_by
+            recipients = recipients + ([creator] if creator is not None and is_member(creator, here) else [])
+        else:
+            title = _("Overdue: referral %(number)s has not been accepted") % {"number": referral.number}
+            sender, receiver = (here, partner) if referral.direction == Direction.OUTGOING else (partner, here)
+            context = {"station": sender, "referral": referral, "partner": receiver, "link": link}
+            email = ("referrals", "overdue", context)
+    key = f"{kind}:{referral.uid}:{here.code}"
+    notify(recipients=recipients, kind=kind, key=key, title=title, body=body, url=link, station=here, email=email)
+    if kind == REFERRAL_OVERDUE and referral.direction == Direction.OUTGOING:
+        admins = User.objects.filter(is_active=True, bureau_role=BureauRole.ADMIN).order_by("pk")
+        console = public_url(reverse("console:referrals", urlconf=settings.PUBLIC_SCHEMA_URLCONF))
+        notify(recipients=admins, kind=kind, key=f"{kind}:{referral.uid}:bureau", title=title, url=console, email=email)
 
 
 def station_load_publish() -> None:

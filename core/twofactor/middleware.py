@@ -30,8 +30,8 @@ OPEN_PATHS = (
     "/static/",
 )
 # What anyone may read without signing in: the public host's portal, and a station's survey link and opinion page.
-OPEN_PUBLIC_PATHS = ("/stations/", "/open-data/", "/demand/")
-OPEN_STATION_PATHS = ("/survey/", "/feedback/")
+OPEN_PUBLIC_PATHS = ("/stations/", "/open-data/", "/demand/", "/track/")
+OPEN_STATION_PATHS = ("/survey/", "/track/", "/feedback/")
 
 
 def _open(request: HttpRequest) -> bool:

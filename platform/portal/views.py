@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
+from django_tenants.utils import schema_context
 
 from core.archive.services import RETENTION_YEARS
 from core.desk import services as desk_services
@@ -114,11 +115,19 @@ class OnlineDemandView(DemandFormMixin, TemplateView):
             _("Your demand %(number)s has reached %(station)s. The station will contact you; phone: %(phone)s.")
             % {"number": demand.number, "station": station.name, "phone": station.service_phone},
         )
+        with schema_context(station.schema_name):
+            request.session["tracking_link"] = desk_services.tracking_url(demand=demand, station=station)
         return redirect("demand_thanks")
 
 
 class OnlineDemandThanksView(TemplateView):
+    """Thanks, with the demand's tracking link (shown once: it was also sent by SMS or e-mail when the enterprise
+    left a mobile number or an address)."""
+
     template_name = "portal/demand_thanks.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, tracking_link=self.request.session.pop("tracking_link", ""))
 
 
 class PortalStationView(TemplateView):

@@ -5,6 +5,7 @@ malformed one stops start-up with one line naming it (see ``stationnet.env``).
 """
 
 import datetime
+import json
 from pathlib import Path
 
 import dj_database_url
@@ -83,6 +84,10 @@ SHARED_APPS = [
     "core.twofactor",
     # The marker of the demo city's generated history (`manage.py load_demo_city`).
     "core.demo",
+    # Outgoing e-mails and SMS, each with its delivery status (also in every station, like core.jobs).
+    "core.deliveries",
+    # In-app notifications of staff and bureau users, and their per-kind channel preferences.
+    "core.notifications",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -99,6 +104,9 @@ TENANT_APPS = [
     "core.complaints",
     "core.operations",
     "core.assessment",
+    "core.deliveries",
+    # Files on demands and cases (reports, certificates, photos), never deleted, versioned, released to the enterprise.
+    "core.documents",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -265,6 +273,8 @@ SUPERVISION_SUBMISSIONS_PER_HOUR = env.integer("STATIONNET_SUPERVISION_SUBMISSIO
 SUPERVISION_FORM_MIN_SECONDS = env.integer("STATIONNET_SUPERVISION_FORM_MIN_SECONDS", 3)
 SUPERVISION_FORM_MAX_SECONDS = env.integer("STATIONNET_SUPERVISION_FORM_MAX_SECONDS", 2 * 3600)
 SUPERVISION_PHOTO_MAX_BYTES = env.integer("STATIONNET_SUPERVISION_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+# Documents on demands and cases (core.documents: reports, certificates, photos, scans) are refused above this size.
+DOCUMENTS_MAX_BYTES = env.integer("STATIONNET_DOCUMENTS_MAX_BYTES", 20 * 1024 * 1024)
 # Every upload is checked for what it is (core.uploads.checks): an image is refused above this many pixels (decoded, a
 # 40-megapixel RGBA picture takes 160 MB); an Office document (a ZIP) is refused before anything is inflated when its
 # entries would inflate to more than this many bytes in all, at more than this ratio to their compressed size (ordinary
@@ -377,6 +387,46 @@ EMAIL_USE_TLS = env.flag("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", f"StationNet <noreply@{BASE_DOMAIN}>")
 
+# --- SMS (core.common.sms) ----------------------------------------------------------------------------------------
+# The gateway: the file backend (one text file per message under SMS_FILE_PATH) in development and the demo; Alibaba
+# Cloud SMS (`core.common.sms.AliyunBackend`) in production, with its signature and one template per kind of message.
+SMS_BACKEND = env.text("STATIONNET_SMS_BACKEND", "core.common.sms.FileBackend")
+SMS_FILE_PATH = Path(env.text("STATIONNET_SMS_FILE_PATH", str(VAR_DIR / "sms")))
+SMS_SIGN_NAME = env.text("STATIONNET_SMS_SIGN_NAME", "")
+_sms_templates = env.text("STATIONNET_SMS_TEMPLATES", "{}")
+try:
+    SMS_TEMPLATES = json.loads(_sms_templates)
+except ValueError:
+    SMS_TEMPLATES = None
+if not isinstance(SMS_TEMPLATES, dict) or not all(
+    isinstance(kind, str) and isinstance(code, str) for kind, code in SMS_TEMPLATES.items()
+):
+    raise env.fail(
+        "STATIONNET_SMS_TEMPLATES",
+        f"is {_sms_templates!r}",
+        'a JSON object of template codes ({"demand_registered": "SMS_123"})',
+    )
+SMS_ALIYUN_ACCESS_KEY_ID = env.text("STATIONNET_SMS_ALIYUN_ACCESS_KEY_ID", "")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env.text("STATIONNET_SMS_ALIYUN_ACCESS_KEY_SECRET", "")
+SMS_ALIYUN_ENDPOINT = env.text("STATIONNET_SMS_ALIYUN_ENDPOINT", "dysmsapi.aliyuncs.com")
+if SMS_BACKEND.endswith(".AliyunBackend"):
+    for _name, _value in (
+        ("STATIONNET_SMS_ALIYUN_ACCESS_KEY_ID", SMS_ALIYUN_ACCESS_KEY_ID),
+        ("STATIONNET_SMS_ALIYUN_ACCESS_KEY_SECRET", SMS_ALIYUN_ACCESS_KEY_SECRET),
+        ("STATIONNET_SMS_SIGN_NAME", SMS_SIGN_NAME),
+    ):
+        if not _value:
+            raise env.fail(_name, "is missing", "a value when STATIONNET_SMS_BACKEND is the Alibaba Cloud backend")
+# Messages one mobile number receives at most per clock hour and per day; more wait for the next hour or day.
+SMS_PER_PHONE_PER_HOUR = env.integer("STATIONNET_SMS_PER_PHONE_PER_HOUR", 5)
+SMS_PER_PHONE_PER_DAY = env.integer("STATIONNET_SMS_PER_PHONE_PER_DAY", 10)
+if not 1 <= SMS_PER_PHONE_PER_HOUR <= SMS_PER_PHONE_PER_DAY:
+    raise env.fail(
+        "STATIONNET_SMS_PER_PHONE_PER_HOUR",
+        f"is {SMS_PER_PHONE_PER_HOUR}",
+        f"1 to {SMS_PER_PHONE_PER_DAY} (the daily limit)",
+    )
+
 # --- Celery ---------------------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.url(
     "CELERY_BROKER_URL",
@@ -420,6 +470,11 @@ CELERY_BEAT_SCHEDULE = {
     "messaging-requeue": {
         "task": "core.messaging.tasks.outbox_requeue_stale_all_task",
         "schedule": 60.0,
+    },
+    # E-mails and text messages (core.deliveries) whose task was lost: queued again; stuck mid-send: failed.
+    "deliveries-sweep": {
+        "task": "core.deliveries.tasks.deliveries_sweep_all_task",
+        "schedule": crontab(minute="*/5"),
     },
     # Jobs (imports, exports) whose worker stopped (killed, lost): failed with a reason, in every schema.
     "jobs-watchdog": {
@@ -465,6 +520,12 @@ CELERY_BEAT_SCHEDULE = {
     "operations-maintenance-reminders": {
         "task": "core.operations.tasks.maintenance_remind_all_task",
         "schedule": crontab(hour=8, minute=15),
+    },
+    # Staff qualifications ending within 30 or 7 days, or ended (clause 4.4): each station's head is notified, once per
+    # qualification and threshold.
+    "operations-qualification-expiry": {
+        "task": "core.operations.tasks.staff_qualification_expiry_remind_all_task",
+        "schedule": crontab(hour=7, minute=45),
     },
     # The audit trail's entries past `AUDIT_RETENTION_DAYS`: deleted, the pruning itself recorded.
     "audit-prune": {
@@ -564,6 +625,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DistrictEnum": "core.districts.District",
         "CaseStateEnum": "core.desk.models.CaseState",
+        "DocumentKindEnum": "core.documents.models.DocumentKind",
         "OpinionKindEnum": "core.supervision.models.OpinionKind",
         "TrainingKindEnum": "core.operations.models.TrainingKind",
         "EquipmentKindEnum": "core.operations.models.EquipmentKind",
@@ -576,6 +638,7 @@ SPECTACULAR_SETTINGS = {
         "ReviewConclusionEnum": "core.assessment.models.ReviewConclusion",
         "TokenStateEnum": "core.tokens.models.TokenState",
         "EscalationStateEnum": "core.escalations.models.EscalationState",
+        "NotificationKindEnum": "core.notifications.kinds.KIND_CHOICES",
     },
 }
 

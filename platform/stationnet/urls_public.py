@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from portal.tracking import TrackingLookupView
 from portal.views import (
     OnlineDemandThanksView,
     OnlineDemandView,
@@ -19,12 +20,14 @@ urlpatterns = [
     path("open-data/stations.csv", OpenDataFileView.as_view(format="csv"), name="open_data_csv"),
     path("demand/", OnlineDemandView.as_view(), name="demand"),
     path("demand/thanks/", OnlineDemandThanksView.as_view(), name="demand_thanks"),
+    path("track/", TrackingLookupView.as_view(), name="track_lookup"),
     path("console/", include("console.urls")),
     path("accounts/tokens/", include("core.tokens.urls")),
     path("accounts/2fa/", include("core.twofactor.urls")),
     path("accounts/", include("core.accounts.urls")),
     path("directory/", include("core.directory.urls")),
     path("jobs/", include("core.jobs.urls")),
+    path("notifications/", include("core.notifications.urls")),
     path("api/v1/", include("api.v1.urls_public")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

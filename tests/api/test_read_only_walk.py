@@ -77,6 +77,13 @@ OPEN_TO_EVERY_USER = {
         "accounts/2fa/verify/": "one's own second factor",
         "accounts/2fa/recovery-codes/": "one's own recovery codes",
         "accounts/2fa/disable/": "one's own second factor (refused where the role requires it)",
+        # A read-only role still owns its inbox: marking its own notifications read, choosing their channels.
+        "notifications/<int:pk>/read/": "marking one's own notification read (another's is missing)",
+        "notifications/read-all/": "marking one's own notifications read",
+        "notifications/preferences/": "one's own choice of notification channels",
+        "api/v1/notifications/<int:pk>/read/": "marking one's own notification read (another's is missing)",
+        "api/v1/notifications/read-all/": "marking one's own notifications read",
+        "api/v1/notifications/preferences/": "one's own choice of notification channels",
     },
     "stationnet.urls_station": {},
 }

@@ -100,6 +100,7 @@ class Site:
     port: int
     mail_dir: Path
     log_dir: Path
+    sms_dir: Path
     # What one journey leaves for another (a referral's number, the figures before), in file order.
     story: dict = field(default_factory=dict)
 
@@ -124,6 +125,22 @@ class Site:
             if time.monotonic() > deadline:
                 pytest.fail(
                     f"no e-mail matching {pattern!r} within {timeout} s; the worker's log:\n{self.worker_log()}"
+                )
+            time.sleep(0.5)
+
+    def sms_matching(self, pattern: str, *, to: str, timeout: float = 60) -> re.Match:
+        """Wait for the worker to send an SMS to `to` matching `pattern` (the development gateway writes each message
+        to a file, core.common.sms.FileBackend); the match in the newest such message."""
+        deadline = time.monotonic() + timeout
+        while True:
+            files = sorted(self.sms_dir.glob("*.txt")) if self.sms_dir.exists() else []
+            for path in reversed(files):
+                text = path.read_text(encoding="utf-8")
+                if f"To: {to}" in text and (match := re.search(pattern, text)):
+                    return match
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"no SMS to {to} matching {pattern!r} within {timeout} s; the worker's log:\n{self.worker_log()}"
                 )
             time.sleep(0.5)
 
@@ -181,6 +198,8 @@ def site(tmp_path_factory) -> Iterator[Site]:
             "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "DJANGO_EMAIL_FILE_PATH": str(folder / "mail"),
             "STATIONNET_MEDIA_ROOT": str(folder / "media"),
+            "STATIONNET_SMS_BACKEND": "core.common.sms.FileBackend",
+            "STATIONNET_SMS_FILE_PATH": str(folder / "sms"),
         }
         started = time.monotonic()
         if not loaded:
@@ -193,7 +212,7 @@ def site(tmp_path_factory) -> Iterator[Site]:
         env["STATIONNET_URL_PORT"] = str(port := free_port())
         worker_command = ["celery", "-A", "stationnet", "worker", "--pool", "solo", "--loglevel", "INFO"]
         with running(worker_command, folder / "worker.log", **env), serving(folder, port, **env):
-            yield Site(port=port, mail_dir=folder / "mail", log_dir=folder)
+            yield Site(port=port, mail_dir=folder / "mail", log_dir=folder, sms_dir=folder / "sms")
 
 
 # --- The browser ---------------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ OPEN = (
     "/accounts/",
     "/i18n/",
     "/demand/",
+    "/track/",  # the enterprise finds its demand by number (tests/platform/portal/test_tracking.py)
     "/open-data/",
     "/stations/",
     "/api/v1/auth/token/",
@@ -28,8 +29,21 @@ OPEN = (
     "/api/v1/catalog/",
 )
 CLOSED = [path for path in PUBLIC_PATHS if path != "/" and not path.startswith(OPEN)]
-# What any signed-in user reads (and makes) of themself: their account, their API tokens (tests/api/test_tokens.py).
-OWN = ("/api/v1/me/", "/api/v1/tokens/", "/api/v1/tokens/1/")
+# What any signed-in user reads (and makes) of themself: their account, their API tokens (tests/api/test_tokens.py),
+# their notifications and their choice of channels (tests/core/notifications, tests/api/test_notifications_api.py).
+OWN = (
+    "/api/v1/me/",
+    "/api/v1/tokens/",
+    "/api/v1/tokens/1/",
+    "/notifications/",
+    "/notifications/1/read/",
+    "/notifications/read-all/",
+    "/notifications/preferences/",
+    "/api/v1/notifications/",
+    "/api/v1/notifications/1/read/",
+    "/api/v1/notifications/read-all/",
+    "/api/v1/notifications/preferences/",
+)
 # A station's case list is granted to viewers one by one (console.statistics.CASE_LIST_REFUSED).
 GRANTED = ("/console/statistics/stations/1/cases", "/api/v1/statistics/stations/1/cases/")
 

@@ -43,6 +43,8 @@ STATION_PATHS = [p for p in concrete_paths("stationnet.urls_station") if not p.s
 # through a signed link. These routes are open to everyone, and reveal nothing without a valid token of the station
 # (tests below and tests/core/desk/test_surveys.py).
 SURVEY_PATHS = [p for p in concrete_paths("stationnet.urls_station") if p.startswith("/survey/")]
+# The same for the enterprise's tracking link (issue 19; tests/platform/portal/test_tracking.py).
+TRACKING_PATHS = [p for p in concrete_paths("stationnet.urls_station") if p.startswith("/track/")]
 
 
 def test_the_walk_finds_the_station_endpoints():
@@ -52,8 +54,19 @@ def test_the_walk_finds_the_station_endpoints():
 def test_the_only_open_station_pages_are_sign_in_invitations_language_and_the_survey_link():
     open_paths = set(concrete_paths("stationnet.urls_station")) - set(STATION_PATHS)
     # The station's public opinion page (clause 6.1) is open by design: tests/core/supervision/test_pages.py.
-    assert {path.split("/")[1] for path in open_paths} == {"accounts", "i18n", "survey", "feedback"}
+    assert {path.split("/")[1] for path in open_paths} == {"accounts", "i18n", "survey", "track", "feedback"}
     assert {"/survey/x/", "/survey/x/thanks/"} == set(SURVEY_PATHS)
+    assert len(TRACKING_PATHS) == 2
+
+
+@pytest.mark.parametrize("path", TRACKING_PATHS)
+@pytest.mark.parametrize("who", [None, "outsider", "beta_staff", "alpha_staff"])
+def test_the_open_tracking_pages_reveal_nothing_without_a_valid_token(city, alpha_host, path, who):
+    client = host_client(alpha_host, getattr(city, who) if who else None)
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "链接无效" in response.content.decode()
+    assert client.post(path).status_code == 404
 
 
 @pytest.mark.parametrize("path", SURVEY_PATHS)

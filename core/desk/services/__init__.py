@@ -14,7 +14,6 @@ from core.desk.services.cases import (
 )
 from core.desk.services.deadlines import (
     DEADLINE_STOPPED,
-    case_deadline_mail,
     case_deadline_remind,
 )
 from core.desk.services.demands import (
@@ -55,8 +54,36 @@ from core.desk.services.surveys import (
     survey_reminder_send,
     survey_submit,
 )
+from core.desk.services.tracking import (
+    TrackingLinkInvalid,
+    case_appointment_announce,
+    case_completed_announce,
+    case_partner_announce,
+    case_survey_reminder_announce,
+    demand_tracking_renew,
+    demand_tracking_revoke,
+    demand_tracking_send,
+    tracking_lookup,
+    tracking_token,
+    tracking_url,
+    tracking_valid_until,
+    tracking_verify,
+)
 
 __all__ = [
+    "TrackingLinkInvalid",
+    "case_appointment_announce",
+    "case_completed_announce",
+    "case_partner_announce",
+    "case_survey_reminder_announce",
+    "demand_tracking_renew",
+    "demand_tracking_revoke",
+    "demand_tracking_send",
+    "tracking_lookup",
+    "tracking_token",
+    "tracking_url",
+    "tracking_valid_until",
+    "tracking_verify",
     "CaseDraft",
     "DEADLINE_STOPPED",
     "ENTERPRISE_BLOCK",
@@ -71,7 +98,6 @@ __all__ = [
     "SurveyLinkExpired",
     "TRANSITIONS",
     "case_assign",
-    "case_deadline_mail",
     "case_deadline_remind",
     "case_event_add",
     "case_next_states",

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from core.catalog.models import FormBox, ServiceCategory, ServiceItem
 from core.common import workdays
+from core.common.phones import phone_number_check
 from core.desk.models import (
     DEMAND_TABLES,
     CaseState,
@@ -22,17 +24,22 @@ from core.desk.models import (
     ServiceCase,
 )
 from core.desk.services._base import _event
+from core.desk.services.tracking import demand_tracking_send
 from core.directory import services as directory_services
 from core.directory import uscc
 from core.directory.models import Enterprise
+from core.notifications.kinds import DEMAND_NEW
+from core.notifications.services import notify
 from core.numbering.services import document_number
 from core.stats.services import case_fact_send
+from tenants.hosts import station_url
 from tenants.models import Station, StationStatus, User
 from tenants.selectors import (
     PUBLIC,
     SystemActor,
     actor_person,
     require_member,
+    station_members,
 )
 
 # A filled-in section 九 (operator exams) is a need of its own: exam guidance and the training before it.
@@ -157,6 +164,11 @@ def demand_create(
         demand.full_clean(exclude=["number"])
     except ValidationError as error:
         errors.update(error.message_dict)
+    if "phone" in fields and "phone" not in errors:
+        try:  # the number typed on the form is where the enterprise's SMS go (core.desk.services.notices)
+            phone_number_check(fields["phone"])
+        except ValidationError as error:
+            errors.update(error.message_dict)
     rows, row_errors = _full_clean_rows(tables or {})
     boxes = list(boxes)
     if drafts is None:
@@ -190,7 +202,31 @@ def demand_create(
         case.items.set(draft.items)
         _event(case, kind=EventKind.STATE, actor=user, to_state=CaseState.RECEIVED, text=demand.get_channel_display())
         case_fact_send(case_id=case.pk)
+    if channel != Channel.REFERRAL:  # the enterprise gets its tracking link (a referral's at the station it asked)
+        demand_tracking_send(demand=demand, station=station)
+    _demand_new_notify(demand=demand, station=station)
     return demand
+
+
+def _demand_new_notify(*, demand: Demand, station: Station) -> None:
+    """An enterprise's own demand from the portal (channel online, nobody of the station took it): the station's
+    members are told it waits in the inbox."""
+    if demand.channel != Channel.ONLINE or demand.created_by_id is not None:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("New online demand %(number)s from %(enterprise)s") % {
+            "number": demand.number,
+            "enterprise": demand.enterprise_name,
+        }
+    path = reverse("desk:demand", urlconf=settings.ROOT_URLCONF, kwargs={"pk": demand.pk})
+    notify(
+        recipients=station_members(station=station),
+        kind=DEMAND_NEW,
+        key=f"demand_new:{station.code}:{demand.pk}",
+        title=title,
+        url=station_url(station.code, path),
+        station=station,
+    )
 
 
 # The enterprise block of Appendix A, and the directory field each comes from.

@@ -16,6 +16,7 @@ from core.desk.models import (
 )
 from core.desk.services._base import _confidential_access_sync, _event, _locked
 from core.desk.services.cases import case_transition
+from core.desk.services.tracking import case_appointment_announce
 from core.operations.selectors import member_duty_check
 from tenants.models import Station, User
 from tenants.selectors import (
@@ -78,6 +79,8 @@ def case_plan(
     plan = _plan_write(case=case, plan=plan, user=user, agreed_items=agreed_items)
     if kind == PlanKind.INSTITUTION:
         referral_services.referral_institution_open(case=case, plan=plan, user=user)
+    else:
+        case_appointment_announce(case=case, plan=plan)
     return plan
 
 

@@ -7,14 +7,18 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.common import workdays
 from core.common.mail import mail
+from core.common.masking import mask_phone
+from core.common.sms import mobile_number
 from core.desk.models import (
     CaseState,
+    Channel,
     Demand,
     EventKind,
     ServiceCase,
@@ -24,6 +28,7 @@ from core.desk.models import (
 )
 from core.desk.services._base import _event, _locked, _station
 from core.desk.services.cases import case_transition
+from core.desk.services.tracking import case_completed_announce, case_survey_reminder_announce
 from tenants.hosts import station_url
 from tenants.models import MemberRole, User
 from tenants.selectors import (
@@ -111,8 +116,17 @@ def survey_invite(*, case: ServiceCase, user: User | SystemActor) -> SurveyInvit
     invitation = SurveyInvitation(case=case, email=demand_survey_email(demand=case.demand))
     invitation.full_clean()
     invitation.save()
+    # By SMS to a mobile number, with the news that the case is completed (core.desk.services.tracking).
+    case_completed_announce(case=case, survey_link=_survey_mail_context(case)["link"])
+    sms_to = mobile_number(case.demand.phone) if case.demand.channel != Channel.REFERRAL else ""
     if invitation.email:
         queue_after_commit(survey_invitation_send_task, invitation_id=invitation.pk)
+    elif sms_to:
+        text = _(
+            "No e-mail address for the enterprise: the survey link went by SMS to %(phone)s. Add the contact's e-mail "
+            "on the case page to e-mail it too, or key in the signed paper form."
+        )
+        _event(case, kind=EventKind.SURVEY, actor=user, text=text % {"phone": mask_phone(sms_to)})
     else:
         _event(
             case,
@@ -324,21 +338,37 @@ def survey_remind_due() -> int:
         pending = (
             SurveyInvitation.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("case")
+            .select_related("case__demand")
             .filter(
-                sent_at__lte=now - datetime.timedelta(days=days),  # n working days are at least n calendar days
+                # n working days are at least n calendar days; the link went by e-mail, or by SMS alone
+                Q(sent_at__lte=now - datetime.timedelta(days=days))
+                | Q(email="", created_at__lte=now - datetime.timedelta(days=days)),
                 reminded_at__isnull=True,
                 case__state=CaseState.COMPLETED,  # not rated yet (a survey makes it evaluated)
             )
-            .exclude(email="")
             .order_by("sent_at", "pk")
         )
-        due = [invitation for invitation in pending if workdays.add_working_days(invitation.sent_at, days) < now]
-        for invitation in due:
+        due = []
+        for invitation in pending:
+            sms_to = mobile_number(invitation.case.demand.phone)
+            mailed = bool(invitation.email and invitation.sent_at)
+            if not (mailed or sms_to):
+                continue
+            if workdays.add_working_days(invitation.sent_at or invitation.created_at, days) < now:
+                due.append((invitation, mailed, sms_to))
+        for invitation, mailed, sms_to in due:
             invitation.reminded_at = now
             invitation.save(update_fields=["reminded_at"])
-            text = _("Survey reminder e-mailed to %(email)s") % {"email": invitation.email}
-            _event(invitation.case, kind=EventKind.SURVEY, actor=None, text=text)
-            queue_after_commit(survey_reminder_send_task, invitation_id=invitation.pk)
+            if mailed:
+                text = _("Survey reminder e-mailed to %(email)s") % {"email": invitation.email}
+                _event(invitation.case, kind=EventKind.SURVEY, actor=None, text=text)
+                queue_after_commit(survey_reminder_send_task, invitation_id=invitation.pk)
+            if sms_to and invitation.case.demand.channel != Channel.REFERRAL:
+                case_survey_reminder_announce(
+                    case=invitation.case, survey_link=_survey_mail_context(invitation.case)["link"]
+                )
+                text = _("Survey reminder sent by SMS to %(phone)s") % {"phone": mask_phone(sms_to)}
+                _event(invitation.case, kind=EventKind.SURVEY, actor=None, text=text)
     return len(due)
 
 
