@@ -52,6 +52,7 @@ WRITE_METHODS = ("post", "put", "patch", "delete")
 OPEN_TO_EVERY_USER = {
     "stationnet.urls_public": {
         "demand/": "the enterprise's own demand form (anyone, signed in or not, submits it)",
+        "track/": "finding a demand's tracking page by its number (anyone; it writes nothing)",
         "accounts/login/": "signing in",
         "accounts/logout/": "signing out",
         "accounts/invite/<uidb64>/<token>/": "the invitation link sets its holder's password",
