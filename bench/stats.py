@@ -185,9 +185,9 @@ FROM generate_series(1, %(cases)s) i;
 UPDATE g SET to_complete = LEAST(to_complete, now() - received_at - interval '1 minute');
 INSERT INTO desk_demand (id, number, filled_on, channel, enterprise_id, enterprise_name, legal_representative, uscc,
     contact_person, email, phone, address, inspection_materials, exam_categories, training_mode, other_needs,
-    opinions, signatory, created_at, updated_at, version)
+    opinions, signatory, created_at, updated_at, version, tracking_version)
 SELECT i, 'D' || i, received_at::date, 'visit', %(enterprise)s, '铁岭市基准统计测试有限公司', '', %(uscc)s, '', '', '', '',
-       '{}', '{}', '', '', '', '', received_at, received_at, 1
+       '{}', '{}', '', '', '', '', received_at, received_at, 1, 1
 FROM g;
 INSERT INTO desk_servicecase (id, number, demand_id, category_id, request, state, resume_state, received_at,
     target_days, due_at, closed_at, version)

@@ -59,9 +59,9 @@ def test_the_enterprise_hears_which_station_took_its_referral_on_and_its_phone(c
 
     with schema_context(city.beta.schema_name):
         incoming = Referral.objects.get(uid=outgoing.uid, direction="in")
-        referrals.referral_transition(referral=incoming, user=city.beta_staff, to="accepted")
+        accepted = referrals.referral_transition(referral=incoming, user=city.beta_staff, to="accepted")
         # The receiver's demand (channel "referral") sends the enterprise no tracking link of its own.
-        assert not Delivery.objects.filter(kind="demand_registered").exists()
+        assert not Delivery.objects.filter(demand_id=accepted.case.demand_id).exists()
     deliver_all(city)
     with schema_context(city.alpha.schema_name):
         sent = _sent("referred", case_id=case.pk)
