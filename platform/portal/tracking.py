@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from core.common.forms import Form
 from core.desk import selectors as desk_selectors
 from core.desk import services as desk_services
 from core.documents.selectors import documents_released
@@ -70,7 +71,7 @@ class TrackingDocumentView(TrackingLinkView):
         return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name)
 
 
-class TrackingLookupForm(forms.Form):
+class TrackingLookupForm(Form):
     number = forms.CharField(label=_("Demand number"), max_length=40)
     phone_last4 = forms.CharField(label=_("Last four digits of the contact phone"), max_length=8)
 
