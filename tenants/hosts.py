@@ -1,6 +1,7 @@
 """Host names and absolute URLs of the public site and of each station."""
 
 from django.conf import settings
+from django.urls import reverse
 from django_tenants.utils import get_public_schema_name
 
 
@@ -19,6 +20,12 @@ def public_url(path: str = "/") -> str:
 
 def station_url(code: str, path: str = "/") -> str:
     return _origin(station_host(code)) + path
+
+
+def station_reverse(code: str, name: str, **kwargs) -> str:
+    """The absolute URL of the station page `name` (its path parameters in `kwargs`) on station `code`'s host, from
+    anywhere: a task, the public schema, an e-mail or a notification."""
+    return station_url(code, reverse(name, urlconf=settings.ROOT_URLCONF, kwargs=kwargs or None))
 
 
 def is_public_request(request) -> bool:

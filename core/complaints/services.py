@@ -14,7 +14,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.text import Truncator
@@ -39,7 +38,7 @@ from core.notifications.services import notify
 from core.stats.services import complaint_fact_send
 from core.supervision.models import Opinion, OpinionChannel, OpinionKind
 from core.supervision.selectors import station_members_active
-from tenants.hosts import station_url
+from tenants.hosts import station_reverse
 from tenants.models import Station, User
 from tenants.selectors import require_member
 
@@ -104,8 +103,7 @@ def _complaint_notify(
     """Tell `recipients` of a complaint received, or of the deadline `reminder` is about (with the reminder's
     e-mail, `complaints/email/reminder_*.txt`), linking to the complaint's page."""
     station = Station.objects.get(schema_name=connection.schema_name)
-    path = reverse("complaints:complaint", urlconf=settings.ROOT_URLCONF, kwargs={"pk": complaint.pk})
-    link = station_url(station.code, path)
+    link = station_reverse(station.code, "complaints:complaint", pk=complaint.pk)
     email = None
     with translation.override(settings.LANGUAGE_CODE):
         if reminder is None:

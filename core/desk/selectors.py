@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from core.catalog.models import FormBox, FormKind
 from core.common import workdays
@@ -416,19 +416,17 @@ def tracking_cases(*, demand: Demand, station) -> list[TrackedCase]:
         next_step, next_at = "", None
         waiting = bool(case.referral_waiting)
         if case.state == CaseState.COMPLETED:
-            next_step = str(gettext_lazy("Please rate the service")) if not case.rated else ""
+            next_step = gettext("Please rate the service") if not case.rated else ""
         elif case.state in CLOSED:
             pass
         elif case.state == CaseState.ON_HOLD:
-            next_step = str(gettext_lazy("The station will tell you when the service goes on"))
+            next_step = gettext("The station will tell you when the service goes on")
         elif waiting:
-            next_step = str(gettext_lazy("%(partner)s is looking at your need and will contact you")) % {
-                "partner": served_by
-            }
+            next_step = gettext("%(partner)s is looking at your need and will contact you") % {"partner": served_by}
         elif plan is not None and plan.appointment_at and plan.appointment_at > now:
-            next_step, next_at = str(gettext_lazy("Service booked")), plan.appointment_at
+            next_step, next_at = gettext("Service booked"), plan.appointment_at
         elif case.due_at:
-            next_step, next_at = str(gettext_lazy("Expected to be completed by")), case.due_at
+            next_step, next_at = gettext("Expected to be completed by"), case.due_at
         tracked.append(
             TrackedCase(
                 case=case,

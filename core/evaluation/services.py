@@ -54,7 +54,7 @@ from core.evaluation.selectors import items_not_met, round_latest_concluded, rou
 from core.notifications.kinds import EVALUATION_OPENED
 from core.notifications.services import notify
 from core.uploads.checks import FileKind, upload_check
-from tenants.hosts import public_url, station_url
+from tenants.hosts import public_url, station_reverse
 from tenants.models import BureauRole, Station, StationPublication, StationStatus, User
 from tenants.selectors import (
     require_bureau_admin,
@@ -157,7 +157,7 @@ def _round_context(evaluation_round: EvaluationRound) -> dict:
         "round": evaluation_round,
         "station": station,
         "not_met": items_not_met(items=evaluation_round.items.all()),
-        "station_link": station_url(station.code, reverse("evaluation:current", urlconf=settings.ROOT_URLCONF)),
+        "station_link": station_reverse(station.code, "evaluation:current"),
         "console_link": public_url(console),
     }
 
@@ -165,7 +165,6 @@ def _round_context(evaluation_round: EvaluationRound) -> dict:
 def _opened_notify(evaluation_round: EvaluationRound) -> None:
     """Tell the station's heads that a round opened for their self-assessment (with `evaluation/email/opened_*`)."""
     station = evaluation_round.station
-    path = reverse("evaluation:round", urlconf=settings.ROOT_URLCONF, kwargs={"number": evaluation_round.number})
     with translation.override(settings.LANGUAGE_CODE):
         title = _("%(station)s: evaluation round %(number)s (%(kind)s) is open") % {
             "station": station.name,
@@ -177,7 +176,7 @@ def _opened_notify(evaluation_round: EvaluationRound) -> None:
         kind=EVALUATION_OPENED,
         key=f"{EVALUATION_OPENED}:{station.code}:{evaluation_round.pk}",
         title=title,
-        url=station_url(station.code, path),
+        url=station_reverse(station.code, "evaluation:round", number=evaluation_round.number),
         station=station,
         email=("evaluation", "opened", _round_context(evaluation_round)),
     )

@@ -50,7 +50,7 @@ from core.referrals.models import (
     ReferralEventKind,
     ReferralState,
 )
-from tenants.hosts import public_url, station_url
+from tenants.hosts import public_url, station_reverse
 from tenants.models import BureauRole, Station, StationStatus, User
 from tenants.selectors import MESSAGES, PLATFORM, SystemActor, is_member, require_member, station_heads
 
@@ -1095,8 +1095,7 @@ def _referral_notify(referral: Referral, *, kind: str, state: str = "", reason: 
     """Tell this station's heads (and, of an answer, who referred; of an overdue referral it sent, the bureau's
     administrators) about `referral`, linking to this station's copy, once per referral and kind."""
     here = _here()
-    path = reverse("referrals:referral", urlconf=settings.ROOT_URLCONF, kwargs={"pk": referral.pk})
-    link = station_url(here.code, path)
+    link = station_reverse(here.code, "referrals:referral", pk=referral.pk)
     partner = referral.partner or referral.institution
     recipients = _heads(here)
     email = None

@@ -21,7 +21,6 @@ from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,7 +37,7 @@ from core.supervision.models import (
 )
 from core.supervision.selectors import station_members_active
 from core.uploads.checks import upload_check
-from tenants.hosts import station_url
+from tenants.hosts import station_reverse
 from tenants.models import Station, User
 from tenants.selectors import membership_get, require_member
 from tenants.tasks import queue_after_commit
@@ -403,12 +402,11 @@ def plan_reminder_send(*, reminder_id: int) -> bool:
         if reminder.plan.done_at is not None:
             return False
         station = Station.objects.get(schema_name=_schema())
-        link = reverse("supervision:opinion", urlconf=settings.ROOT_URLCONF, kwargs={"pk": reminder.plan.opinion_id})
         context = {
             "station": station,
             "plan": reminder.plan,
             "overdue": reminder.kind == PlanReminderKind.OVERDUE,
-            "link": station_url(station.code, link),
+            "link": station_reverse(station.code, "supervision:opinion", pk=reminder.plan.opinion_id),
         }
         mail(app="supervision", template="plan_reminder", context=context, to=reminder.recipients)
         reminder.sent_at = timezone.now()

@@ -20,7 +20,7 @@ from core.common.forms import Form
 from core.desk import selectors as desk_selectors
 from core.desk import services as desk_services
 from core.documents.selectors import documents_released
-from tenants.hosts import client_address, is_public_request, station_url
+from tenants.hosts import client_address, is_public_request
 
 LOOKUP_LIMIT = 10  # attempts per address in LOOKUP_WINDOW seconds: enough for typos, too few to guess digits
 LOOKUP_WINDOW = 15 * 60
@@ -47,9 +47,7 @@ class TrackingView(TrackingLinkView):
         cases = desk_selectors.tracking_cases(demand=self.demand, station=station)
         rows = []
         for tracked in cases:
-            link = ""
-            if tracked.rate:
-                link = station_url(station.code, f"/survey/{desk_services.survey_link_token(case=tracked.case)}/")
+            link = desk_services.survey_link_url(case=tracked.case, station=station) if tracked.rate else ""
             rows.append({**tracked.__dict__, "survey_link": link})
         context = {
             "station": station,

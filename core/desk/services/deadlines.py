@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -17,7 +16,7 @@ from core.desk.models import (
 from core.desk.services._base import _event, _station
 from core.notifications.kinds import DEADLINE_NEAR, DEADLINE_PASSED
 from core.notifications.services import notify
-from tenants.hosts import station_url
+from tenants.hosts import station_reverse
 from tenants.models import User
 from tenants.selectors import (
     station_heads,
@@ -78,7 +77,7 @@ def case_deadline_remind() -> dict[str, int]:
 def _deadline_notify(case: ServiceCase, *, kind: str, recipients: list[User], station) -> None:
     """Tell `recipients` of the case's deadline reminder (`kind` "warning" or "overdue"), with the e-mail of
     `desk/email/deadline_<kind>_*.txt`."""
-    link = station_url(station.code, reverse("desk:case", urlconf=settings.ROOT_URLCONF, kwargs={"pk": case.pk}))
+    link = station_reverse(station.code, "desk:case", pk=case.pk)
     due = timezone.localtime(case.due_at)
     if kind == "overdue":
         title = _("Overdue: case %(number)s has passed its deadline") % {"number": case.number}

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
@@ -32,7 +31,7 @@ from core.notifications.kinds import DEMAND_NEW
 from core.notifications.services import notify
 from core.numbering.services import document_number
 from core.stats.services import case_fact_send
-from tenants.hosts import station_url
+from tenants.hosts import station_reverse
 from tenants.models import Station, StationStatus, User
 from tenants.selectors import (
     PUBLIC,
@@ -218,13 +217,12 @@ def _demand_new_notify(*, demand: Demand, station: Station) -> None:
             "number": demand.number,
             "enterprise": demand.enterprise_name,
         }
-    path = reverse("desk:demand", urlconf=settings.ROOT_URLCONF, kwargs={"pk": demand.pk})
     notify(
         recipients=station_members(station=station),
         kind=DEMAND_NEW,
         key=f"demand_new:{station.code}:{demand.pk}",
         title=title,
-        url=station_url(station.code, path),
+        url=station_reverse(station.code, "desk:demand", pk=demand.pk),
         station=station,
     )
 

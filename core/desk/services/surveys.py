@@ -8,7 +8,6 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -29,7 +28,7 @@ from core.desk.models import (
 from core.desk.services._base import _event, _locked, _station
 from core.desk.services.cases import case_transition
 from core.desk.services.tracking import case_completed_announce, case_survey_reminder_announce
-from tenants.hosts import station_url
+from tenants.hosts import station_reverse
 from tenants.models import MemberRole, User
 from tenants.selectors import (
     MESSAGES,
@@ -86,15 +85,20 @@ def survey_link_verify(*, token: str) -> ServiceCase:
     return case
 
 
+def survey_link_url(*, case: ServiceCase, station=None) -> str:
+    """The enterprise's survey link of `case`, freshly signed, on the station's host (e-mails, SMS, tracking page)."""
+    station = station or _station()
+    return station_reverse(station.code, "survey:form", token=survey_link_token(case=case))
+
+
 def _survey_mail_context(case: ServiceCase) -> dict:
     """What the invitation and the reminder say: a freshly signed link on the station's host, the station, the case."""
     station = _station()
-    path = reverse("survey:form", urlconf=settings.ROOT_URLCONF, kwargs={"token": survey_link_token(case=case)})
     return {
         "station": station,
         "case": case,
         "demand": case.demand,
-        "link": station_url(station.code, path),
+        "link": survey_link_url(case=case, station=station),
         "days": settings.DESK_SURVEY_LINK_DAYS,
     }
 
@@ -117,7 +121,7 @@ def survey_invite(*, case: ServiceCase, user: User | SystemActor) -> SurveyInvit
     invitation.full_clean()
     invitation.save()
     # By SMS to a mobile number, with the news that the case is completed (core.desk.services.tracking).
-    case_completed_announce(case=case, survey_link=_survey_mail_context(case)["link"])
+    case_completed_announce(case=case, survey_link=survey_link_url(case=case))
     sms_to = mobile_number(case.demand.phone) if case.demand.channel != Channel.REFERRAL else ""
     if invitation.email:
         queue_after_commit(survey_invitation_send_task, invitation_id=invitation.pk)
@@ -364,9 +368,7 @@ def survey_remind_due() -> int:
                 _event(invitation.case, kind=EventKind.SURVEY, actor=None, text=text)
                 queue_after_commit(survey_reminder_send_task, invitation_id=invitation.pk)
             if sms_to and invitation.case.demand.channel != Channel.REFERRAL:
-                case_survey_reminder_announce(
-                    case=invitation.case, survey_link=_survey_mail_context(invitation.case)["link"]
-                )
+                case_survey_reminder_announce(case=invitation.case, survey_link=survey_link_url(case=invitation.case))
                 text = _("Survey reminder sent by SMS to %(phone)s") % {"phone": mask_phone(sms_to)}
                 _event(invitation.case, kind=EventKind.SURVEY, actor=None, text=text)
     return len(due)

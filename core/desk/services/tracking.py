@@ -12,10 +12,8 @@ import datetime
 import re
 import unicodedata
 
-from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context
@@ -24,7 +22,7 @@ from core.deliveries.models import Channel as DeliveryChannel
 from core.desk.models import Channel, Demand, EventKind
 from core.desk.services._base import _event, _station
 from core.desk.services.notices import enterprise_notify
-from tenants.hosts import station_url
+from tenants.hosts import station_reverse
 from tenants.models import Station, User
 from tenants.selectors import require_member
 
@@ -46,8 +44,7 @@ def tracking_token(*, demand: Demand) -> str:
 def tracking_url(*, demand: Demand, station=None) -> str:
     """The whole link, on the station's host, as it is sent and printed."""
     station = station or _station()
-    path = reverse("track:page", urlconf=settings.ROOT_URLCONF, kwargs={"token": tracking_token(demand=demand)})
-    return station_url(station.code, path)
+    return station_reverse(station.code, "track:page", token=tracking_token(demand=demand))
 
 
 def tracking_valid_until(*, demand: Demand) -> datetime.date:

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -15,7 +14,7 @@ from core.activity.models import ActivityVerb
 from core.common.mail import mail
 from core.operations.models import MAINTENANCE_INTERVAL_MAX_DAYS, Equipment, MaintenanceLog
 from core.operations.services._common import _changed, _log, _not_future, _reason, _require_head
-from tenants.hosts import station_url
+from tenants.hosts import station_reverse
 from tenants.models import Station, User
 from tenants.selectors import require_member, station_head_emails
 from tenants.tasks import queue_after_commit
@@ -199,7 +198,7 @@ def maintenance_mail(*, equipment_ids: list[int], recipients: list[str], today: 
             "station": station,
             "items": items,
             "today": datetime.date.fromisoformat(today),
-            "link": station_url(station.code, reverse("operations:equipment", urlconf=settings.ROOT_URLCONF)),
+            "link": station_reverse(station.code, "operations:equipment"),
         }
     mail(app="operations", template="maintenance_due", context=context, to=recipients)
     return True

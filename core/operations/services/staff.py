@@ -10,7 +10,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -30,7 +29,7 @@ from core.operations.services._common import (
     _store,
 )
 from core.uploads.checks import FileKind, upload_check
-from tenants.hosts import station_url
+from tenants.hosts import station_reverse
 from tenants.models import Station, User
 from tenants.selectors import station_heads, station_members
 
@@ -363,7 +362,6 @@ def staff_qualification_expiry_remind(*, today: datetime.date | None = None) -> 
             body = _("Certificate number: %(number)s. Renew it, or withdraw it from the staff register.") % {
                 "number": qualification.number or "—"
             }
-        path = reverse("operations:staff", urlconf=settings.ROOT_URLCONF)
         key = (
             f"{QUALIFICATION_EXPIRING}:{station.code}:staff:{qualification.pk}:{qualification.valid_until}:{threshold}"
         )
@@ -374,7 +372,7 @@ def staff_qualification_expiry_remind(*, today: datetime.date | None = None) -> 
                 key=key,
                 title=title,
                 body=body,
-                url=station_url(station.code, path),
+                url=station_reverse(station.code, "operations:staff"),
                 station=station,
             )
         )
