@@ -26,7 +26,7 @@ from core.desk.models import (
     ServiceRecord,
     SurveyInvitation,
 )
-from core.desk.services import demand_survey_email, record_initial
+from core.desk.services import demand_survey_email, record_initial, survey_link_valid_until
 from tenants.models import User
 from tenants.selectors import station_members
 
@@ -328,7 +328,7 @@ def survey_link_status(*, case: ServiceCase) -> SurveyLinkStatus | None:
         return SurveyLinkStatus(
             state="sent",
             sent_at=invitation.sent_at,
-            valid_until=invitation.sent_at + datetime.timedelta(days=settings.DESK_SURVEY_LINK_DAYS),
+            valid_until=survey_link_valid_until(invitation=invitation),
             reminded_at=invitation.reminded_at,
             **common,
         )

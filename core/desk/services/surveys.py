@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.archive.services import archive_entry_create
 from core.common import workdays
 from core.common.mail import mail
 from core.common.masking import mask_phone
@@ -80,9 +81,23 @@ def survey_link_verify(*, token: str) -> ServiceCase:
     case = ServiceCase.objects.select_related("demand", "category").get(pk=int(pk))
     try:
         signer.unsign(token, max_age=datetime.timedelta(days=settings.DESK_SURVEY_LINK_DAYS))
+        expired = False
     except signing.SignatureExpired:
-        raise SurveyLinkExpired(_("This survey link has expired."), code="expired") from None
+        expired = True
+    # A copy signed later (the reminder's, the tracking page's) ends with the first: a reminder does not extend it.
+    invitation = SurveyInvitation.objects.filter(case=case).first()
+    if invitation is not None and timezone.now() >= survey_link_valid_until(invitation=invitation):
+        expired = True
+    if expired:
+        raise SurveyLinkExpired(_("This survey link has expired."), code="expired")
     return case
+
+
+def survey_link_valid_until(*, invitation: SurveyInvitation) -> datetime.datetime:
+    """When the enterprise's survey link of a case stops working: `DESK_SURVEY_LINK_DAYS` days after it first went
+    out (the e-mail's send, or the invitation itself when the link went by SMS alone). Every copy of the link (the
+    reminder, the tracking page's, one signed again later) ends then: a reminder does not extend it."""
+    return (invitation.sent_at or invitation.created_at) + datetime.timedelta(days=settings.DESK_SURVEY_LINK_DAYS)
 
 
 def survey_link_url(*, case: ServiceCase, station=None) -> str:
@@ -358,6 +373,8 @@ def survey_remind_due() -> int:
             mailed = bool(invitation.email and invitation.sent_at)
             if not (mailed or sms_to):
                 continue
+            if now >= survey_link_valid_until(invitation=invitation):
+                continue  # the link has ended: a reminder would only bring the enterprise to "expired"
             if workdays.add_working_days(invitation.sent_at or invitation.created_at, days) < now:
                 due.append((invitation, mailed, sms_to))
         for invitation, mailed, sms_to in due:
@@ -405,6 +422,7 @@ def survey_submit(*, case: ServiceCase, channel: str, user: User | None = None, 
     survey = Survey(case=case, channel=channel, keyed_in_by=user if paper else None, **answers)
     survey.full_clean(exclude=["case"])
     survey.save()
+    archive_entry_create(document=survey)
     actor = user if paper else None
     text = _("Satisfaction survey (%(channel)s): overall “%(overall)s”; problem solved: %(solved)s") % {
         "channel": survey.get_channel_display(),

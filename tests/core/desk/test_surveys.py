@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -327,6 +327,60 @@ def test_every_question_must_be_answered_and_rated_on_the_forms_scale(city, comp
         )
     assert set(raised.value.message_dict) == {"q1", "q5"}
     assert services.survey_submit(case=case, channel="link", **ANSWERS | {"opinions": "", "signatory": ""})
+
+
+@pytest.mark.clause("5.2.4")
+@pytest.mark.clause("Appendix B")
+def test_the_database_refuses_to_change_or_delete_a_submitted_survey(city, completed):
+    """Whatever code or person tries: the survey stays as the enterprise answered it."""
+    case, _ = completed
+    survey = services.survey_submit(case=case, channel="link", **ANSWERS)
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        Survey.objects.filter(pk=survey.pk).update(q10="dissatisfied")
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        Survey.objects.filter(pk=survey.pk).delete()
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE desk_survey SET opinions = '' WHERE id = %s", [survey.pk])
+    assert Survey.objects.get(pk=survey.pk).q10 == "satisfied"
+    # Only an approved disposal of an archive past its retention (clause 7.4) removes it, with the timeline.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL stationnet.archive_disposal = 'on'")
+        cursor.execute("DELETE FROM desk_survey WHERE id = %s", [survey.pk])
+        assert not Survey.objects.filter(pk=survey.pk).exists()
+        transaction.set_rollback(True)
+
+
+@pytest.mark.clause("5.2.4")
+def test_a_reminder_does_not_extend_the_links_validity(city, alpha, alpha_host, link, settings):
+    """The reminder's link is signed again, but it ends when the first one does: DESK_SURVEY_LINK_DAYS after the
+    link first went out."""
+    settings.DESK_SURVEY_LINK_DAYS = 30
+    invitation = SurveyInvitation.objects.get()
+    case = invitation.case
+    SurveyInvitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now() - datetime.timedelta(days=29))
+    fresh = services.survey_link_token(case=case)  # what a reminder or the tracking page sends now
+    assert services.survey_link_verify(token=fresh) == case
+    SurveyInvitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now() - datetime.timedelta(days=31))
+    with pytest.raises(services.SurveyLinkExpired):
+        services.survey_link_verify(token=fresh)
+    response, body = page(host_client(alpha_host), f"/survey/{fresh}/")
+    assert response.status_code == 410 and 'type="radio"' not in body
+    assert services.survey_link_valid_until(invitation=SurveyInvitation.objects.get()) < timezone.now()
+
+
+@pytest.mark.clause("5.2.4")
+def test_no_reminder_goes_for_a_link_that_has_ended(
+    city, alpha, link, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    settings.DESK_SURVEY_REMINDER_WORKING_DAYS = 3
+    settings.DESK_SURVEY_LINK_DAYS = 2
+    invitation = SurveyInvitation.objects.get()
+    _sent_working_days_ago(invitation, 3)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert services.survey_remind_due() == 0
+    assert callbacks == [] and len(mailoutbox) == 1
+    invitation.refresh_from_db()
+    assert invitation.reminded_at is None
 
 
 def test_only_a_completed_case_is_rated(city, alpha, enterprise):
