@@ -150,7 +150,9 @@ def pytest_collection_modifyitems(session, config, items):
     for item in items:
         if "city" in getattr(item, "fixturenames", ()) and item.get_closest_marker("django_db") is None:
             item.add_marker(pytest.mark.django_db)
-    marks = {item.nodeid: [m.args[0] for m in item.iter_markers("clause")] for item in items}
+    from tests.compliance import own_clause_marks
+
+    marks = {item.nodeid: own_clause_marks(item) for item in items}
     config.stash[CLAUSE_MARKS] = {nodeid: numbers for nodeid, numbers in marks.items() if numbers}
     if config.getoption("--write-compliance"):
         from tests.compliance import COMPLIANCE_MD, render

@@ -3,7 +3,9 @@
 The catalog lives in the public schema: every station offers the same items, and the bureau counts services by
 item across stations.
 
-- `ServiceCategory`: the eleven categories of clause 5.1 (5.1.1 质量教育和培训 … 5.1.10 知识产权, 5.1.11 其他服务).
+- `ServiceCategory`: the eleven categories of clause 5.1 (5.1.1 质量教育和培训 … 5.1.10 知识产权, 5.1.11 其他服务):
+  clauses 5.1.1, 5.1.2, 5.1.3, 5.1.4, 5.1.5, 5.1.6, 5.1.7, 5.1.8, 5.1.9, 5.1.10 and 5.1.11 are implemented here, as
+  what a station offers, what a demand asks for and what the statistics count.
 - `ServiceItem`: the numbered items 5.1.x.y. Two items have no number in the text: 5.1.1.3 is missing from clause
   5.1.1 and takes its wording from Appendix A's box 质量主题培训; 5.1.11 has no numbered items, so its single
   sentence is item 5.1.11.1. Items are retired, never deleted: other apps point at them with PROTECT foreign keys,

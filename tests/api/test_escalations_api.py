@@ -11,7 +11,7 @@ from core.escalations.models import Escalation
 from tests.conftest import host_client
 from tests.core.referrals.builders import deliver_all
 
-pytestmark = [pytest.mark.django_db, pytest.mark.clause("6.5")]
+pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/escalations/"
 
@@ -34,6 +34,7 @@ def escalations(city):
     return Escalation.objects.get(uid=alpha.uid), Escalation.objects.get(uid=beta.uid)
 
 
+@pytest.mark.clause("6.5")
 def test_bureau_roles_list_escalations_city_wide_with_filters(city, public_host, escalations):
     alpha, beta = escalations
     viewer = host_client(public_host, city.bureau_viewer)
@@ -53,6 +54,7 @@ def test_bureau_roles_list_escalations_city_wide_with_filters(city, public_host,
     assert viewer.get(f"{LIST}999999/").status_code == 404
 
 
+@pytest.mark.clause("6.5")
 def test_an_administrator_records_the_handling_and_the_station_gets_it(city, public_host, escalations):
     alpha, _beta = escalations
     url = f"{LIST}{alpha.pk}/"

@@ -19,7 +19,7 @@ from tests.conftest import host_client
 from tests.core.stats import dataset
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.clause("3")]
+pytestmark = pytest.mark.django_db
 
 CITY = "/api/v1/statistics/"
 PERIOD = {"from": "2026-11-02", "to": "2026-11-06"}
@@ -181,6 +181,7 @@ def test_the_answer_is_what_the_documented_serializers_give(city, cases, by):
     assert json.dumps(statistics_data(one)) == json.dumps(StationStatisticsSerializer(one).data)
 
 
+@pytest.mark.clause("7.3")
 def test_an_administrator_reads_a_case_list_and_every_call_is_logged(city, cases, admin, django_assert_num_queries):
     with CaptureQueriesContext(connection) as baseline:
         first = admin.get(cases_path(city.alpha), {**PERIOD, "limit": 1})

@@ -9,10 +9,9 @@ from core.archive.models import ArchiveDisposal, ConfidentialCase
 from core.jobs.models import Job
 from tests.core.desk.builders import take_demand
 
-pytestmark = pytest.mark.clause("7.3")
-
 
 @pytest.mark.parametrize("who", ["beta_staff", "bureau_admin", "outsider"])
+@pytest.mark.clause("7.3")
 def test_only_the_station_s_members_ask_for_a_disposal_or_an_export(city, alpha, enterprise, who):
     take_demand(city, enterprise)
     # Other tests may have committed jobs in alpha's schema (a worker's): count, not "none at all".
@@ -24,6 +23,7 @@ def test_only_the_station_s_members_ask_for_a_disposal_or_an_export(city, alpha,
     assert (ArchiveDisposal.objects.count(), Job.objects.count()) == before
 
 
+@pytest.mark.clause("7.3")
 def test_staff_do_not_mark_a_case_confidential(city, alpha, enterprise):
     case = take_demand(city, enterprise).cases.get()
     with pytest.raises(PermissionDenied):

@@ -11,9 +11,8 @@ from core.escalations.models import Escalation
 from tests.conftest import host_client
 from tests.core.referrals.builders import deliver_all
 
-pytestmark = pytest.mark.clause("6.5")
 
-
+@pytest.mark.clause("6.5")
 def test_an_unresolvable_dispute_escalates_before_the_response_once(city):
     with schema_context(city.alpha.schema_name):
         complaint = services.complaint_create(user=city.alpha_staff, channel="phone", subject="赔偿金额争议")
@@ -46,6 +45,7 @@ def test_an_unresolvable_dispute_escalates_before_the_response_once(city):
     assert escalation.reason == "双方分歧大，站内无法调解"
 
 
+@pytest.mark.clause("6.5")
 def test_the_page_offers_escalation_before_the_response(city, alpha_host):
     with schema_context(city.alpha.schema_name):
         complaint = services.complaint_create(user=city.alpha_staff, channel="phone", subject="赔偿金额争议")

@@ -9,13 +9,12 @@ from core.escalations.models import Escalation
 from tests.conftest import host_client
 from tests.core.referrals.builders import deliver_all
 
-pytestmark = pytest.mark.clause("6.5")
-
 
 def text(response) -> str:
     return response.content.decode()
 
 
+@pytest.mark.clause("6.5")
 def test_staff_walk_a_complaint_through_its_steps_on_the_page(city, alpha_host):
     staff = host_client(alpha_host, city.alpha_staff)
     response = staff.post(
@@ -42,6 +41,7 @@ def test_staff_walk_a_complaint_through_its_steps_on_the_page(city, alpha_host):
     assert f'data-complaint="{complaint.pk}"' in text(listing)
 
 
+@pytest.mark.clause("6.5")
 def test_the_bureau_sees_escalations_city_wide_and_an_administrator_records_the_handling(city, public_host):
     with schema_context(city.beta.schema_name):
         complaint = services.complaint_create(user=city.beta_staff, channel="phone", subject="开原的投诉")

@@ -17,7 +17,6 @@ from core.complaints.models import Complaint, ComplaintEvent, ComplaintReminder,
 from core.complaints.tasks import complaint_deadline_remind_all_task
 from tests.tasks import queued_tasks, run_queued
 
-pytestmark = pytest.mark.clause("6.5")
 S = ComplaintState
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HEAD, STAFF = "alpha-head@example.test", "alpha-staff@example.test"
@@ -50,6 +49,7 @@ def remind(when: datetime.datetime, capture) -> tuple[dict, list]:
     return counts, callbacks
 
 
+@pytest.mark.clause("6.5")
 def test_the_acknowledgement_is_reminded_once_the_day_before_and_once_more_when_overdue(
     city, alpha, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -91,6 +91,7 @@ def test_the_acknowledgement_is_reminded_once_the_day_before_and_once_more_when_
     assert city.alpha_head.display_name in timeline.last().text
 
 
+@pytest.mark.clause("6.5")
 def test_the_response_is_not_reminded_before_its_last_working_day(
     city, alpha, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -111,6 +112,7 @@ def test_the_response_is_not_reminded_before_its_last_working_day(
     assert remind(at(2026, 3, 19, 9), django_capture_on_commit_callbacks)[0] == {"due_soon": 0, "overdue": 0}
 
 
+@pytest.mark.clause("6.5")
 def test_a_deadline_first_seen_past_gets_only_the_overdue_reminder_and_a_step_taken_stops_the_reminders(
     city, alpha, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -127,6 +129,7 @@ def test_a_deadline_first_seen_past_gets_only_the_overdue_reminder_and_a_step_ta
     assert queued_tasks(callbacks, app="core.deliveries") == []
 
 
+@pytest.mark.clause("6.5")
 def test_a_closed_complaint_is_never_reminded(city, alpha, django_capture_on_commit_callbacks):
     complaint = complaint_received(city)
     with time_machine.travel(at(2026, 3, 10, 11), tick=False):

@@ -18,7 +18,6 @@ from core.escalations.models import Escalation
 from core.supervision import services as supervision
 from tests.core.referrals.builders import deliver_all
 
-pytestmark = pytest.mark.clause("6.5")
 S = ComplaintState
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -49,6 +48,7 @@ def walk(city, complaint: Complaint, feedback: str = "satisfied") -> Complaint:
     return complaint
 
 
+@pytest.mark.clause("6.5")
 def test_a_complaint_from_a_public_opinion_walks_to_closure_with_every_step_on_its_timeline(city, alpha):
     opinion = supervision.opinion_submit_public(
         client_address="x", kind="complaint", text="态度差", anonymous=False, name="钱七", phone="137"
@@ -71,6 +71,7 @@ def test_a_complaint_from_a_public_opinion_walks_to_closure_with_every_step_on_i
     ]
 
 
+@pytest.mark.clause("6.5")
 def test_only_opinions_of_kind_complaint_open_a_complaint(city, alpha):
     opinion = supervision.opinion_submit_public(client_address="x", kind="praise", text="好")
     with pytest.raises(ValidationError) as refused:
@@ -78,6 +79,7 @@ def test_only_opinions_of_kind_complaint_open_a_complaint(city, alpha):
     assert "opinion" in refused.value.message_dict
 
 
+@pytest.mark.clause("6.5")
 def test_steps_follow_the_state_machine_and_need_their_facts(city, alpha):
     complaint = staff_complaint(city)
     with pytest.raises(ValidationError) as refused:
@@ -99,12 +101,14 @@ def test_steps_follow_the_state_machine_and_need_their_facts(city, alpha):
     assert "version" in refused.value.message_dict
 
 
+@pytest.mark.clause("7.2")
 def test_the_timeline_is_append_only(city, alpha):
     complaint = staff_complaint(city)
     with pytest.raises(IntegrityError), transaction.atomic():
         ComplaintEvent.objects.filter(complaint=complaint).update(text="改写")
 
 
+@pytest.mark.clause("6.5")
 def test_deadlines_count_working_days_on_the_chinese_calendar_and_flag_overdue(city, alpha):
     # Received on Tuesday 2025-09-30, the eve of the National Day holiday (10-01 to 10-08; 09-28 and 10-11 are
     # make-up working Sundays/Saturdays): acknowledged by the end of the next working day, 10-09; responded to within
@@ -127,6 +131,7 @@ def test_deadlines_count_working_days_on_the_chinese_calendar_and_flag_overdue(c
         assert selectors.complaint_get(pk=complaint.pk).response_overdue
 
 
+@pytest.mark.clause("6.5")
 def test_deadlines_follow_the_settings(city, alpha, settings):
     settings.COMPLAINT_ACKNOWLEDGE_WORKING_DAYS = 2
     settings.COMPLAINT_RESPONSE_WORKING_DAYS = 10
@@ -136,6 +141,7 @@ def test_deadlines_follow_the_settings(city, alpha, settings):
     assert complaint.response_due_at.astimezone(SHANGHAI).date() == datetime.date(2026, 3, 16)
 
 
+@pytest.mark.clause("6.5")
 def test_an_unsettled_complaint_escalates_to_the_bureau_and_its_handling_comes_back(city):
     with schema_context(city.alpha.schema_name):
         complaint = staff_complaint(city)

@@ -8,8 +8,6 @@ from core.complaints import services
 from core.complaints.models import Complaint, ComplaintEvent, ComplaintState
 from tenants.selectors import PLATFORM
 
-pytestmark = pytest.mark.clause("6.5")
-
 
 @pytest.mark.parametrize("who", ["beta_staff", "bureau_admin", "outsider"])
 def test_only_the_station_s_members_handle_its_complaints(city, who):

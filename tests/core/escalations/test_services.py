@@ -4,8 +4,6 @@ import pytest
 
 from core.escalations import services as escalation_services
 
-pytestmark = pytest.mark.clause("6.5")
-
 
 def test_only_the_station_itself_sends_its_escalations(city):
     payload = {

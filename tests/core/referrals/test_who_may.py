@@ -14,8 +14,6 @@ from core.referrals.models import Direction, Referral, ReferralState
 from tests.core.desk.builders import take_demand
 from tests.core.referrals.builders import deliver_all, refer, referred_case
 
-pytestmark = pytest.mark.clause("5.2.2")
-
 
 @pytest.mark.parametrize("who", ["beta_staff", "bureau_admin", "outsider"])
 def test_only_the_station_s_members_refer_and_answer(city, alpha, enterprise, who):
@@ -40,6 +38,7 @@ def test_only_the_station_s_members_refer_and_answer(city, alpha, enterprise, wh
     assert Referral.objects.get(pk=referral.pk).state == ReferralState.REQUESTED
 
 
+@pytest.mark.clause("5.2.2")
 def test_the_sender_s_case_follows_the_receiver_s_answer_by_message(city, published, enterprise):
     case, outgoing, incoming = referred_case(city, enterprise)
     with schema_context(city.beta.schema_name):

@@ -21,7 +21,7 @@ from core.stats.models import CaseFact, CategoryDay, StationDay
 from core.stats.selectors import GROUPINGS, city_statistics, city_statistics_from_schemas
 from tests.core.stats import dataset
 
-pytestmark = [pytest.mark.django_db, pytest.mark.clause("3")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

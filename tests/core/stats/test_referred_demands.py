@@ -29,7 +29,7 @@ from core.stats.selectors import GROUPINGS, city_statistics, city_statistics_fro
 from tests.core.referrals.builders import deliver_all, finish, refer, serve
 from tests.core.stats import dataset
 
-pytestmark = [pytest.mark.django_db, pytest.mark.clause("3")]
+pytestmark = pytest.mark.django_db
 
 START, END = datetime.date(2026, 11, 16), datetime.date(2026, 11, 20)
 

@@ -16,7 +16,6 @@ from core.supervision.tasks import plan_due_remind_all_task
 from tenants.models import Membership
 from tests.tasks import queued_tasks, run_queued
 
-pytestmark = pytest.mark.clause("6.1")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CREATED = datetime.datetime(2026, 3, 2, 9, tzinfo=SHANGHAI)
 DUE = datetime.date(2026, 3, 20)
@@ -48,6 +47,7 @@ def remind(when: datetime.datetime, capture) -> tuple[dict, list]:
     return counts, callbacks
 
 
+@pytest.mark.clause("6.1")
 def test_the_owner_is_reminded_once_before_the_due_date_and_once_when_overdue(
     city, alpha, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -72,6 +72,7 @@ def test_the_owner_is_reminded_once_before_the_due_date_and_once_when_overdue(
     assert set(PlanReminder.objects.filter(plan=plan).values_list("kind", flat=True)) == {"due_soon", "overdue"}
 
 
+@pytest.mark.clause("6.1")
 def test_a_done_plan_is_not_reminded_nor_mailed(city, alpha, mailoutbox, django_capture_on_commit_callbacks):
     plan = plan_owned_by(city, city.alpha_staff)
     counts, callbacks = remind(at(2026, 3, 25, 8), django_capture_on_commit_callbacks)

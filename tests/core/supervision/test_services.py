@@ -14,8 +14,6 @@ from core.supervision.models import Opinion, OpinionChannel, OpinionState, Publi
 from tests.core.desk.builders import new_enterprise, take_demand
 from tests.core.supervision.builders import fake_png, png, stamp_ago
 
-pytestmark = pytest.mark.clause("6.1")
-
 
 @pytest.fixture
 def alpha(city):
@@ -28,6 +26,7 @@ def submit(**extra) -> Opinion:
     return services.opinion_submit_public(**values)
 
 
+@pytest.mark.clause("6.1")
 def test_an_opinion_goes_through_classification_answer_plan_publication_and_closing(city, alpha):
     case = take_demand(city, new_enterprise()).cases.get()
     opinion = submit(kind="complaint", anonymous=False, name="张三", phone="13800000000", text="  等了太久  ")
@@ -65,6 +64,7 @@ def test_an_opinion_goes_through_classification_answer_plan_publication_and_clos
         services.opinion_answer(opinion=opinion, user=city.alpha_staff, answer="再答一次")
 
 
+@pytest.mark.clause("6.1")
 def test_staff_log_opinions_of_the_other_channels_only(city, alpha):
     opinion = services.opinion_log(
         user=city.alpha_staff,
@@ -96,6 +96,7 @@ def test_contact_details_are_asked_unless_anonymous_and_dropped_when_anonymous(c
     assert (opinion.name, opinion.phone) == ("", "")
 
 
+@pytest.mark.clause("6.1")
 def test_an_improvement_plan_belongs_to_a_member_and_a_future_date(city, alpha):
     opinion = submit()
     with pytest.raises(ValidationError) as refused:

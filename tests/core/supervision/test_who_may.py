@@ -8,8 +8,6 @@ from django_tenants.utils import schema_context
 from core.supervision import services
 from core.supervision.models import ImprovementPlan, Opinion, OpinionState
 
-pytestmark = pytest.mark.clause("6.1")
-
 
 @pytest.mark.parametrize("who", ["beta_staff", "bureau_admin", "outsider"])
 def test_only_the_station_s_members_handle_its_opinions(city, who):

@@ -19,7 +19,7 @@ from tests.conftest import host_client
 from tests.core.stats import dataset
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.clause("3")]
+pytestmark = pytest.mark.django_db
 
 PAGE = "/console/statistics/"
 PERIOD = {"start": "2026-11-02", "end": "2026-11-06"}
@@ -271,6 +271,7 @@ def test_an_unknown_station_does_not_exist(city, admin):
 # --- the case list -------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.clause("7.3")
 def test_an_administrator_sees_a_station_case_list_and_the_look_is_logged(city, cases, admin):
     html = text(admin.get(station_page(city.alpha), PERIOD))
     assert f'href="{cases_page(city.alpha)}?start=2026-11-02&amp;end=2026-11-06"' in html
