@@ -117,4 +117,5 @@ def paginate(view, request, queryset, serializer_class):
     """Paginate `queryset` with limit/offset and answer with the serialized page."""
     paginator = CappedLimitOffsetPagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
+    view.listed_rows = page  # what the station API's base logs of it (clause 7.3, `api.base.StationAPIView`)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)

@@ -12,7 +12,7 @@ from api.base import CaseAPIView, StationAPIView
 from api.pagination import PAGE_PARAMETERS, paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
 from core.archive import selectors, services
-from core.archive.models import AccessAction, ArchiveAccess, ArchiveDisposal, ConfidentialCase
+from core.archive.models import AccessAction, AccessChannel, ArchiveAccess, ArchiveDisposal, ConfidentialCase
 from core.jobs.selectors import job_get
 from tenants.models import MemberRole
 
@@ -69,7 +69,7 @@ class EnterpriseArchiveView(StationAPIView):
         enterprise = selectors.archive_enterprise_get(pk=pk)
         if enterprise is None:
             raise Http404
-        rows = selectors.rows_visible(rows=services.archive_file(enterprise=enterprise), user=request.user)
+        rows = selectors.rows_visible(rows=selectors.archive_rows(enterprise=enterprise), user=request.user)
         services.archive_access_log(
             user=request.user, enterprise=enterprise, action=AccessAction.VIEW, detail=request.path, request=request
         )
@@ -126,19 +126,36 @@ class ExportStatusView(StationAPIView):
 class AccessSerializer(ModelSerializer):
     class Meta:
         model = ArchiveAccess
-        fields = ["id", "created_at", "user_id", "user_name", "action", "enterprise_id", "enterprise_name", "detail"]
+        fields = [
+            "id",
+            "created_at",
+            "user_id",
+            "user_name",
+            "action",
+            "channel",
+            "enterprise_id",
+            "enterprise_name",
+            "object_kind",
+            "object_id",
+            "object_label",
+            "detail",
+        ]
 
 
 class AccessFilterSerializer(Serializer):
-    user = serializers.IntegerField(required=False)
+    user = serializers.IntegerField(required=False, min_value=1, help_text="A member's user id.")
+    enterprise = serializers.IntegerField(required=False, min_value=1, help_text="An enterprise's id.")
+    q = serializers.CharField(required=False, help_text="Part of the enterprise's name, or a USCC prefix.")
     action = serializers.ChoiceField(choices=AccessAction.choices, required=False)
-    enterprise = serializers.CharField(required=False)
+    channel = serializers.ChoiceField(choices=AccessChannel.choices, required=False)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
 
 
 class AccessLogView(StationAPIView):
-    """The archive's access log, newest first, with filters (the station head only)."""
+    """The access log (clause 7.3): every look at an enterprise's information (its archive, demands, cases, records,
+    printed forms, by page or API; a list read is one row per enterprise shown) and what was done with its archive,
+    newest first, per member (`user`) and per enterprise (`enterprise`). The station head only."""
 
     station_roles = (MemberRole.HEAD,)
 
@@ -146,7 +163,8 @@ class AccessLogView(StationAPIView):
     def get(self, request):
         filters = AccessFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        return paginate(self, request, selectors.access_log(**filters.validated_data), AccessSerializer)
+        entries = selectors.access_log(viewer=request.user, **filters.validated_data)
+        return paginate(self, request, entries, AccessSerializer)
 
 
 # --- Confidential cases and disposals (clauses 7.3, 7.4) -------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 Neither app has a link to an enterprise of its own: a complaint or an opinion belongs to an enterprise's archive
 through the service case it is about (`case`, and for a complaint also the case of the opinion it came from). One
-with no case belongs to no enterprise and stays out of every archive. The registration lives here, in the archive,
-so that neither app depends on the archive.
+with no case belongs to no enterprise and stays out of every archive until it is linked to one (then it is filed,
+`core.archive.services.archive_entry_create`). The registration lives here, in the archive: neither app registers
+itself, each only files its new documents.
 
 Removal (an approved disposal, in its transaction): a complaint goes with its timeline (append-only: the disposal's
 setting lets it go, `core.archive.desk_sources`) and whatever else of its app hangs on it (reminders); an opinion with
@@ -19,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.archive.desk_sources import _allow_history_delete, _label, _when
+from core.archive.desk_sources import _allow_history_delete, _case_enterprise, _label, _when
 from core.archive.sources import ArchiveDocument, ArchiveSource, source_register
 from core.complaints.models import Complaint
 from core.supervision.models import Opinion
@@ -58,6 +59,20 @@ def opinion_documents(enterprise_id: int):
             case_ids=(opinion.case_id,),
             url=reverse("supervision:opinion", kwargs={"pk": opinion.pk}),
         )
+
+
+def complaint_filing(complaint: Complaint):
+    """A complaint goes to the archive of its case's enterprise (or of its opinion's case); about no case, nowhere."""
+    case_id = complaint.case_id or (complaint.opinion.case_id if complaint.opinion_id else None)
+    if case_id is None:
+        return None
+    return _case_enterprise(case_id), complaint.received_at
+
+
+def opinion_filing(opinion: Opinion):
+    if opinion.case_id is None:
+        return None
+    return _case_enterprise(opinion.case_id), opinion.received_at
 
 
 def complaint_rows(ids: list[int]) -> dict[int, list[tuple[str, str]]]:
@@ -143,8 +158,26 @@ def opinion_remove(ids: list[int]) -> int:
 
 def register_all() -> None:
     source_register(
-        ArchiveSource(OPINION, gettext_lazy("Public opinions"), 45, opinion_documents, opinion_rows, opinion_remove)
+        ArchiveSource(
+            OPINION,
+            gettext_lazy("Public opinions"),
+            45,
+            opinion_documents,
+            opinion_rows,
+            opinion_remove,
+            model=Opinion,
+            filing=opinion_filing,
+        )
     )
     source_register(
-        ArchiveSource(COMPLAINT, gettext_lazy("Complaints"), 50, complaint_documents, complaint_rows, complaint_remove)
+        ArchiveSource(
+            COMPLAINT,
+            gettext_lazy("Complaints"),
+            50,
+            complaint_documents,
+            complaint_rows,
+            complaint_remove,
+            model=Complaint,
+            filing=complaint_filing,
+        )
     )

@@ -96,6 +96,29 @@ def survey_documents(enterprise_id: int):
         )
 
 
+# --- filing at creation (clause 7.4): each document's enterprise and date -------------------------------------------
+
+
+def _case_enterprise(case_id: int) -> int:
+    return ServiceCase.objects.filter(pk=case_id).values_list("demand__enterprise_id", flat=True).get()
+
+
+def demand_filing(demand: Demand):
+    return demand.enterprise_id, demand.created_at
+
+
+def case_filing(case: ServiceCase):
+    return case.demand.enterprise_id, case.received_at
+
+
+def record_filing(record: ServiceRecord):
+    return _case_enterprise(record.case_id), record.created_at
+
+
+def survey_filing(survey: Survey):
+    return _case_enterprise(survey.case_id), survey.submitted_at
+
+
 # --- printed content ------------------------------------------------------------------------------------------------
 
 
@@ -202,7 +225,10 @@ def _allow_history_delete(on: bool) -> None:
 
 
 def survey_remove(ids: list[int]) -> int:
-    return Survey.objects.filter(pk__in=ids).delete()[1].get("desk.Survey", 0)
+    _allow_history_delete(True)  # a submitted survey is frozen too (desk migration 0008)
+    removed = Survey.objects.filter(pk__in=ids).delete()[1].get("desk.Survey", 0)
+    _allow_history_delete(False)
+    return removed
 
 
 def record_remove(ids: list[int]) -> int:
@@ -237,12 +263,50 @@ def demand_remove(ids: list[int]) -> int:
 
 def register_all() -> None:
     source_register(
-        ArchiveSource(DEMAND, gettext_lazy("Demand forms"), 10, demand_documents, demand_rows, demand_remove)
+        ArchiveSource(
+            DEMAND,
+            gettext_lazy("Demand forms"),
+            10,
+            demand_documents,
+            demand_rows,
+            demand_remove,
+            model=Demand,
+            filing=demand_filing,
+        )
     )
-    source_register(ArchiveSource(CASE, gettext_lazy("Service cases"), 20, case_documents, case_rows, case_remove))
     source_register(
-        ArchiveSource(RECORD, gettext_lazy("Service records"), 30, record_documents, record_rows, record_remove)
+        ArchiveSource(
+            CASE,
+            gettext_lazy("Service cases"),
+            20,
+            case_documents,
+            case_rows,
+            case_remove,
+            model=ServiceCase,
+            filing=case_filing,
+        )
     )
     source_register(
-        ArchiveSource(SURVEY, gettext_lazy("Satisfaction surveys"), 40, survey_documents, survey_rows, survey_remove)
+        ArchiveSource(
+            RECORD,
+            gettext_lazy("Service records"),
+            30,
+            record_documents,
+            record_rows,
+            record_remove,
+            model=ServiceRecord,
+            filing=record_filing,
+        )
+    )
+    source_register(
+        ArchiveSource(
+            SURVEY,
+            gettext_lazy("Satisfaction surveys"),
+            40,
+            survey_documents,
+            survey_rows,
+            survey_remove,
+            model=Survey,
+            filing=survey_filing,
+        )
     )

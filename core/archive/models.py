@@ -2,12 +2,14 @@
 
 - `ArchiveEntry`: a document of an enterprise's archive (a demand, a case, a service record, a survey, or whatever
   another app registers as an archive source, see `core.archive.sources`) with its archive number
-  (`ALPHA-DA-2026-000012`, clause 7.4): given once, in date order, from the desk's gap-free sequences, never reused
+  (`ALPHA-DA-2026-000012`, clause 7.4): given once, in the transaction that creates the document (so in creation
+  order), from the desk's gap-free sequences, never reused
   (the sequence never goes back, even when a disposal removes the entry).
 - `ConfidentialCase`: a case the head marked confidential (clause 7.3): only its assignee (a django-guardian object
   permission) and the station's head see it and its archive entries.
-- `ArchiveAccess`: the log of every view and export of an enterprise's archive, and of every refused or approved
-  disposal (clause 7.3); the head reads it.
+- `ArchiveAccess`: the log of every look at an enterprise's information (clause 7.3): its archive, a demand, a case,
+  a service record, the printed forms and their PDFs, the API's reads and lists of them, exports; and of every refused
+  or approved disposal. The head reads it per enterprise and per member.
 - `ArchiveDisposal`: a disposal of an enterprise's archive after the retention period (clause 7.4): asked by staff,
   approved by the head, and what it removed.
 - `ArchiveExport`: the ZIP of PDFs of an export job, kept apart from the job so that only its requester downloads it.
@@ -16,6 +18,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 KEEP = models.DO_NOTHING  # the database's foreign key (no action) refuses the delete of a shared row
 
@@ -63,19 +66,50 @@ class AccessAction(models.TextChoices):
     DISPOSAL_REFUSED = "disposal_refused", _("Disposal refused")
     DISPOSAL_REQUESTED = "disposal_requested", _("Disposal requested")
     DISPOSAL_APPROVED = "disposal_approved", _("Disposal approved")
+    DEMAND_VIEW = "demand_view", _("Viewed a demand")
+    CASE_VIEW = "case_view", _("Viewed a case")
+    RECORD_VIEW = "record_view", _("Viewed a service record")
+    LIST = "list", _("Read a list")
+    PRINT = "print", _("Printed a form")
+    PDF = "pdf", _("Downloaded a form as PDF")
+
+
+class AccessChannel(models.TextChoices):
+    """Where the look happened; blank for what a service logs by itself (a disposal)."""
+
+    PAGE = "page", pgettext_lazy("access channel", "Page")
+    API = "api", pgettext_lazy("access channel", "API")
+
+
+class LookKind(models.TextChoices):
+    """What of an enterprise's information was looked at."""
+
+    ARCHIVE = "archive", _("Archive")
+    DEMAND = "demand", _("Demand")
+    CASE = "case", _("Case")
+    RECORD = "record", _("Service record")
+    FORM_A = "form_a", _("Appendix A")
+    FORM_B = "form_b", _("Appendix B")
 
 
 class ArchiveAccess(models.Model):
-    """Who did what with which enterprise's archive, and when. Users live in the public schema; the name is kept as
-    it was (like the activity log)."""
+    """Who looked at what of which enterprise's information, or did what with its archive, and when (clause 7.3).
+    Users live in the public schema; the name is kept as it was (like the activity log). A list read is one row per
+    enterprise it showed, naming that enterprise's documents in `object_label`."""
 
     user_id = models.BigIntegerField(_("user id"))
     user_name = models.CharField(_("user"), max_length=150)
     action = models.CharField(_("action"), max_length=30, choices=AccessAction.choices)
+    channel = models.CharField(
+        pgettext_lazy("access channel", "channel"), max_length=10, choices=AccessChannel.choices, blank=True, default=""
+    )
     enterprise = models.ForeignKey(
         "directory.Enterprise", on_delete=KEEP, related_name="+", verbose_name=_("enterprise")
     )
     enterprise_name = models.CharField(_("enterprise name"), max_length=200)
+    object_kind = models.CharField(_("what"), max_length=20, choices=LookKind.choices, blank=True, default="")
+    object_id = models.BigIntegerField(_("object id"), null=True, blank=True)
+    object_label = models.CharField(_("which"), max_length=300, blank=True, default="")
     detail = models.CharField(_("detail"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
@@ -83,6 +117,10 @@ class ArchiveAccess(models.Model):
         verbose_name = _("archive access")
         verbose_name_plural = _("archive access log")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(name="archive_access_enterprise", fields=["enterprise", "-created_at"]),
+            models.Index(name="archive_access_user", fields=["user_id", "-created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.user_name} {self.action} {self.enterprise_name}"

@@ -5,11 +5,12 @@ import datetime
 import io
 import logging
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
+from django.db.models import Model, ProtectedError
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -17,16 +18,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.archive import confidentiality
+from core.archive.looks import Look
 from core.archive.models import (
     AccessAction,
+    AccessChannel,
     ArchiveAccess,
     ArchiveDisposal,
     ArchiveEntry,
     ArchiveExport,
     ConfidentialCase,
     DisposalState,
+    LookKind,
 )
-from core.archive.sources import ArchiveDocument, sources
+from core.archive.sources import ArchiveDocument, source_of, sources
 from core.audit.models import AuditAction
 from core.audit.services import audit_record
 from core.desk.models import ServiceCase
@@ -56,39 +60,39 @@ def _station() -> Station:
     return Station.objects.get(schema_name=connection.schema_name)
 
 
-def _documents(enterprise_id: int) -> list[ArchiveDocument]:
-    found = [document for source in sources() for document in source.documents(enterprise_id)]
-    return sorted(found, key=lambda d: (d.recorded_at, d.source, d.object_id))
-
-
 @transaction.atomic
-def archive_file(*, enterprise: Enterprise) -> list[ArchiveRow]:
-    """File every document of `enterprise` in this station that has no archive number yet, in date order (clause
-    7.4), and answer the whole archive in date order. Numbers come from the desk's gap-free sequences (kind `da`,
-    the document's year), so they are given once and never again, even after a disposal removes the entry. Two
-    filings of one enterprise at once queue on a transaction lock."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('archive_file'), %s)", [enterprise.pk % 2**31])
-    documents = _documents(enterprise.pk)
-    entries = {(e.source, e.object_id): e for e in ArchiveEntry.objects.filter(enterprise=enterprise)}
-    station = None
-    rows = []
-    for document in documents:
-        entry = entries.get((document.source, document.object_id))
-        if entry is None:
-            station = station or _station()
-            year = timezone.localtime(document.recorded_at).year
-            entry = ArchiveEntry(
-                number=document_number(station=station, kind=NUMBER_KIND, year=year),
-                enterprise=enterprise,
-                source=document.source,
-                object_id=document.object_id,
-                recorded_at=document.recorded_at,
-            )
-            entry.full_clean(exclude=["enterprise"])
-            entry.save()
-        rows.append(ArchiveRow(entry=entry, document=document))
-    return rows
+def archive_entry_create(*, document: Model) -> ArchiveEntry | None:
+    """File one document in its enterprise's archive, in the transaction that creates it (clause 7.4): a demand, a
+    case, a service record, a survey, an opinion, a complaint or a document (whatever model an archive source names).
+    Its number is the station's next of kind `da` in the year of its filing, from the desk's gap-free sequences: the
+    sequence's row lock queues two filings at once, and a rolled-back creation gives its number back. So numbers
+    follow the order of creation, across enterprises, and are given once and never again (even after a disposal
+    removes the entry).
+
+    A document already filed keeps its number; one linked to another enterprise's case since (a complaint, an
+    opinion) moves to that enterprise's archive with it. One that belongs to no enterprise yet (a complaint about no
+    case) is not filed: it is when it is linked to a case."""
+    source = source_of(document)
+    place = source.filing(document)
+    if place is None:
+        return None
+    enterprise_id, recorded_at = place
+    entry = ArchiveEntry.objects.select_for_update().filter(source=source.key, object_id=document.pk).first()
+    if entry is not None:
+        if entry.enterprise_id != enterprise_id:
+            entry.enterprise_id = enterprise_id
+            entry.save(update_fields=["enterprise"])
+        return entry
+    entry = ArchiveEntry(
+        number=document_number(station=_station(), kind=NUMBER_KIND, year=timezone.localdate().year),
+        enterprise_id=enterprise_id,
+        source=source.key,
+        object_id=document.pk,
+        recorded_at=recorded_at,
+    )
+    entry.full_clean(exclude=["enterprise"])
+    entry.save()
+    return entry
 
 
 # What of the archive's access log goes to the platform's audit trail too (安全审计): reads, exports, downloads.
@@ -99,18 +103,31 @@ AUDITED_ACCESS = {
 }
 
 
+def _channel(request: HttpRequest | None) -> str:
+    if request is None:
+        return ""
+    return AccessChannel.API if request.path.startswith("/api/") else AccessChannel.PAGE
+
+
 @transaction.atomic
 def archive_access_log(
-    *, user: User, enterprise: Enterprise, action: str, detail: str = "", request: HttpRequest | None = None
+    *,
+    user: User,
+    enterprise: Enterprise,
+    action: str,
+    detail: str = "",
+    request: HttpRequest | None = None,
 ) -> ArchiveAccess:
     """Write who did what with an enterprise's archive (clause 7.3), in the station's schema; a read, an export or a
-    download also in the audit trail."""
+    download also in the audit trail. The request, when there is one, says whether it came by a page or the API."""
     access = ArchiveAccess(
         user_id=user.pk,
         user_name=str(user)[:150],
         action=action,
+        channel=_channel(request),
         enterprise=enterprise,
         enterprise_name=enterprise.name,
+        object_kind=LookKind.ARCHIVE,
         detail=detail[:500],
     )
     access.full_clean(exclude=["enterprise"])
@@ -125,6 +142,40 @@ def archive_access_log(
             detail=detail,
         )
     return access
+
+
+@transaction.atomic
+def enterprise_access_log(
+    *, user: User | None, looks: Sequence[Look], action: str, channel: str, detail: str = ""
+) -> list[ArchiveAccess]:
+    """Log a person's look at enterprises' information (clause 7.3): one row per enterprise looked at, naming what
+    of it (a demand, a case, a record, a printed form; for a list, the documents of that enterprise it showed), in
+    one insert whatever the number of rows. Only a person's look is logged: a task or a service reading for nobody in
+    particular (a system actor, no user) logs nothing. No role check: whoever reached the information (the pages'
+    and the API's bases decided that) is logged, and the log only ever adds what they were shown."""
+    if not isinstance(user, User) or not user.is_authenticated or not looks:
+        return []
+    by_enterprise: dict[int, list[Look]] = {}
+    for look in looks:
+        by_enterprise.setdefault(look.enterprise_id, []).append(look)
+    rows = []
+    for enterprise_id, seen in by_enterprise.items():
+        one = seen[0] if len(seen) == 1 else None
+        access = ArchiveAccess(
+            user_id=user.pk,
+            user_name=str(user)[:150],
+            action=action,
+            channel=channel,
+            enterprise_id=enterprise_id,
+            enterprise_name=seen[0].enterprise_name[:200],
+            object_kind=seen[0].kind,
+            object_id=one.object_id if one is not None else None,
+            object_label=", ".join(look.label for look in seen)[:300],
+            detail=detail[:500],
+        )
+        access.full_clean(exclude=["enterprise"])
+        rows.append(access)
+    return ArchiveAccess.objects.bulk_create(rows)
 
 
 # --- Confidential cases ---------------------------------------------------------------------------------------------
@@ -166,7 +217,9 @@ def retention_end(last_recorded_at: datetime.datetime) -> datetime.date:
 
 def _disposable(enterprise: Enterprise) -> list[ArchiveRow]:
     """The filed archive of `enterprise`, or a field-level refusal while it is kept (code `retention`)."""
-    rows = archive_file(enterprise=enterprise)
+    from core.archive.selectors import archive_rows
+
+    rows = archive_rows(enterprise=enterprise)
     if not rows:
         raise ValidationError({"enterprise": [_("This station keeps no archive of this enterprise.")]}, code="empty")
     last = max(row.entry.recorded_at for row in rows)
@@ -261,7 +314,7 @@ def archive_disposal_approve(*, disposal: ArchiveDisposal, user: User) -> Archiv
             counts[source.key] = len(filed)
         if by_source:  # documents of a source no longer registered
             raise ValidationError({"enterprise": [_("Some documents cannot be removed.")]}, code="kept")
-        numbers = [row.entry.number for row in rows]
+        numbers = [row.entry.number for row in rows if row.entry.pk]  # one not filed (yet) has no number
         # The foreign keys are checked at commit (deferred): check them now, so that a row of another app still
         # pointing at a removed document refuses the disposal here rather than failing the commit.
         with connection.cursor() as cursor:
@@ -297,11 +350,12 @@ def archive_disposal_approve(*, disposal: ArchiveDisposal, user: User) -> Archiv
 def archive_export_start(*, enterprise: Enterprise, user: User, request: HttpRequest | None = None) -> Job:
     """Queue the export of an enterprise's archive as a ZIP of PDFs (logged, clause 7.3). The ZIP is kept with the
     export, not as the job's result, so that only its requester downloads it. The station's members export."""
+    from core.archive.selectors import archive_rows
     from core.archive.tasks import archive_export_task
 
     require_member(user=user)
 
-    rows = archive_file(enterprise=enterprise)
+    rows = archive_rows(enterprise=enterprise)
     if not rows:
         raise ValidationError({"enterprise": [_("This station keeps no archive of this enterprise.")]})
     job = job_create(kind=EXPORT_KIND, user=user, input_name=f"archive-{enterprise.uscc}.zip")
@@ -332,7 +386,7 @@ def archive_export_run(*, job_id: int) -> Job:
     then one PDF per kind of document, each document on its own pages under its archive number. One Chromium run
     per PDF, not per document: an archive of hundreds of documents prints in a handful of runs. What the requester
     may not see (confidential cases) is left out, as on the page."""
-    from core.archive.selectors import rows_visible
+    from core.archive.selectors import archive_rows, rows_visible
     from core.common.printing import PrintingError, pdf_from_html
 
     job = Job.objects.get(pk=job_id)
@@ -340,7 +394,7 @@ def archive_export_run(*, job_id: int) -> Job:
         return job
     export = ArchiveExport.objects.select_related("enterprise", "requested_by").get(job_id=job_id)
     with translation.override("zh-hans"):
-        rows = rows_visible(rows=archive_file(enterprise=export.enterprise), user=export.requested_by)
+        rows = rows_visible(rows=archive_rows(enterprise=export.enterprise), user=export.requested_by)
         groups = [(source, [r for r in rows if r.entry.source == source.key]) for source in sources()]
         groups = [(source, filed) for source, filed in groups if filed]
         job_start(job_id=job_id, total=1 + len(groups))

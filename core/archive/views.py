@@ -47,7 +47,7 @@ class EnterpriseArchivePage(StationPage):
 
     def get_context_data(self, dispose_form=None, **kwargs):
         enterprise = self.enterprise()
-        rows = selectors.rows_visible(rows=services.archive_file(enterprise=enterprise), user=self.request.user)
+        rows = selectors.rows_visible(rows=selectors.archive_rows(enterprise=enterprise), user=self.request.user)
         services.archive_access_log(
             user=self.request.user,
             enterprise=enterprise,
@@ -124,7 +124,9 @@ class ExportDownloadView(StationPage):
 
 
 class AccessLogPage(StationPage):
-    """Who looked at or exported which enterprise's archive, and every disposal attempt (heads only)."""
+    """Who looked at which enterprise's information (its archive, a demand, a case, a record, a printed form, by page
+    or API) or exported its archive, and every disposal attempt (clause 7.3), per enterprise and per member (heads
+    only)."""
 
     template_name = "archive/access_log.html"
     station_roles = (MemberRole.HEAD,)
@@ -132,10 +134,17 @@ class AccessLogPage(StationPage):
     def get_context_data(self, **kwargs):
         form = AccessLogFilterForm(self.request.GET or None, members=station_members(station=self.station))
         filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")} if form.is_valid() else {}
-        page = CappedPaginator(selectors.access_log(**filters), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        entries = selectors.access_log(viewer=self.request.user, **filters)
+        page = CappedPaginator(entries, PAGE_SIZE).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
-        return super().get_context_data(**kwargs, form=form, page=page, query=query.urlencode())
+        return super().get_context_data(
+            **kwargs,
+            form=form,
+            page=page,
+            query=query.urlencode(),
+            enterprise=selectors.access_log_enterprise(pk=filters.get("enterprise")),
+        )
 
 
 class CaseConfidentialView(StationPage):

@@ -21,6 +21,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.archive.looks import look_of
+from core.archive.models import AccessAction, LookKind
+from core.archive.pages import LoggedLookPage
 from core.audit.models import AuditAction
 from core.audit.services import audit_record
 from core.common.printing import PrintingError, PrintingUnavailable, pdf_from_html
@@ -36,7 +39,6 @@ from core.desk.models import (
 )
 from core.desk.selectors import case_print_context
 from core.desk.templatetags.durations import duration_text
-from tenants.pages import StationPage
 
 logger = logging.getLogger(__name__)
 
@@ -183,12 +185,17 @@ def record_form(data: dict) -> dict:
     }
 
 
-class CaseFormPage(StationPage):
-    """One printed form of a case: the page (with a toolbar that is not printed), or with `pdf` the PDF download."""
+class CaseFormPage(LoggedLookPage):
+    """One printed form of a case: the page (with a toolbar that is not printed), or with `pdf` the PDF download.
+    Each is logged (clause 7.3): the print page as printed, the PDF as downloaded."""
 
     pdf = False
     form = None  # staticmethod(demand_form or record_form)
     pdf_url_name = ""
+
+    @property
+    def look_action(self) -> str:
+        return AccessAction.PDF if self.pdf else AccessAction.PRINT
 
     def get_context_data(self, **kwargs):
         data = case_print_context(pk=self.kwargs["pk"], viewer=self.request.user)
@@ -243,6 +250,9 @@ class DemandPrintView(CaseFormPage):
     form = staticmethod(demand_form)
     pdf_url_name = "desk:print_demand_pdf"
 
+    def looks(self, context):
+        return [look_of(context["demand"], kind=LookKind.FORM_A)]
+
     def filename(self) -> str:
         return f"{self.data['demand'].number}.pdf"
 
@@ -257,6 +267,9 @@ class RecordPrintView(CaseFormPage):
     template_name = "desk/print/record.html"
     form = staticmethod(record_form)
     pdf_url_name = "desk:print_record_pdf"
+
+    def looks(self, context):
+        return [look_of(context["case"], kind=LookKind.FORM_B)]
 
     def filename(self) -> str:
         record = self.data["record"]

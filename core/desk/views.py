@@ -10,6 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.archive.looks import look_of
+from core.archive.models import AccessAction
+from core.archive.pages import LoggedLookPage
 from core.catalog.models import ServiceCategory
 from core.common.forms import errors_onto
 from core.common.pagination import CappedPaginator
@@ -149,8 +152,12 @@ class DemandCreatePage(DemandFormMixin, StationPage):
         return redirect("desk:demand", pk=demand.pk)
 
 
-class DemandPage(StationPage):
+class DemandPage(LoggedLookPage):
     template_name = "desk/demand.html"
+    look_action = AccessAction.DEMAND_VIEW
+
+    def looks(self, context):
+        return [look_of(context["demand"])]
 
     def get_context_data(self, **kwargs):
         demand = selectors.demand_access(pk=self.kwargs["pk"], user=self.request.user)
@@ -203,15 +210,19 @@ def _survey_rows(survey: Survey) -> list[tuple[str, str]]:
 _SUCCESS = {"survey_link": gettext_lazy("The survey link is being e-mailed to the enterprise.")}
 
 
-class CasePage(StationPage):
+class CasePage(LoggedLookPage):
     """A case with its plan, timeline, record and survey, and a form for each thing staff do with it. Each POST
     names its `action`; a refused one shows the page again with that form's errors and what was typed."""
 
     template_name = "desk/case.html"
+    look_action = AccessAction.CASE_VIEW
     ACTIONS = ("transition", "plan", "event", "record", "amend", "survey", "survey_link")
 
     def case(self):
         return selectors.case_access(pk=self.kwargs["pk"], user=self.request.user)
+
+    def looks(self, context):
+        return [look_of(context["case"])]
 
     def get_context_data(self, bound=None, **kwargs):
         case = self.case()

@@ -44,6 +44,10 @@ def document_documents(enterprise_id: int):
         )
 
 
+def document_filing(document: Document):
+    return document.demand.enterprise_id, document.uploaded_at
+
+
 def document_rows(ids: list[int]) -> dict[int, list[tuple[str, str]]]:
     documents = Document.objects.filter(pk__in=ids).select_related("demand", "case", "superseded_by")
     result = {}
@@ -107,5 +111,7 @@ def register_all() -> None:
             document_rows,
             document_remove,
             files=document_files,
+            model=Document,
+            filing=document_filing,
         )
     )

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from core.archive.services import archive_file
+from core.archive.services import archive_entry_create
 from core.desk.models import Demand, EventKind, ServiceCase
 from core.desk.services._base import _event
 from core.documents.models import Document, DocumentKind
@@ -94,9 +94,9 @@ def _timeline(document: Document, *, user: User | None, text: str) -> None:
         _event(case, kind=EventKind.NOTE, actor=user, text=text)
 
 
-def _filed(demand: Demand) -> None:
-    """File the enterprise's new documents in its quality archive (clause 7.4): numbered at once."""
-    archive_file(enterprise=demand.enterprise)
+def _filed(document: Document) -> None:
+    """File a new document in its enterprise's quality archive (clause 7.4): numbered at once."""
+    archive_entry_create(document=document)
 
 
 def _field_errors(**checks) -> dict[str, list[str]]:
@@ -139,7 +139,7 @@ def document_upload(
     )
     try:
         _timeline(document, user=user, text=_("Uploaded a file: %(title)s") % {"title": document.title})
-        _filed(demand)
+        _filed(document)
     except Exception:
         default_storage.delete(document.file.name)
         raise
@@ -190,7 +190,7 @@ def document_replace(*, user: User, document: Document, file, title: str | None 
             user=user,
             text=_("Uploaded a file: %(title)s (version %(version)s)") % {"title": new.title, "version": new.version},
         )
-        _filed(current.demand)
+        _filed(new)
     except Exception:
         default_storage.delete(new.file.name)
         raise
@@ -348,7 +348,6 @@ def documents_receive(
             actor=None,
             text=_("File from %(station)s: %(title)s") % {"station": station_name, "title": document.title},
         )
+        _filed(document)
         copied += 1
-    if copied:
-        _filed(case.demand)
     return copied

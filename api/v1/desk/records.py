@@ -43,6 +43,10 @@ class CaseRecordView(CaseAPIView):
     """The case's service record (Appendix B). POST writes it while the case is open (201 the first time); a closed
     case's record is corrected through `record/amendments/`."""
 
+    def looked_at(self) -> list:
+        record = getattr(self.case, "record", None)
+        return [record] if record is not None else []
+
     @extend_schema(responses=RecordSerializer)
     def get(self, request, pk: int):
         record = getattr(self.case, "record", None)

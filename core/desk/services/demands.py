@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from core.archive.services import archive_entry_create
 from core.catalog.models import FormBox, ServiceCategory, ServiceItem
 from core.common import workdays
 from core.common.phones import phone_number_check
@@ -179,6 +180,7 @@ def demand_create(
 
     demand.number = document_number(station=station, kind="demand")
     demand.save()
+    archive_entry_create(document=demand)  # numbered in the archive at once, then each case (clause 7.4)
     demand.boxes.set(boxes)
     for name, model in DEMAND_TABLES.items():
         for row in rows[name]:
@@ -198,6 +200,7 @@ def demand_create(
         )
         case.full_clean()
         case.save()
+        archive_entry_create(document=case)
         case.items.set(draft.items)
         _event(case, kind=EventKind.STATE, actor=user, to_state=CaseState.RECEIVED, text=demand.get_channel_display())
         case_fact_send(case_id=case.pk)

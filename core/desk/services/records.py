@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.archive.services import archive_entry_create
 from core.catalog.models import FormBox, FormKind
 from core.common.versions import version_check
 from core.desk.models import (
@@ -145,6 +146,7 @@ def record_save(*, case: ServiceCase, user: User, expected_version: int | None =
     if before is None:
         record.number = document_number(station=_station(), kind="jl")
         record.save()
+        archive_entry_create(document=record)
         _event(case, kind=EventKind.RECORD, actor=user, text=_("Record %(number)s written") % {"number": record.number})
         case_fact_send(case_id=case.pk)
         return record

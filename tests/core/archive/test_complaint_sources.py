@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from core.archive import services, sources
+from core.archive import selectors, services, sources
 from core.archive.complaint_sources import COMPLAINT, OPINION
 from core.archive.models import ArchiveEntry, DisposalState
 from core.complaints import services as complaint_services
@@ -46,7 +46,7 @@ def test_complaints_and_opinions_are_filed_and_removed_with_the_archive(city, al
     case = take_demand(city, enterprise).cases.get()
     opinion, complaint = _complained(city, case)
     elsewhere = complaint_services.complaint_create(user=city.alpha_staff, channel="phone", subject="无关投诉")
-    rows = services.archive_file(enterprise=enterprise)
+    rows = selectors.archive_rows(enterprise=enterprise)
     filed = {(row.entry.source, row.entry.object_id): row for row in rows}
     assert (COMPLAINT, complaint.pk) in filed and (OPINION, opinion.pk) in filed
     assert filed[(COMPLAINT, complaint.pk)].document.case_ids == (case.pk,)
@@ -101,7 +101,7 @@ def test_a_complaint_about_a_confidential_case_is_hidden_in_the_archive(city, al
     case = take_demand(city, enterprise).cases.get()
     _opinion, complaint = _complained(city, case)
     services.case_confidential_mark(case=case, user=city.alpha_head)
-    rows = services.archive_file(enterprise=enterprise)
+    rows = selectors.archive_rows(enterprise=enterprise)
     seen = {(r.entry.source, r.entry.object_id) for r in rows_visible(rows=rows, user=other)}
     assert (COMPLAINT, complaint.pk) not in seen
     seen = {(r.entry.source, r.entry.object_id) for r in rows_visible(rows=rows, user=city.alpha_head)}
