@@ -51,7 +51,8 @@ RESERVED_STATION_CODES = frozenset({"www", "api", "admin", "static", "media", "m
 STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
     StationStatus.DRAFT: frozenset({StationStatus.EVALUATING}),
     StationStatus.EVALUATING: frozenset({StationStatus.PUBLISHED, StationStatus.DRAFT}),
-    StationStatus.PUBLISHED: frozenset({StationStatus.SUSPENDED}),
+    # Back to evaluation: an objection to its publication was upheld (core.evaluation.services.publication).
+    StationStatus.PUBLISHED: frozenset({StationStatus.SUSPENDED, StationStatus.EVALUATING}),
     StationStatus.SUSPENDED: frozenset({StationStatus.PUBLISHED}),
 }
 

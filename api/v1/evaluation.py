@@ -7,7 +7,9 @@ scheduling of a re-evaluation), a round with its items, an item's review, the co
 
 Serializers check types only; every rule is the services' (`core.evaluation.services`), whose refusals come back as
 400 keyed by field (for many items at once, `<item code>.<field>`, e.g. `4.1.1.met`). Items are named by their code
-(`4.1.1`, `4.5a`). The score is computed by the service (share of items met, 0-100); it is never an input.
+(`4.1.1`, `4.5a`). Each item has a `weight` (from the bureau's round template) and the reviewer's `review_score`
+(0 to the weight); the round's `score` is computed by the service (the weighted total, 0-100; never an input), and the
+round's `pass_mark` with it proposes the conclusion.
 """
 
 from django.http import Http404
@@ -23,7 +25,7 @@ from api.serializers import ModelSerializer, Serializer
 from api.v1.docs import NOT_FOUND
 from core.evaluation import selectors, services
 from core.evaluation.figures import figures_lines
-from core.evaluation.models import EvaluationEvidence, EvaluationItem, EvaluationRound
+from core.evaluation.models import WEIGHT_MAX, EvaluationEvidence, EvaluationItem, EvaluationRound, RoundStatus
 from tenants.models import BureauRole, MemberRole
 from tenants.selectors import station_list
 
@@ -42,9 +44,11 @@ class EvidenceInput(Serializer):
 
 
 class ReviewInput(Serializer):
-    """`met` true / false (null: not reviewed yet); a remark is required when not met."""
+    """`score` 0 to the item's `weight` and/or `met` true / false (met alone scores the full weight, not met 0; both
+    null: not reviewed yet); a remark is required when not met (any score below the weight)."""
 
-    met = serializers.BooleanField(allow_null=True)
+    met = serializers.BooleanField(allow_null=True, required=False, default=None)
+    score = serializers.IntegerField(allow_null=True, required=False, default=None, min_value=0, max_value=WEIGHT_MAX)
     remark = serializers.CharField(allow_blank=True, required=False, default="", max_length=4000)
 
 
@@ -93,9 +97,11 @@ class ItemSerializer(ModelSerializer):
             "section_title",
             "title",
             "required",
+            "weight",
             "self_met",
             "self_note",
             "self_assessed_at",
+            "review_score",
             "review_met",
             "remark",
             "reviewed_by",
@@ -149,6 +155,7 @@ class RoundSerializer(ModelSerializer):
             "conclusion_display",
             "rectify_by",
             "score",
+            "pass_mark",
             "summary",
         ]
 
@@ -158,10 +165,19 @@ class RoundSerializer(ModelSerializer):
 
 
 class RoundDetailSerializer(RoundSerializer):
+    """A round with its items and, once every item is scored, the conclusion the scores propose (`approved` when the
+    total reaches the pass mark and no required item scored 0, `rectify` otherwise; null before)."""
+
     items = ItemSerializer(many=True, read_only=True)
+    proposed_conclusion = serializers.SerializerMethodField()
 
     class Meta(RoundSerializer.Meta):
-        fields = [*RoundSerializer.Meta.fields, "items"]
+        fields = [*RoundSerializer.Meta.fields, "proposed_conclusion", "items"]
+
+    def get_proposed_conclusion(self, evaluation_round) -> str | None:
+        if evaluation_round.status != RoundStatus.SUBMITTED:
+            return None
+        return selectors.round_proposal(evaluation_round=evaluation_round).conclusion
 
 
 def _valid(serializer: serializers.Serializer) -> dict:

@@ -1,4 +1,6 @@
-"""The evaluation checklist (综合评估, clause 3): the construction requirements of clause 4, one item each.
+"""The evaluation checklist (综合评估, clause 3): the construction requirements of clause 4, one item each: clauses
+4.1.1, 4.1.2 and 4.1.3 (the site), 4.2.1 to 4.2.6 (the workplace), 4.3.1 to 4.3.5 (facilities), 4.4.1 and 4.4.2
+(staff) and 4.5 a–h (the written systems).
 
 Titles are the standard's own words (``shared/spec/standard.zh.txt``), like the service catalog's: they are the
 standard's text, not interface text, so they are not translated. A round copies the checklist into its own item rows
@@ -6,6 +8,12 @@ when it opens (`core.evaluation.services`), so a later change here never rewrite
 
 `required` is False where the standard says 宜 (recommended) rather than 应 (required): such an item may be found not
 met in a round that is still approved.
+
+Weights (issue 20): each item weighs in a round's total by the weight its round template gives it
+(`ChecklistTemplate`, set by the bureau); the defaults are `REQUIRED_WEIGHT` for an 应 item and `RECOMMENDED_WEIGHT`
+for a 宜 item (a requirement weighs twice a recommendation), and the default pass mark is `PASS_MARK` out of 100.
+The migration seeded the templates with these; an item added to the checklist later takes its default weight in every
+template until the bureau sets one.
 
 `evidence` says what evidence the item asks for (photos of the site, the written system, the staff register...);
 where `evidence_required` the head cannot answer it met without evidence: a file, or the figures of the station's
@@ -27,6 +35,15 @@ class ChecklistItem:
     evidence: str = ""  # an EvidenceKind: what evidence the item asks for
     evidence_required: bool = True  # (when `evidence` names one) no answer "met" without evidence
     figures: str = ""  # a FiguresSource: the operations figures that may be attached as its evidence
+
+    @property
+    def default_weight(self) -> int:
+        return REQUIRED_WEIGHT if self.required else RECOMMENDED_WEIGHT
+
+
+REQUIRED_WEIGHT = 2  # an 应 (required) item's default weight
+RECOMMENDED_WEIGHT = 1  # a 宜 (recommended) item's default weight
+PASS_MARK = 80  # the default pass mark of a round's weighted total, out of 100
 
 
 # Section headings of clause 4, as the standard names them.

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.common.forms import DATE, Form
-from core.evaluation.models import Conclusion
+from core.evaluation.checklist import CHECKLIST
+from core.evaluation.models import PASS_MARK_MAX, WEIGHT_MAX, Conclusion
 
 MET = {"yes": True, "no": False}
 
@@ -42,7 +43,16 @@ class SelfAssessmentForm(Form):
 
 
 class ReviewForm(Form):
+    """Met (the item's full weight) or not met (0), or a score of its own (0 to the weight; the page sets its `max`)."""
+
     met = MetField(label=_("Review"))
+    score = forms.IntegerField(
+        label=_("Score"),
+        required=False,
+        min_value=0,
+        max_value=WEIGHT_MAX,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "narrow"}),
+    )
     remark = forms.CharField(
         label=_("Remark"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -59,6 +69,25 @@ class ConclusionForm(Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class TemplateForm(Form):
+    """A round template: its pass mark and one weight per checklist item, each field named by the item's code."""
+
+    pass_mark = forms.IntegerField(label=_("Pass mark"), min_value=1, max_value=PASS_MARK_MAX)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for entry in CHECKLIST:
+            self.fields[entry.code] = forms.IntegerField(
+                label=entry.code,
+                min_value=1,
+                max_value=WEIGHT_MAX,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "narrow"}),
+            )
+
+    def weights(self) -> dict[str, int]:
+        return {entry.code: self.cleaned_data[entry.code] for entry in CHECKLIST}
 
 
 class ScheduleForm(Form):

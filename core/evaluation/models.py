@@ -1,13 +1,14 @@
 """Evaluation rounds (综合评估, clause 3): the bureau evaluates a station against the construction requirements of
 clause 4 before it is published, and again every year. Public schema: the bureau's record of every station.
 
-A round copies the checklist (`core.evaluation.checklist`) into its item rows when it opens. The station head fills
-the self-assessment with evidence and submits it; a bureau administrator reviews each item and concludes. Rules live
-in `core.evaluation.services`, never in ``save()``.
+A round copies the checklist (`core.evaluation.checklist`) into its item rows when it opens, each item with the weight
+its round template (`ChecklistTemplate`, configured by the bureau) gives it, and the template's pass mark. The station
+head fills the self-assessment with evidence and submits it; a bureau administrator scores each item (0 to its weight)
+and concludes. Rules live in `core.evaluation.services`, never in ``save()``.
 """
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +56,66 @@ class FiguresSource(models.TextChoices):
     SYSTEM = "system", _("Written systems")
 
 
+# The weights and pass marks the bureau may set (a weight of 0 would take a requirement of clause 4 out of the score).
+WEIGHT_MAX = 10
+PASS_MARK_MAX = 100
+
+
+class ChecklistTemplate(models.Model):
+    """The bureau's round template of one kind of round (initial evaluation, re-evaluation): the weight of each
+    checklist item and the pass mark. A round copies them when it opens, so a later edit never changes a round under
+    way; a rectification follow-up takes those of the round it follows up. Seeded by the migration from the checklist's
+    defaults (`core.evaluation.checklist`: 应 items weigh more than 宜 items)."""
+
+    kind = models.CharField(
+        _("kind of round"),
+        max_length=12,
+        unique=True,
+        choices=[(RoundKind.INITIAL, RoundKind.INITIAL.label), (RoundKind.REEVALUATION, RoundKind.REEVALUATION.label)],
+    )
+    pass_mark = models.PositiveSmallIntegerField(
+        _("pass mark"), default=80, validators=[MinValueValidator(1), MaxValueValidator(PASS_MARK_MAX)]
+    )
+    updated_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("updated by")
+    )
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("round template")
+        verbose_name_plural = _("round templates")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class ChecklistTemplateWeight(models.Model):
+    """The weight of one checklist item (by its code) in a round template."""
+
+    template = models.ForeignKey(
+        ChecklistTemplate, on_delete=models.CASCADE, related_name="weights", verbose_name=_("round template")
+    )
+    code = models.CharField(_("clause"), max_length=10)
+    weight = models.PositiveSmallIntegerField(
+        _("weight"), validators=[MinValueValidator(1), MaxValueValidator(WEIGHT_MAX)]
+    )
+
+    class Meta:
+        verbose_name = _("item weight")
+        verbose_name_plural = _("item weights")
+        ordering = ["template", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "code"], name="evaluation_template_weight_code"),
+            models.CheckConstraint(
+                condition=models.Q(weight__gte=1, weight__lte=WEIGHT_MAX), name="evaluation_template_weight_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} {self.code}: {self.weight}"
+
+
 class EvaluationRound(models.Model):
     """One evaluation of a station, numbered per station. At most one round per station is under way (scheduled,
     open or submitted); concluded rounds are kept as the station's history and never change."""
@@ -85,8 +146,13 @@ class EvaluationRound(models.Model):
     concluded_at = models.DateTimeField(_("concluded at"), null=True, blank=True)
     conclusion = models.CharField(_("conclusion"), max_length=10, choices=Conclusion.choices, blank=True)
     rectify_by = models.DateField(_("rectify by"), null=True, blank=True)
-    # The share of items found met, 0-100, computed when the round is concluded (never entered by hand).
+    # The weighted total, 0-100 (the items' scores over their weights, rounded down), computed when the round is
+    # concluded (never entered by hand). Rounds concluded before weights existed keep the share of items found met.
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True, validators=[MaxValueValidator(100)])
+    # The pass mark of the round's template when it opened (None: a round concluded before pass marks existed).
+    pass_mark = models.PositiveSmallIntegerField(
+        _("pass mark"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(PASS_MARK_MAX)]
+    )
     summary = models.TextField(_("summary"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -126,6 +192,10 @@ class EvaluationItem(models.Model):
     section_title = models.CharField(_("section title"), max_length=50)
     title = models.TextField(_("requirement"))
     required = models.BooleanField(_("required"), default=True)
+    # The item's weight in the round's total, copied from the round template when the round opened.
+    weight = models.PositiveSmallIntegerField(
+        _("weight"), default=1, validators=[MinValueValidator(1), MaxValueValidator(WEIGHT_MAX)]
+    )
     # What evidence the item asks for, and whether it may be answered met without any (copied from the checklist).
     evidence_kind = models.CharField(_("evidence asked for"), max_length=12, choices=EvidenceKind.choices, blank=True)
     evidence_required = models.BooleanField(_("evidence required"), default=False)
@@ -139,6 +209,9 @@ class EvaluationItem(models.Model):
     self_met = models.BooleanField(_("self-assessment: met"), null=True, blank=True)
     self_note = models.TextField(_("self-assessment note"), blank=True)
     self_assessed_at = models.DateTimeField(_("self-assessed at"), null=True, blank=True)
+    # The reviewer's score, 0 to the weight (None: not reviewed yet); met is its full weight, anything less is not met
+    # (`review_met` is kept with it: rounds reviewed before scores existed have their score backfilled from it).
+    review_score = models.PositiveSmallIntegerField(_("review: score"), null=True, blank=True)
     review_met = models.BooleanField(_("review: met"), null=True, blank=True)
     remark = models.TextField(_("reviewer's remark"), blank=True)
     reviewed_by = models.ForeignKey(
@@ -155,6 +228,10 @@ class EvaluationItem(models.Model):
         ordering = ["evaluation_round", "position"]
         constraints = [
             models.UniqueConstraint(fields=["evaluation_round", "code"], name="evaluation_item_code_per_round"),
+            models.CheckConstraint(
+                condition=models.Q(review_score__isnull=True) | models.Q(review_score__lte=models.F("weight")),
+                name="evaluation_item_score_within_weight",
+            ),
             models.CheckConstraint(
                 condition=models.Q(evidence_required=False) | ~models.Q(evidence_kind=""),
                 name="evaluation_item_required_evidence_is_named",
@@ -197,3 +274,114 @@ class EvaluationEvidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# --- Objections to a publication (公示异议, clause 3) ------------------------------------------------------------------
+# During a publication's public notice anyone may object on the station's portal page; the bureau upholds or dismisses
+# each objection with a reason, which is published. The publication becomes final when its notice period is over and no
+# objection is upheld or waiting; an upheld one withdraws it and takes the station back to evaluation. Rules live in
+# `core.evaluation.services.publication`.
+
+
+class ObjectionState(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    UPHELD = "upheld", _("Upheld")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class PublicationState(models.TextChoices):
+    NOTICE = "notice", _("In public notice")
+    FINAL = "final", _("Final")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class PublicationObjection(models.Model):
+    """An objection to one publication of a station, raised by a member of the public with a name and a phone or an
+    e-mail address (never published), and the bureau's handling: upheld or dismissed, with the reason the portal and
+    the open data publish."""
+
+    publication = models.ForeignKey(
+        "tenants.StationPublication",
+        on_delete=models.CASCADE,
+        related_name="objections",
+        verbose_name=_("publication"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    text = models.TextField(_("objection"), max_length=4000)
+    received_at = models.DateTimeField(_("received at"))
+    state = models.CharField(_("state"), max_length=10, choices=ObjectionState.choices, default=ObjectionState.RECEIVED)
+    reason = models.TextField(_("reason"), max_length=4000, blank=True)
+    handled_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("handled by")
+    )
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("objection to a publication")
+        verbose_name_plural = _("objections to publications")
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["state", "received_at"], name="objection_state_received")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(phone="") | ~models.Q(email=""), name="objection_has_a_contact"),
+            models.CheckConstraint(
+                condition=models.Q(state="received", handled_at__isnull=True, reason="")
+                | (models.Q(state__in=["upheld", "dismissed"], handled_at__isnull=False) & ~models.Q(reason="")),
+                name="objection_handled_with_a_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication} · {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class PublicationOutcome(models.Model):
+    """Where one publication's public notice stands: in notice, final (the notice period ended with no upheld or
+    waiting objection) or withdrawn (by an upheld objection). One row per publication, written with it."""
+
+    publication = models.OneToOneField(
+        "tenants.StationPublication", on_delete=models.CASCADE, related_name="outcome", verbose_name=_("publication")
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=PublicationState.choices, default=PublicationState.NOTICE
+    )
+    final_at = models.DateTimeField(_("final at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        PublicationObjection,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by the objection"),
+    )
+
+    class Meta:
+        verbose_name = _("outcome of a publication")
+        verbose_name_plural = _("outcomes of publications")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state="notice", final_at__isnull=True, withdrawn_at__isnull=True)
+                | models.Q(state="final", final_at__isnull=False, withdrawn_at__isnull=True)
+                | models.Q(state="withdrawn", final_at__isnull=True, withdrawn_at__isnull=False),
+                name="publication_outcome_dated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id}: {self.state}"
+
+
+class ObjectionSubmission(models.Model):
+    """One accepted objection from the portal: a salted hash of the address it came from, and when (the rate limit of
+    `core.common.public_forms`; kept a day)."""
+
+    client = models.CharField(max_length=64)
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(name="objection_submission_client", fields=["client", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.client[:8]} {self.submitted_at:%Y-%m-%d %H:%M}"

@@ -14,8 +14,10 @@ from django_tenants.utils import schema_context
 from core.archive.services import RETENTION_YEARS
 from core.desk import services as desk_services
 from core.desk.views import DemandFormMixin
+from core.evaluation.publication_selectors import publications_prefetch
 from portal import open_data
 from portal.forms import StationChoiceForm
+from portal.objections import ObjectionMixin
 from tenants.hosts import station_url
 from tenants.selectors import (
     membership_list_for_user,
@@ -130,13 +132,14 @@ class OnlineDemandThanksView(TemplateView):
         return super().get_context_data(**kwargs, tracking_link=self.request.session.pop("tracking_link", ""))
 
 
-class PortalStationView(TemplateView):
+class PortalStationView(ObjectionMixin, TemplateView):
     """One published station on the portal: what is published now, and every publication (公示) before, each with
-    what it published. Not published (a draft, under evaluation, suspended): 404."""
+    what it published, its state and its objections' outcomes; the objection form while the notice runs
+    (`portal.objections`). Not published (a draft, under evaluation, suspended): 404."""
 
     template_name = "portal/station.html"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, objection_form=None, **kwargs):
         station = station_get_published(code=self.kwargs["code"])
         if station is None:
             raise Http404
@@ -148,6 +151,7 @@ class PortalStationView(TemplateView):
             current=history[0] if history else _listing(station, None, now),
             history=history,
             feedback_url=station_url(station.code, "/feedback/"),
+            **self.objection_context(station, history, objection_form),
         )
 
 
@@ -161,13 +165,14 @@ class OpenDataView(TemplateView):
 
 
 class OpenDataFileView(View):
-    """The published stations' latest publications as JSON or CSV, for anyone (no sign-in)."""
+    """The published stations' latest publications, with their publication histories and objections' outcomes, as
+    JSON or CSV, for anyone (no sign-in)."""
 
     format = "json"
 
     def get(self, request, *args, **kwargs):
         rows = open_data.records(
-            station_list_published_with_publication(),
+            station_list_published_with_publication().prefetch_related(publications_prefetch()),
             lambda station: request.build_absolute_uri(reverse("portal_station", kwargs={"code": station.code})),
         )
         if self.format == "csv":

@@ -5,16 +5,23 @@ under evaluation and its initial round opens), or a re-evaluation opens on its d
 `round_open_due`). The station head answers every item (met / not met, a note, evidence files, the operations figures)
 and submits (`item_self_assess`, `evidence_add`, `figures_attach`, `round_submit`); an item whose checklist entry asks
 for evidence is never answered met without any (a file, or the figures of the station's operations registers taken as a
-snapshot when attached). A bureau administrator reviews each item (`item_review`) and concludes (`round_conclude`):
+snapshot when attached). A bureau administrator scores each item (`item_review`: 0 to the item's weight; met is the full
+weight) and concludes (`round_conclude`). The weights and the pass mark come from the bureau's round template
+(`template_update`), copied when a round opens. The round's weighted total and its pass mark propose the conclusion
+(`selectors.round_proposal`: approved when the total reaches the pass mark and no required, 应, item scored 0; rectify
+otherwise); the reviewer confirms it or overrides it: a rectification the total does not call for needs its reason,
+an approval the total does not allow is refused.
 
 - approved: the station may be published (`station_publish` below asks for it) and its next re-evaluation
   is scheduled `EVALUATION_INTERVAL_DAYS` later;
 - rectify by a date: a follow-up round opens at once, due that date, carrying the items over (what was met stays met,
-  what was not met is to be answered again);
+  what was not met is to be answered again) with their weights and the pass mark; the station's heads and the bureau's
+  administrators are reminded before the date and told once when it has passed without a concluded follow-up
+  (`rectification_remind`, daily);
 - rejected (a reason is required): a station under evaluation goes back to draft; a published one is suspended; in
   both cases with the round's reason, through `station_change_status`.
 
-The score is computed (the share of items found met), never entered. Who is told: the head when a round opens (a
+The round's score is computed (the weighted total), never entered. Who is told: the head when a round opens (a
 notification, core.notifications: in the app, and by e-mail or SMS as the head chose) and when it is concluded, the
 bureau's administrators when a self-assessment is submitted; each e-mail is queued after the commit that decided it.
 """
@@ -40,9 +47,12 @@ from django.utils.translation import gettext as _
 
 from core.audit.models import AuditAction
 from core.audit.services import audit_record
-from core.evaluation.checklist import CHECKLIST, SECTIONS
+from core.evaluation.checklist import CHECKLIST, PASS_MARK, SECTIONS
 from core.evaluation.figures import figures_take
 from core.evaluation.models import (
+    WEIGHT_MAX,
+    ChecklistTemplate,
+    ChecklistTemplateWeight,
     Conclusion,
     EvaluationEvidence,
     EvaluationItem,
@@ -50,8 +60,17 @@ from core.evaluation.models import (
     RoundKind,
     RoundStatus,
 )
-from core.evaluation.selectors import items_not_met, round_latest_concluded, round_score
-from core.notifications.kinds import EVALUATION_OPENED
+from core.evaluation.publication_selectors import publication_withdrawn_since
+from core.evaluation.selectors import (
+    items_not_met,
+    rectifications_under_way,
+    round_latest_concluded,
+    round_proposal,
+    round_score,
+    template_for_round,
+    template_weights,
+)
+from core.notifications.kinds import EVALUATION_OPENED, RECTIFICATION_DUE, RECTIFICATION_OVERDUE
 from core.notifications.services import notify
 from core.uploads.checks import FileKind, upload_check
 from tenants.hosts import public_url, station_reverse
@@ -86,11 +105,13 @@ class SelfAssessment:
 
 @dataclass(frozen=True)
 class Review:
-    """The reviewer's result for one item, by its code: met (True / False, None: not reviewed yet) and a remark."""
+    """The reviewer's result for one item, by its code: a score (0 to the item's weight) and/or met (True / False; met
+    alone scores the full weight, not met alone 0; both None: not reviewed yet), and a remark."""
 
     code: str
-    met: bool | None
+    met: bool | None = None
     remark: str = ""
+    score: int | None = None
 
 
 # --- Who may --------------------------------------------------------------------------------------------------------
@@ -132,9 +153,12 @@ def _head_emails(station: Station) -> list[str]:
     return station_head_emails(station=station)
 
 
+def _admins() -> list[User]:
+    return list(User.objects.filter(is_active=True, bureau_role=BureauRole.ADMIN).order_by("pk"))
+
+
 def _admin_emails() -> list[str]:
-    admins = User.objects.filter(is_active=True, bureau_role=BureauRole.ADMIN).order_by("pk")
-    return [email for email in admins.values_list("email", flat=True) if email]
+    return [admin.email for admin in _admins() if admin.email]
 
 
 def _tell(evaluation_round: EvaluationRound, *, event: str, recipients: list[str]) -> None:
@@ -202,7 +226,7 @@ def round_mail(*, round_id: int, event: str, recipients: list[str]) -> bool:
 # --- Opening rounds -------------------------------------------------------------------------------------------------
 
 
-def _checklist_items(evaluation_round: EvaluationRound) -> list[EvaluationItem]:
+def _checklist_items(evaluation_round: EvaluationRound, weights: dict[str, int]) -> list[EvaluationItem]:
     return [
         EvaluationItem(
             evaluation_round=evaluation_round,
@@ -212,6 +236,7 @@ def _checklist_items(evaluation_round: EvaluationRound) -> list[EvaluationItem]:
             section_title=SECTIONS[entry.section],
             title=entry.title,
             required=entry.required,
+            weight=weights[entry.code],
             evidence_kind=entry.evidence,
             evidence_required=bool(entry.evidence) and entry.evidence_required,
             figures_source=entry.figures,
@@ -236,6 +261,7 @@ def _carried_items(evaluation_round: EvaluationRound, previous: EvaluationRound)
                 section_title=old.section_title,
                 title=old.title,
                 required=old.required,
+                weight=old.weight,
                 evidence_kind=old.evidence_kind,
                 evidence_required=old.evidence_required,
                 figures_source=old.figures_source,
@@ -246,6 +272,7 @@ def _carried_items(evaluation_round: EvaluationRound, previous: EvaluationRound)
                 self_note=old.self_note,
                 self_assessed_at=old.self_assessed_at if met else None,
                 review_met=True if met else None,
+                review_score=old.review_score if met else None,
                 remark=old.remark if met else "",
                 reviewed_by=old.reviewed_by if met else None,
                 reviewed_at=old.reviewed_at if met else None,
@@ -256,9 +283,9 @@ def _carried_items(evaluation_round: EvaluationRound, previous: EvaluationRound)
     return items
 
 
-def _items_create(evaluation_round: EvaluationRound) -> None:
+def _items_create(evaluation_round: EvaluationRound, weights: dict[str, int]) -> None:
     previous = evaluation_round.previous
-    items = _carried_items(evaluation_round, previous) if previous else _checklist_items(evaluation_round)
+    items = _carried_items(evaluation_round, previous) if previous else _checklist_items(evaluation_round, weights)
     for item in items:
         item.full_clean(exclude=["evaluation_round"])
     created = {item.code: item for item in EvaluationItem.objects.bulk_create(items)}
@@ -303,11 +330,20 @@ def _round_create(
 
 
 def _open(evaluation_round: EvaluationRound, *, user: User | None) -> None:
+    """Open the round: its items and their weights copied, with the pass mark, from its template as it is now (a
+    follow-up: from the round it follows up), so that a later edit of the template leaves it as it is."""
+    if evaluation_round.previous is not None:
+        weights, pass_mark = {}, evaluation_round.previous.pass_mark or PASS_MARK
+    else:
+        template = template_for_round(kind=evaluation_round.kind)
+        weights = template_weights(template=template)
+        pass_mark = PASS_MARK if template is None else template.pass_mark
     evaluation_round.status = RoundStatus.OPEN
     evaluation_round.opened_by = user
     evaluation_round.opened_at = timezone.now()
-    evaluation_round.save(update_fields=["status", "opened_by", "opened_at"])
-    _items_create(evaluation_round)
+    evaluation_round.pass_mark = pass_mark
+    evaluation_round.save(update_fields=["status", "opened_by", "opened_at", "pass_mark"])
+    _items_create(evaluation_round, weights)
     if evaluation_round.kind != RoundKind.FOLLOW_UP:  # a follow-up is announced with the conclusion that opens it
         _opened_notify(evaluation_round)
     logger.info("station %s: evaluation round %s opened", evaluation_round.station.code, evaluation_round.number)
@@ -607,35 +643,70 @@ def round_submit(*, evaluation_round: EvaluationRound, user: User) -> Evaluation
 # --- The review (the bureau) ------------------------------------------------------------------------------------
 
 
+def _score_of(item: EvaluationItem, *, met: bool | None, score: int | None) -> int | None:
+    """The item's score from the reviewer's score and/or met: met alone is the full weight, not met alone 0; given
+    both, they must agree (met is the full weight, not met less). Refused on `score`."""
+    if score is not None and not 0 <= score <= item.weight:
+        raise ValidationError(
+            {"score": [_("Give a score from 0 to the item's weight, %(weight)s.") % {"weight": item.weight}]},
+            code="score_out_of_range",
+        )
+    if score is None:
+        return None if met is None else (item.weight if met else 0)
+    if met is True and score < item.weight:
+        raise ValidationError(
+            {
+                "score": [
+                    _("A met item scores its full weight, %(weight)s: give a lower score as not met.")
+                    % {"weight": item.weight}
+                ]
+            },
+            code="score_not_met",
+        )
+    if met is False and score == item.weight:
+        raise ValidationError(
+            {"score": [_("An item not met scores less than its weight, %(weight)s.") % {"weight": item.weight}]},
+            code="score_met",
+        )
+    return score
+
+
 @transaction.atomic
-def item_review(*, item: EvaluationItem, user: User, met: bool | None, remark: str = "") -> EvaluationItem:
-    """A bureau administrator's result for one item of a submitted round: met or not met (None: not reviewed yet),
-    and a remark, required when the item is not met (it tells the head what to rectify)."""
+def item_review(
+    *, item: EvaluationItem, user: User, met: bool | None = None, remark: str = "", score: int | None = None
+) -> EvaluationItem:
+    """A bureau administrator's result for one item of a submitted round: its score, 0 to the item's weight (met is
+    the full weight; anything less is not met, in part when above 0), given as `score` and/or `met` (see
+    `_score_of`; neither: not reviewed yet), and a remark, required when the item is not met (it tells the head what to
+    rectify)."""
     _require_admin(user)
     _evaluation_round, item = _item_locked(item, status=RoundStatus.SUBMITTED)
+    score = _score_of(item, met=met, score=score)
+    met = None if score is None else score == item.weight
     remark = remark.strip()
     if met is False and not remark:
         raise ValidationError({"remark": [_("Say what is not met.")]}, code="remark_required")
+    item.review_score = score
     item.review_met = met
     item.remark = remark
     item.reviewed_by = None if met is None else user
     item.reviewed_at = None if met is None else timezone.now()
     item.full_clean(exclude=["evaluation_round"])
-    item.save(update_fields=["review_met", "remark", "reviewed_by", "reviewed_at"])
+    item.save(update_fields=["review_score", "review_met", "remark", "reviewed_by", "reviewed_at"])
     return item
 
 
 @transaction.atomic
 def round_review_save(*, evaluation_round: EvaluationRound, user: User, reviews: Sequence[Review]) -> EvaluationRound:
     """Save the reviewer's results for many items at once (the console's review page), all or nothing; errors keyed
-    `<item code>.<field>` (`met`, `remark`)."""
+    `<item code>.<field>` (`met`, `score`, `remark`)."""
     _require_admin(user)
     evaluation_round = _locked(evaluation_round, status=RoundStatus.SUBMITTED)
     items = _items_by_code(evaluation_round, [review.code for review in reviews])
     errors: dict[str, list[str]] = {}
     for review in reviews:
         try:
-            item_review(item=items[review.code], user=user, met=review.met, remark=review.remark)
+            item_review(item=items[review.code], user=user, met=review.met, remark=review.remark, score=review.score)
         except ValidationError as error:
             errors.update(_keyed(review.code, error))
     if errors:
@@ -643,21 +714,36 @@ def round_review_save(*, evaluation_round: EvaluationRound, user: User, reviews:
     return evaluation_round
 
 
-def _conclusion_errors(items: list[EvaluationItem], conclusion: str, summary: str, rectify_by) -> dict[str, list[str]]:
+def _conclusion_errors(
+    evaluation_round: EvaluationRound, items: list[EvaluationItem], conclusion: str, summary: str, rectify_by
+) -> dict[str, list[str]]:
+    """What keeps the reviewer's conclusion from standing, by field: an item not scored yet; an approval the scores do
+    not allow (a required item scored 0, or the total below the pass mark); a rectification without a date, with
+    nothing to rectify, or, where the scores propose approval, without its reason; a rejection without its reason."""
     errors = {f"{item.code}.met": [_("Review this item: met or not met.")] for item in items if item.review_met is None}
     not_met = items_not_met(items=items)
+    proposal = round_proposal(evaluation_round=evaluation_round, items=items)
     if conclusion not in Conclusion.values:
         errors["conclusion"] = [_("Choose a conclusion.")]
     elif conclusion == Conclusion.APPROVED:
-        required = [item.code for item in not_met if item.required]
-        if required:
+        if proposal.required_zero:
             errors["conclusion"] = [
-                _("Required items are not met (%(codes)s): ask for rectification or reject.")
-                % {"codes": "、".join(required)}
+                _("Required items score 0 (%(codes)s): ask for rectification or reject.")
+                % {"codes": "、".join(proposal.required_zero)}
+            ]
+        elif proposal.below_pass_mark and not errors:
+            errors["conclusion"] = [
+                _("The total, %(total)s, is below the pass mark, %(pass_mark)s: ask for rectification or reject.")
+                % {"total": proposal.total, "pass_mark": proposal.pass_mark}
             ]
     elif conclusion == Conclusion.RECTIFY:
         if not not_met and not any(code.endswith(".met") for code in errors):
             errors["conclusion"] = [_("Every item is met: there is nothing to rectify.")]
+        elif proposal.conclusion == Conclusion.APPROVED and not summary:
+            errors["summary"] = [
+                _("The total, %(total)s, reaches the pass mark, %(pass_mark)s: say why the station must rectify.")
+                % {"total": proposal.total, "pass_mark": proposal.pass_mark}
+            ]
         if rectify_by is None:
             errors["rectify_by"] = [_("Say by when the station must rectify.")]
         elif rectify_by <= timezone.localdate():
@@ -677,15 +763,16 @@ def round_conclude(
     rectify_by: datetime.date | None = None,
     request: HttpRequest | None = None,
 ) -> EvaluationRound:
-    """Conclude a submitted round once every item is reviewed (see the module's docstring for what each conclusion
-    does). Approval needs every required item met (a 宜 item may be not met); rectification needs a later date and an
-    item not met; a rejection needs its reason (`summary`). The score is computed. A bureau administrator only."""
+    """Conclude a submitted round once every item is scored (see the module's docstring for what each conclusion
+    does). Approval needs the weighted total at the pass mark or above and no required (应) item scored 0;
+    rectification needs a later date, an item not fully met, and its reason (`summary`) when the scores propose
+    approval; a rejection needs its reason. The score (the weighted total) is computed. A bureau administrator only."""
     _require_admin(user)
     evaluation_round = _locked(evaluation_round, status=RoundStatus.SUBMITTED)
     station = Station.objects.select_for_update().get(pk=evaluation_round.station_id)
     items = list(EvaluationItem.objects.filter(evaluation_round=evaluation_round).order_by("position"))
     summary = summary.strip()
-    errors = _conclusion_errors(items, conclusion, summary, rectify_by)
+    errors = _conclusion_errors(evaluation_round, items, conclusion, summary, rectify_by)
     if errors:
         raise ValidationError(errors)
     evaluation_round.status = RoundStatus.CONCLUDED
@@ -736,6 +823,109 @@ def _reject(station: Station, evaluation_round: EvaluationRound, user: User, req
     station_change_status(station=station, status=to, reason=reason, user=user, request=request)
 
 
+# --- Round templates (the bureau) ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def template_update(
+    *, template: ChecklistTemplate, user: User, pass_mark: int, weights: dict[str, int]
+) -> ChecklistTemplate:
+    """Set a round template's pass mark (1-100) and the weights of its items (by code, 1-`WEIGHT_MAX`; an item left
+    out keeps its weight). Rounds opened before keep what they copied; the next round of the template's kind opens with
+    these. Refused by field (`pass_mark`, or the item's code). A bureau administrator only."""
+    require_bureau_admin(user=user, message=_("Only the bureau's administrators set the round templates."))
+    template = ChecklistTemplate.objects.select_for_update().get(pk=template.pk)
+    codes = {entry.code for entry in CHECKLIST}
+    errors: dict[str, list[str]] = {}
+    unknown = sorted(set(weights) - codes)
+    if unknown:
+        errors["weights"] = [_("Not items of the checklist: %(codes)s.") % {"codes": "、".join(unknown)}]
+    for code, weight in weights.items():
+        if code in codes and not 1 <= weight <= WEIGHT_MAX:
+            errors[code] = [_("Give a weight from 1 to %(max)s.") % {"max": WEIGHT_MAX}]
+    if not 1 <= pass_mark <= 100:
+        errors["pass_mark"] = [_("Give a pass mark from 1 to 100.")]
+    if errors:
+        raise ValidationError(errors, code="invalid_template")
+    current = {row.code: row for row in template.weights.all()}
+    for code, weight in weights.items():
+        row = current.get(code) or ChecklistTemplateWeight(template=template, code=code)
+        if row.pk is None or row.weight != weight:
+            row.weight = weight
+            row.full_clean()
+            row.save()
+    template.pass_mark = pass_mark
+    template.updated_by = user
+    template.updated_at = timezone.now()
+    template.full_clean()
+    template.save()
+    logger.info("round template %s updated: pass mark %s", template.kind, pass_mark)
+    return template
+
+
+# --- Rectification follow-through -----------------------------------------------------------------------------------
+
+# How many days before a rectification date its station's heads and the bureau's administrators are reminded: once
+# within each window (the narrowest one the day falls in), then once when the date has passed.
+RECTIFY_REMIND_DAYS = (7, 1)
+
+
+def _rectification_tell(evaluation_round: EvaluationRound, *, kind: str, key: str, title: str, body: str) -> int:
+    station = evaluation_round.station
+    console = reverse(
+        "console:evaluation_round",
+        urlconf=settings.PUBLIC_SCHEMA_URLCONF,
+        kwargs={"pk": station.pk, "number": evaluation_round.number},
+    )
+    told = notify(
+        recipients=station_heads(station=station),
+        kind=kind,
+        key=key,
+        title=title,
+        body=body,
+        url=station_reverse(station.code, "evaluation:round", number=evaluation_round.number),
+        station=station,
+    )
+    return told + notify(
+        recipients=_admins(), kind=kind, key=key, title=title, body=body, url=public_url(console), station=station
+    )
+
+
+@transaction.atomic
+def rectification_remind(*, today: datetime.date | None = None) -> int:
+    """Remind each station's heads and the bureau's administrators of a rectification follow-up not concluded yet:
+    once when its date is `RECTIFY_REMIND_DAYS` days away or nearer (7, then 1: the date itself counts as the last
+    day), and once when the date has passed. Each reminder is one event per round and window (a notification's key),
+    so a daily run tells nobody twice. Returns how many people were told. Run daily by beat."""
+    today = today or timezone.localdate()
+    told = 0
+    horizon = today + datetime.timedelta(days=max(RECTIFY_REMIND_DAYS))
+    for evaluation_round in rectifications_under_way().filter(due_on__lte=horizon):
+        station, due_on = evaluation_round.station, evaluation_round.due_on
+        days_left = (due_on - today).days
+        facts = {"station": station.name, "number": evaluation_round.number, "date": due_on.isoformat()}
+        with translation.override(settings.LANGUAGE_CODE):
+            if days_left < 0:
+                kind, key = RECTIFICATION_OVERDUE, f"{RECTIFICATION_OVERDUE}:{evaluation_round.pk}"
+                title = _("%(station)s: the rectification due on %(date)s is overdue") % facts
+                body = _(
+                    "The follow-up round %(number)s was due on %(date)s and is not concluded (%(days)s days overdue)."
+                ) % {**facts, "days": -days_left}
+            else:
+                window = min(days for days in RECTIFY_REMIND_DAYS if days_left <= days)
+                kind, key = RECTIFICATION_DUE, f"{RECTIFICATION_DUE}:{evaluation_round.pk}:{window}"
+                title = _("%(station)s: the rectification is due on %(date)s") % facts
+                body = (
+                    _(
+                        "The follow-up round %(number)s is due on %(date)s: the station head submits the rectification, "
+                        "the bureau reviews and concludes it."
+                    )
+                    % facts
+                )
+        told += _rectification_tell(evaluation_round, kind=kind, key=key, title=title, body=body)
+    return told
+
+
 # Publication (公示, clause 3): a station is published once an evaluation round approves it. The rule needs both the
 # station and its rounds, so it lives here, above tenants.
 
@@ -750,6 +940,12 @@ def _evaluation_approved_check(station: Station) -> None:
             "The latest evaluation round (No. %(number)s) concluded “%(conclusion)s”: "
             "publish the station once a round is approved."
         ) % {"number": latest.number, "conclusion": latest.get_conclusion_display()}
+    elif withdrawn := publication_withdrawn_since(station=station, since=latest.concluded_at):
+        # An objection upheld after the approval took the station back to evaluation: a new round must approve it.
+        message = _(
+            "An objection to the publication of %(date)s was upheld after round No. %(number)s approved the station: "
+            "publish it again once a new round is approved."
+        ) % {"date": f"{timezone.localtime(withdrawn.publication.published_at):%Y-%m-%d}", "number": latest.number}
     else:
         return
     raise ValidationError({"evaluation": [message]}, code="not_approved")
@@ -793,6 +989,7 @@ def station_publish(
     )
     publication.full_clean()
     publication.save()
+    publication_outcome_start(publication=publication)  # its public notice starts (objections: services.publication)
     audit_record(
         action=AuditAction.STATION_PUBLISHED,
         request=request,
@@ -803,3 +1000,15 @@ def station_publish(
     )
     logger.info("station %s published (publication %s)", station.code, publication.pk)
     return publication
+
+
+# Objections to a publication and the outcome of its notice (公示异议): `services.publication`, which builds on the
+# services above (so it is imported last).
+from core.evaluation.services.publication import (  # noqa: E402, F401  (re-exported)
+    objection_create,
+    objection_form_stamp,
+    objection_form_stamp_check,
+    objection_handle,
+    publication_finalise,
+    publication_outcome_start,
+)

@@ -239,7 +239,11 @@ def test_an_approved_round_makes_the_station_publishable_and_schedules_the_next_
         station_publish(station=city.alpha, user=city.bureau_admin)  # not concluded yet
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         concluded = conclude(city, evaluation_round, not_met=("4.3.3",), summary="整体符合要求")  # a 宜 item
-    assert (concluded.status, concluded.conclusion, concluded.score) == ("concluded", "approved", 96)  # 23 of 24
+    assert (concluded.status, concluded.conclusion, concluded.score) == (
+        "concluded",
+        "approved",
+        97,
+    )  # 45 of 46 (a 宜 item weighs 1)
     assert concluded.concluded_by == city.bureau_admin and concluded.rectify_by is None
     following = EvaluationRound.objects.get(station=city.alpha, number=2)
     assert (following.kind, following.status) == (RoundKind.REEVALUATION, RoundStatus.SCHEDULED)
@@ -277,7 +281,7 @@ def test_rectify_opens_a_follow_up_due_that_date_with_the_items_carried_over(
     due = today() + datetime.timedelta(days=30)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         concluded = conclude(city, evaluation_round, Conclusion.RECTIFY, not_met=("4.2.6",), rectify_by=due)
-    assert (concluded.conclusion, concluded.rectify_by, concluded.score) == ("rectify", due, 96)
+    assert (concluded.conclusion, concluded.rectify_by, concluded.score) == ("rectify", due, 95)  # 44 of 46
     follow_up = EvaluationRound.objects.get(station=city.alpha, number=2)
     assert (follow_up.kind, follow_up.status, follow_up.due_on) == (RoundKind.FOLLOW_UP, RoundStatus.OPEN, due)
     assert follow_up.previous == concluded

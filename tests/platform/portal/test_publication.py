@@ -253,6 +253,26 @@ def expected_records() -> list[dict]:
             "url": "http://localhost/stations/beta/",
         },
     ]
+    for record in (alpha, beta):  # issue 20: the publication's state and objections, and the history (none objected)
+        record |= {
+            "publication_state": "closing",  # its notice is over; the hourly `publication_finalise` has not run
+            "final_at": "",
+            "objections_received": 0,
+            "objections_upheld": 0,
+            "objections_dismissed": 0,
+            "objections_pending": 0,
+        }
+        record["publication_history"] = [
+            {
+                "published_at": record["published_at"],
+                "notice_until": record["notice_until"],
+                "state": "closing",
+                "final_at": "",
+                "withdrawn_at": "",
+                "objections": {"received": 0, "upheld": 0, "dismissed": 0, "pending": 0},
+                "outcomes": [],
+            }
+        ]
     return [beta, alpha]
 
 
@@ -281,12 +301,17 @@ def test_the_open_data_csv_is_exact_with_a_bom_for_excel(city, public_host):
     text = raw.decode("utf-8-sig")
     assert text.splitlines()[0] == (
         "code,name,district_code,district,address,hours,service_phone,complaint_phone,supervision_phone,"
-        "service_items,founding_body,published_at,notice_until,url"
+        "service_items,founding_body,published_at,notice_until,url,publication_state,final_at,objections_received,"
+        "objections_upheld,objections_dismissed,objections_pending,publication_history"
     )
     names = item_names()
     rows = list(csv.DictReader(io.StringIO(text)))
     expected = [
-        record | {"service_items": "；".join(f"{i['clause']} {i['name']}" for i in record["service_items"])}
+        {name: str(value) if isinstance(value, int) else value for name, value in record.items()}
+        | {
+            "service_items": "；".join(f"{i['clause']} {i['name']}" for i in record["service_items"]),
+            "publication_history": json.dumps(record["publication_history"], ensure_ascii=False, separators=(",", ":")),
+        }
         for record in expected_records()
     ]
     assert rows == expected
