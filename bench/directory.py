@@ -9,8 +9,9 @@ COPY and times:
 * search: the full request ``GET /api/v1/enterprises/?…&limit=20`` on the public host as a bureau administrator,
   through Django's test client in this process (middleware, session and authentication, the selector, the count
   query of the pagination, serialization), for name fragments of 2, 3 and 4 characters, USCC prefixes and a
-  combined filter; then the same name queries with the trigram index dropped (in a transaction rolled back
-  afterwards). Ratios are against that run without the index.
+  combined filter, and the pinyin searches of issue 20 (a full-pinyin fragment, initials of 2-4 letters, initials with
+  a district and an industry); then the same name and pinyin queries with their indexes dropped (in a transaction
+  rolled back afterwards). Ratios are against that run without the index.
 * import: ``directory_import_run`` on a CSV of new enterprises (create path), then on the same file again (update
   path). The baseline is a plain COPY of the same rows into the same table (rolled back).
 
@@ -36,6 +37,10 @@ from urllib.parse import unquote, urlencode, urlsplit
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "platform")]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stationnet.settings")
+# The searches are hundreds of API requests a minute by one user: the API's rate limits (api.throttling) would answer
+# 429, and they are not what this measures.
+os.environ.setdefault("STATIONNET_API_RATE_USER", "off")
+os.environ.setdefault("STATIONNET_API_RATE_ADDRESS", "off")
 
 import django  # noqa: E402  (the path must be set first)
 import psycopg2  # noqa: E402
@@ -44,11 +49,18 @@ from psycopg2 import sql  # noqa: E402
 FULL = {"enterprises": 1_000_000, "institutions": 5_000, "import_rows": 100_000, "queries": 200}
 SMOKE = {"enterprises": 20_000, "institutions": 200, "import_rows": 5_000, "queries": 20}
 PAGE_SIZE = 20
-NAME_INDEXES = ("enterprise_name_trgm", "enterprise_name_bigrams")
+NAME_INDEXES = (
+    "enterprise_name_trgm",
+    "enterprise_name_bigrams",
+    "enterprise_pinyin_trgm",
+    "enterprise_initials_trgm",
+    "enterprise_initials_bigrams",
+)
 ENTERPRISE_TABLE = "directory_enterprise"
 WATCHED_SOURCES = (
     "core/directory/selectors.py",
     "core/directory/models.py",
+    "core/directory/pinyin.py",
     "core/directory/imports.py",
     "core/directory/columns.py",
     "api/v1/directory.py",
@@ -65,6 +77,8 @@ ENTERPRISE_COPY_COLUMNS = (
     "contact_person",
     "phone",
     "email",
+    "name_pinyin",
+    "name_initials",
     "created_at",
     "updated_at",
 )
@@ -72,6 +86,9 @@ ENTERPRISE_COPY_COLUMNS = (
 # level for the same fragments: one page and the count, which is what the API needs at the least.
 # Kinds searched again without the trigram index.
 NAME_KINDS = ("name_1", "name_2", "name_3", "name_4", "brand_2", "brand_3", "brand_4", "combined", "typo")
+# The searches as Chinese users type (issue 20): Latin letters matched against the names' pinyin and initials.
+PINYIN_KINDS = ("pinyin_brand", "pinyin_fragment", "initials_2", "initials_3", "initials_4", "initials_combined")
+NAME_KINDS += PINYIN_KINDS
 # Buckets of the number of matches, for the breakdown of name-search latency by how selective the fragment is.
 MATCH_BUCKETS = ((10, "≤ 10"), (100, "11–100"), (999, "101–999"), (None, "≥ 1,000 (the cap)"))
 
@@ -236,10 +253,13 @@ def machine() -> dict:
 def copy_csv(rows) -> io.StringIO:
     """A COPY ... (FORMAT csv) buffer. Every field is quoted, so that "" is an empty string and never NULL."""
     buffer = io.StringIO()
+    from core.directory.pinyin import search_names
+
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
     for row in rows:
         stamp = row.created_at.isoformat()
-        writer.writerow((*row.values(), stamp, stamp))
+        # The pinyin and initials, as the services fill them (core.directory.pinyin).
+        writer.writerow((*row.values(), *search_names(row.name), stamp, stamp))
     buffer.seek(0)
     return buffer
 
@@ -292,14 +312,16 @@ def load_institutions(count: int, seed: int, results: dict) -> None:
     from bench.generators import institutions
     from core.catalog.models import ServiceItem
     from core.directory.models import Institution, Qualification, QualificationKind
+    from core.directory.pinyin import search_names_fill
 
     rng = random.Random(seed)  # noqa: S311  (reproducible benchmark data, not secrets)
     item_ids = list(ServiceItem.objects.values_list("pk", flat=True))
     load = results.setdefault("load", {})
     with timed(load, "institutions_s"):
-        created = Institution.objects.bulk_create(
-            [Institution(**values) for values in institutions(seed, count)], batch_size=1000
-        )
+        entries = [Institution(**values) for values in institutions(seed, count)]
+        for entry in entries:
+            search_names_fill(entry)
+        created = Institution.objects.bulk_create(entries, batch_size=1000)
         through = Institution.items.through
         links, qualifications = [], []
         for institution in created:
@@ -389,6 +411,10 @@ def institution_names(count: int, rng: random.Random) -> list[str]:
 def search_workload(queries: int, seed: int) -> dict[str, list[dict]]:
     """The parameters of every query, by kind of search. Name fragments are cut from real loaded names."""
     from bench.generators import without_place
+    from core.directory.pinyin import search_names
+
+    def initials(text: str) -> str:
+        return search_names(text)[1]
 
     rng = random.Random(seed)  # noqa: S311  (reproducible benchmark data, not secrets)
     rows = sample_rows(queries, rng)
@@ -411,6 +437,18 @@ def search_workload(queries: int, seed: int) -> dict[str, list[dict]]:
         # A whole name with one character wrong: no name contains it, so the search falls back to similar names.
         "typo": [{"q": mistyped(rng, name)} for name, *_rest in rows],
         "institution_name_3": [{"q": fragment(rng, name, 3)} for name in institution_names(queries, rng)],
+        # Pinyin (issue 20): the trade name in full pinyin ("hengxin"), any two characters of the name in full pinyin
+        # (often common: "youxian"), the initials of the trade name and the start of the trade ("hx", "hxf", "hxfm"),
+        # and those initials with a district and an industry.
+        "pinyin_brand": [{"q": search_names(without_place(name)[:2])[0]} for name, *_rest in rows],
+        "pinyin_fragment": [{"q": search_names(fragment(rng, name, 2))[0]} for name, *_rest in rows],
+        "initials_2": [{"q": initials(without_place(name)[:2])} for name, *_rest in rows],
+        "initials_3": [{"q": initials(without_place(name)[:3])} for name, *_rest in rows],
+        "initials_4": [{"q": initials(without_place(name)[:4])} for name, *_rest in rows],
+        "initials_combined": [
+            {"q": initials(without_place(name)[:3]), "district": district, "industry": industry}
+            for name, _code, district, industry in rows
+        ],
     }
 
 

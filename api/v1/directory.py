@@ -22,6 +22,7 @@ from core.directory.exports import directory_sample
 from core.directory.models import Enterprise, Institution, Qualification
 from core.directory.selectors import (
     SEARCH_CAP,
+    directory_entry_warnings,
     directory_may_add,
     enterprise_get,
     enterprise_search,
@@ -38,6 +39,7 @@ class EnterpriseSerializer(ModelSerializer):
     industry_display = serializers.CharField(source="get_industry_display", read_only=True)
     scale_display = serializers.CharField(source="get_scale_display", read_only=True)
     source_station = serializers.CharField(source="source_station.name", read_only=True, default=None, allow_null=True)
+    warnings = serializers.SerializerMethodField()
 
     class Meta:
         model = Enterprise
@@ -50,10 +52,15 @@ class EnterpriseSerializer(ModelSerializer):
             "source_station",
             "created_at",
             "updated_at",
+            "warnings",
         ]
         # Uniqueness and validity are the service's to check (full_clean), with the same messages as the pages; the
         # 18 characters are counted there too, once the code is compact (a pasted code may carry spaces).
         extra_kwargs = {"uscc": {"validators": [], "max_length": None}}
+
+    def get_warnings(self, entry) -> list[str]:
+        """Doubts about what was saved, never refusals: a USCC registered outside the city or in another district."""
+        return directory_entry_warnings(entry=entry)
 
 
 class EnterpriseListSerializer(EnterpriseSerializer):
@@ -64,9 +71,11 @@ class EnterpriseListSerializer(EnterpriseSerializer):
 
 
 class QualificationSerializer(ModelSerializer):
+    items = serializers.SlugRelatedField(slug_field="clause", many=True, read_only=True)
+
     class Meta:
         model = Qualification
-        fields = ["id", "kind", "number", "scope", "valid_from", "valid_until"]
+        fields = ["id", "kind", "number", "scope", "items", "valid_from", "valid_until"]
 
 
 class InstitutionSerializer(ModelSerializer):
@@ -77,6 +86,7 @@ class InstitutionSerializer(ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     qualifications = QualificationSerializer(many=True, read_only=True)
     source_station = serializers.CharField(source="source_station.name", read_only=True, default=None, allow_null=True)
+    warnings = serializers.SerializerMethodField()
 
     class Meta:
         model = Institution
@@ -89,9 +99,14 @@ class InstitutionSerializer(ModelSerializer):
             "source_station",
             "created_at",
             "updated_at",
+            "warnings",
         ]
         validators = []
         extra_kwargs = {"uscc": {"max_length": None}}  # counted once compact, by the service (see above)
+
+    def get_warnings(self, entry) -> list[str]:
+        """Doubts about what was saved, never refusals: a USCC registered outside the city."""
+        return directory_entry_warnings(entry=entry)
 
 
 class InstitutionListSerializer(InstitutionSerializer):
@@ -99,9 +114,19 @@ class InstitutionListSerializer(InstitutionSerializer):
 
     phone = MaskedPhoneField()
     email = MaskedEmailField()
+    item_expired = serializers.SerializerMethodField()
+
+    class Meta(InstitutionSerializer.Meta):
+        fields = [*InstitutionSerializer.Meta.fields, "item_expired"]
+
+    def get_item_expired(self, institution) -> bool | None:
+        """With an `item` filter: whether the institution's qualifications covering it have all expired (shown only
+        with `expired=shown`); null without one."""
+        return getattr(institution, "item_expired", None)
 
 
 FILTER = OpenApiParameter
+INSTITUTION_FILTERS = ("q", "kind", "district", "item", "expired")
 
 
 class EnterpriseListView(SharedAPIView):
@@ -151,13 +176,13 @@ class EnterpriseDetailView(SharedAPIView):
 
 
 class InstitutionListView(SharedAPIView):
-    """Search institutions: by name, kind, district covered and catalog item (e.g. `item=5.1.6.2&district=kaiyuan`)."""
+    """Search institutions: by name, kind, district covered and catalog item (e.g. `item=5.1.6.2&district=kaiyuan`).
+    With an item, institutions whose qualifications covering it have all expired are left out; `expired=shown` keeps
+    them, marked `item_expired`."""
 
-    @paginated_schema(
-        InstitutionListSerializer, parameters=[FILTER(name) for name in ("q", "kind", "district", "item")]
-    )
+    @paginated_schema(InstitutionListSerializer, parameters=[FILTER(name) for name in INSTITUTION_FILTERS])
     def get(self, request):
-        filters = {k: request.query_params.get(k, "") for k in ("q", "kind", "district", "item")}
+        filters = {k: request.query_params.get(k, "") for k in INSTITUTION_FILTERS}
         return paginate(self, request, institution_search(**filters, cap=SEARCH_CAP), InstitutionListSerializer)
 
     @extend_schema(request=InstitutionSerializer, responses={201: InstitutionSerializer})

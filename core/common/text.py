@@ -11,10 +11,15 @@ One set of rules, applied by the base classes of every page form (`core.common.f
 - **Dates between 1900 and 2100.** Nothing the stations record happens outside that range; a date in year 9999 only
   breaks the arithmetic done on it (a due date one interval later, the end of a period).
 - **Whole numbers fit PostgreSQL's `integer`**, unless a field names a smaller range of its own.
+
+`text_nfkc` is Unicode's compatibility normalisation (NFKC), for what is compared as typed: full-width letters,
+digits and brackets (（铁岭）１２３) become their half-width twins, so that names kept and names searched for match
+however they were typed (the directory's names and codes, issue 20).
 """
 
 import datetime
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
@@ -127,6 +132,12 @@ def text_clean(value: str, *, multiline: bool = False) -> str:
         value = LINE_CHARACTERS.sub(" ", value)
         return CONTROL_CHARACTERS.sub("", value)
     return CONTROL_CHARACTERS_BUT_LINES.sub("", value)
+
+
+def text_nfkc(value: str) -> str:
+    """`value` in Unicode normalisation form NFKC: full-width letters, digits, brackets and spaces become ASCII
+    ("（ＡＢＣ）１２３" -> "(ABC)123"), compatibility ideographs their unified twins; Chinese text is unchanged."""
+    return unicodedata.normalize("NFKC", value)
 
 
 # The same as `text_clean`, as PostgreSQL regular expressions (the data migrations clean rows in one UPDATE each).

@@ -28,6 +28,7 @@ from core.desk.models import (
 from core.desk.services import ENTERPRISE_BLOCK, FOLLOW_UP_KINDS
 from core.directory.forms import USCCField
 from core.directory.models import Institution
+from core.directory.selectors import institution_expired_items
 from core.districts import District
 from tenants.models import User
 
@@ -194,6 +195,26 @@ class CaseFilterForm(Form):
         self.fields["category"].choices = _blank([(c.clause, c.name) for c in categories])
 
 
+def institution_label_with_expired(field):
+    """The institution picker's labels: each institution's name, with the items it can no longer do because its
+    qualifications for them expired (the plan's service refuses those items with it). One query, at first render."""
+    expired = None
+
+    def label(institution: Institution) -> str:
+        nonlocal expired
+        if expired is None:
+            expired = institution_expired_items(institution_ids=field.queryset.values("pk"))
+        items = expired.get(institution.pk)
+        if not items:
+            return institution.name
+        return _("%(institution)s (qualification expired: %(items)s)") % {
+            "institution": institution.name,
+            "items": "、".join(items.values()),
+        }
+
+    return label
+
+
 class PlanForm(ModelForm):
     agreed_items = ServiceItemMultipleChoiceField(
         required=False,
@@ -229,6 +250,7 @@ class PlanForm(ModelForm):
         self.fields["kind"].choices = PlanKind.choices
         self.fields["staff"].queryset = members if members is not None else User.objects.none()
         self.fields["institution"].queryset = Institution.objects.filter(is_active=True).order_by("name")
+        self.fields["institution"].label_from_instance = institution_label_with_expired(self.fields["institution"])
         for name in ("appointment_at", "agreed_at"):
             self.fields[name].input_formats = DATETIME_FORMATS
 

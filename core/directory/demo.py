@@ -9,6 +9,7 @@ from django.utils import timezone
 from core.catalog.models import ServiceItem
 from core.directory import uscc
 from core.directory.models import Enterprise, Institution, Qualification
+from core.directory.pinyin import search_names_fill
 from core.districts import District
 
 PLACES = {
@@ -59,15 +60,20 @@ def directory_demo_load() -> None:
                     phone=f"024-7{rng.randint(1000000, 9999999)}",
                 )
             )
+    for enterprise in enterprises:
+        search_names_fill(enterprise)
     Enterprise.objects.bulk_create(enterprises, ignore_conflicts=True)
     today = timezone.localdate()
     for index, (name, kind, clauses, qualification) in enumerate(INSTITUTIONS):
-        institution = Institution.objects.create(name=name, kind=kind, districts=list(District.values))
+        institution = Institution(name=name, kind=kind, districts=list(District.values))
+        search_names_fill(institution)
+        institution.save()
         institution.items.set(ServiceItem.objects.filter(clause__in=clauses))
-        Qualification.objects.create(
+        certificate = Qualification.objects.create(
             institution=institution,
             kind=qualification,
             number=f"2100{index:02d}{rng.randint(100000, 999999)}",
             # the first one expires soon, so the registry shows an expiry warning
             valid_until=today + datetime.timedelta(days=45 if index == 0 else 700),
         )
+        certificate.items.set(institution.items.all())  # it covers what the institution offers

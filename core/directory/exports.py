@@ -15,7 +15,7 @@ from core.common.spreadsheets import CSV_TYPE, XLSX_TYPE, write_csv, write_xlsx
 from core.common.text import TextValidator
 from core.directory.columns import ENTERPRISE_COLUMNS, INSTITUTION_COLUMNS, QUALIFICATION_CODES
 from core.directory.models import EnterpriseScale, Industry, Institution, InstitutionKind
-from core.directory.selectors import enterprise_search, institution_search
+from core.directory.selectors import EXPIRED_SHOWN, enterprise_search, institution_search
 from core.districts import District
 from core.jobs.models import Job
 from core.jobs.services import job_finish, job_progress, job_start
@@ -48,6 +48,7 @@ FILTERS: dict[str, dict[str, Callable[[], set[str]] | None]] = {
         "kind": lambda: set(InstitutionKind.values),
         "district": lambda: set(District.values),
         "item": _known_items,
+        "expired": lambda: {EXPIRED_SHOWN},
     },
 }
 

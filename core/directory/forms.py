@@ -2,10 +2,19 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.catalog.forms import ServiceItemMultipleChoiceField, service_item_choices
+from core.catalog.models import ServiceItem
 from core.catalog.selectors import service_item_list
-from core.common.forms import Form, ModelForm
+from core.common.forms import DATE, Form, ModelForm
 from core.directory import uscc
-from core.directory.models import Enterprise, EnterpriseScale, Industry, Institution, InstitutionKind
+from core.directory.models import (
+    Enterprise,
+    EnterpriseScale,
+    Industry,
+    Institution,
+    InstitutionKind,
+    Qualification,
+)
+from core.directory.selectors import EXPIRED_SHOWN
 from core.districts import District
 
 
@@ -75,22 +84,65 @@ class InstitutionForm(ModelForm):
         field_classes = {"uscc": USCCField}
 
 
+class QualificationForm(ModelForm):
+    """A qualification of `institution`, and which of the items it offers the certificate covers (all of them until
+    narrowed)."""
+
+    items = ServiceItemMultipleChoiceField(
+        queryset=ServiceItem.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=Qualification._meta.get_field("items").verbose_name,
+        help_text=_("Among the items the institution offers: the ones this certificate covers."),
+    )
+
+    prefix = "qualification"  # on the institution's page, next to the institution's own form
+
+    class Meta:
+        model = Qualification
+        fields = ["kind", "number", "scope", "items", "valid_from", "valid_until"]
+        widgets = {"valid_from": DATE, "valid_until": DATE}
+
+    def __init__(self, *args, institution: Institution, **kwargs):
+        super().__init__(*args, **kwargs)
+        offered = institution.items.all()
+        self.fields["items"].queryset = offered
+        if not self.is_bound:
+            self.initial["items"] = [item.pk for item in offered]
+
+    def _post_clean(self):
+        """The service checks the qualification (and that its items are the institution's)."""
+
+
 def _blank(choices):
     return [("", "—"), *choices]
 
 
 class EnterpriseSearchForm(Form):
-    q = forms.CharField(required=False, label=_("Name or USCC"))
+    q = forms.CharField(
+        required=False,
+        label=_("Name or USCC"),
+        widget=forms.TextInput(attrs={"placeholder": _("Name, its pinyin or initials (hxfm)")}),
+    )
     district = forms.ChoiceField(choices=_blank(District.choices), required=False, label=_("District"))
     industry = forms.ChoiceField(choices=_blank(Industry.choices), required=False, label=_("Industry"))
     scale = forms.ChoiceField(choices=_blank(EnterpriseScale.choices), required=False, label=_("Scale"))
 
 
 class InstitutionSearchForm(Form):
-    q = forms.CharField(required=False, label=_("institution name"))
+    q = forms.CharField(
+        required=False,
+        label=_("institution name"),
+        widget=forms.TextInput(attrs={"placeholder": _("Name, its pinyin or initials")}),
+    )
     kind = forms.ChoiceField(choices=_blank(InstitutionKind.choices), required=False, label=_("Kind"))
     district = forms.ChoiceField(choices=_blank(District.choices), required=False, label=_("District covered"))
     item = forms.ChoiceField(required=False, label=_("Service item"))
+    expired = forms.ChoiceField(
+        choices=[("", _("Leave out")), (EXPIRED_SHOWN, _("Show, marked"))],
+        required=False,
+        label=_("Qualification for the item expired"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -21,9 +21,10 @@ from core.audit.models import AuditAction
 from core.audit.services import audit_record
 from core.catalog.models import ServiceItem
 from core.common.spreadsheets import CSV_TYPE, write_csv
-from core.common.text import TextValidator
+from core.common.text import TextValidator, text_nfkc
 from core.directory.columns import ENTERPRISE_COLUMNS, INSTITUTION_COLUMNS, QUALIFICATION_CODES, Column
 from core.directory.models import Enterprise, Institution, Qualification, QualificationKind
+from core.directory.pinyin import search_names_fill
 from core.directory.tables import RowError, UnreadableFile, read_rows
 from core.jobs.models import Job
 from core.jobs.services import job_fail, job_finish, job_progress, job_start
@@ -111,6 +112,7 @@ def _import_enterprise_batch(rows: list[Row], station: Station | None, actor_id,
             outcome.add(row, FAILED, "；".join(row.errors))
             continue
         enterprise = Enterprise(**row.values, source_station=station, created_by_id=actor_id)
+        search_names_fill(enterprise)
         try:
             enterprise.full_clean(validate_unique=False, validate_constraints=False)
         except ValidationError as error:
@@ -136,7 +138,7 @@ def _import_enterprise_batch(rows: list[Row], station: Station | None, actor_id,
             updates.append((row, enterprise))
         else:
             outcome.add(row, KEPT, _("Already in the directory, added by someone else; kept as it is."))
-    fields = [c.field for c in ENTERPRISE_COLUMNS if c.field != "uscc"] + ["updated_at"]
+    fields = [c.field for c in ENTERPRISE_COLUMNS if c.field != "uscc"] + ["name_pinyin", "name_initials", "updated_at"]
     try:
         with transaction.atomic():
             Enterprise.objects.bulk_create([e for _, e in creates])
@@ -201,6 +203,7 @@ def _import_institution_row(row: Row, station: Station | None, actor_id, outcome
         outcome.add(row, FAILED, "；".join(row.errors))
         return
     values = dict(row.values)
+    values["name"] = text_nfkc(values["name"]).strip()  # matched to a known institution in its normal form
     clauses = values.pop("items", [])
     try:
         qualifications = _parse_qualifications(values.pop("qualifications", ""))
@@ -220,6 +223,7 @@ def _import_institution_row(row: Row, station: Station | None, actor_id, outcome
     institution = known or Institution(source_station=station, created_by_id=actor_id)
     for name, value in values.items():
         setattr(institution, name, value)
+    search_names_fill(institution)
     try:
         with transaction.atomic():
             institution.full_clean()
@@ -228,11 +232,13 @@ def _import_institution_row(row: Row, station: Station | None, actor_id, outcome
             for qualification in qualifications:
                 qualification.institution = institution
                 qualification.full_clean(validate_unique=False)
-                Qualification.objects.update_or_create(
+                saved, created = Qualification.objects.update_or_create(
                     kind=qualification.kind,
                     number=qualification.number,
                     defaults={"institution": institution, "valid_until": qualification.valid_until},
                 )
+                if created:  # the sheet names no items: a new certificate covers what the institution offers
+                    saved.items.set(items)
     except ValidationError as error:
         outcome.add(row, FAILED, "；".join(_model_errors(error, INSTITUTION_COLUMNS)))
         return

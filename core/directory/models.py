@@ -64,6 +64,10 @@ class DirectoryEntry(models.Model):
     created_by_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(_("added at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The name in pinyin and by its initials, for search as Chinese users type (core.directory.pinyin): set by the
+    # services whenever they save a name, never by save(). The database default covers rows inserted otherwise.
+    name_pinyin = models.TextField(blank=True, default="", db_default="", editable=False)
+    name_initials = models.TextField(blank=True, default="", db_default="", editable=False)
 
     class Meta:
         abstract = True
@@ -106,6 +110,10 @@ class Enterprise(DirectoryEntry):
         indexes = [
             GinIndex(name="enterprise_name_trgm", fields=["name"], opclasses=["gin_trgm_ops"]),
             GinIndex(Bigrams("name"), name="enterprise_name_bigrams"),
+            # Pinyin search (selectors._containing): three letters or more by trigrams, two initials by bigrams.
+            GinIndex(name="enterprise_pinyin_trgm", fields=["name_pinyin"], opclasses=["gin_trgm_ops"]),
+            GinIndex(name="enterprise_initials_trgm", fields=["name_initials"], opclasses=["gin_trgm_ops"]),
+            GinIndex(Bigrams("name_initials"), name="enterprise_initials_bigrams"),
             # Browsing in name order takes the first page from here instead of sorting the whole table.
             models.Index(name="enterprise_name", fields=["name", "id"]),
             models.Index(name="enterprise_district_industry", fields=["district", "industry"]),
@@ -160,6 +168,9 @@ class Institution(DirectoryEntry):
         indexes = [
             GinIndex(name="institution_name_trgm", fields=["name"], opclasses=["gin_trgm_ops"]),
             GinIndex(Bigrams("name"), name="institution_name_bigrams"),
+            GinIndex(name="institution_pinyin_trgm", fields=["name_pinyin"], opclasses=["gin_trgm_ops"]),
+            GinIndex(name="institution_initials_trgm", fields=["name_initials"], opclasses=["gin_trgm_ops"]),
+            GinIndex(Bigrams("name_initials"), name="institution_initials_bigrams"),
             GinIndex(name="institution_districts", fields=["districts"]),
         ]
         constraints = [
@@ -190,9 +201,18 @@ class Qualification(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=QualificationKind.choices)
     number = models.CharField(_("certificate number"), max_length=60)
     scope = models.CharField(_("scope"), max_length=300, blank=True)
+    # The catalog items the certificate covers (a subset of its institution's items): "who can do X" asks whether
+    # the qualification covering X is still valid.
+    items = models.ManyToManyField(
+        "catalog.ServiceItem", related_name="institution_qualifications", blank=True, verbose_name=_("items covered")
+    )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"))
-    expiry_notified_at = models.DateTimeField(_("expiry notice sent at"), null=True, blank=True)
+    # The expiry notices sent, each "<valid until>:<days>" (days: 90, 30, 0; see core.directory.notifications): once
+    # per threshold, and again for a renewed certificate's new end date.
+    expiry_notices = ArrayField(
+        models.CharField(max_length=20), verbose_name=_("expiry notices sent"), default=list, blank=True
+    )
 
     class Meta:
         verbose_name = _("qualification")
@@ -204,3 +224,7 @@ class Qualification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+    def is_expired(self, today) -> bool:
+        """Whether the certificate has ended by `today` (its `valid_until` is its last valid day)."""
+        return self.valid_until < today

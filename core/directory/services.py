@@ -14,6 +14,7 @@ from core.catalog.models import ServiceItem
 from core.directory import uscc
 from core.directory.exports import export_filters_clean
 from core.directory.models import Enterprise, Institution, Qualification
+from core.directory.pinyin import search_names_fill
 from core.directory.selectors import directory_editor_roles, directory_may_edit
 from core.jobs.models import Job, job_kind_register
 from core.jobs.services import job_create
@@ -37,6 +38,7 @@ INSTITUTION_FIELDS = ("name", "kind", "uscc", "address", "districts", "contact_p
 
 
 def _assign(entry, fields: tuple[str, ...], values: dict) -> None:
+    """Set `values` on `entry`: the code compact, the name in NFKC with its pinyin and initials (`search_names_fill`)."""
     unknown = set(values) - set(fields)
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
@@ -44,6 +46,7 @@ def _assign(entry, fields: tuple[str, ...], values: dict) -> None:
         if name == "uscc" and value:
             value = uscc.compact(value)
         setattr(entry, name, value.strip() if isinstance(value, str) else value)
+    search_names_fill(entry)
 
 
 def _changed(entry, fields: tuple[str, ...], values: dict) -> list[str]:
@@ -188,14 +191,50 @@ def institution_update(
     return institution
 
 
+def _qualification_items_check(institution: Institution, items: list[ServiceItem]) -> None:
+    """A qualification covers items its institution offers: any other is refused, on `items`."""
+    offered = set(institution.items.values_list("pk", flat=True))
+    others = [item.clause for item in items if item.pk not in offered]
+    if others:
+        raise ValidationError(
+            {
+                "items": _(
+                    "%(institution)s does not offer these items: %(items)s. Add them to its service items first."
+                )
+                % {"institution": institution.name, "items": "、".join(others)}
+            },
+            code="not_offered",
+        )
+
+
 @transaction.atomic
 def qualification_create(
-    *, institution: Institution, user: User, station: Station | None, request: HttpRequest | None = None, **values
+    *,
+    institution: Institution,
+    user: User,
+    station: Station | None,
+    items: list[ServiceItem] | None = None,
+    request: HttpRequest | None = None,
+    **values,
 ) -> Qualification:
+    """Record a qualification of an institution and the catalog items it covers (among those the institution
+    offers): whoever may edit the institution."""
     _check_may_edit(user=user, station=station, entry=institution)
+    items = list(items or [])
     qualification = Qualification(institution=institution, **values)
-    qualification.full_clean()
+    errors: dict = {}
+    try:
+        qualification.full_clean()
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    try:
+        _qualification_items_check(institution, items)
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
     qualification.save()
+    qualification.items.set(items)
     _audit(
         request=request,
         user=user,

@@ -13,5 +13,6 @@ urlpatterns = [
     path("institutions/", views.InstitutionListPage.as_view(), name="institutions"),
     path("institutions/new/", views.InstitutionPage.as_view(), name="institution_new"),
     path("institutions/<int:pk>/", views.InstitutionPage.as_view(), name="institution"),
+    path("institutions/<int:pk>/qualifications/new/", views.QualificationNewPage.as_view(), name="qualification_new"),
     path("import/", views.ImportPage.as_view(), name="import"),
 ]

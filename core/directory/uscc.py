@@ -26,9 +26,10 @@ import unicodedata
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.districts import District
+from core.districts import CITY_REGION, REGION_CODES, District
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)  # 3 ** (i - 1) % 31 for i in 1..17
@@ -54,17 +55,11 @@ MESSAGES = {
     ),
 }
 
-# Administrative division codes (GB/T 2260) of Tieling and its county-level divisions.
-TIELING_REGION = "211200"
-TIELING_DISTRICT_REGIONS = {
-    District.YINZHOU: "211202",
-    District.QINGHE: "211204",
-    District.TIELING_COUNTY: "211221",
-    District.XIFENG: "211223",
-    District.CHANGTU: "211224",
-    District.DIAOBINGSHAN: "211281",
-    District.KAIYUAN: "211282",
-}
+# Administrative division codes (GB/T 2260) of Tieling and its county-level divisions (kept in core.districts).
+TIELING_REGION = CITY_REGION
+TIELING_DISTRICT_REGIONS = REGION_CODES
+# The city's own division codes: its authority (211200) and its districts' common code (211201, 市辖区).
+CITY_LEVEL_REGIONS = frozenset({CITY_REGION, CITY_REGION[:4] + "01"})
 
 
 def compact(value: str) -> str:
@@ -105,6 +100,37 @@ def validate(value: str) -> str:
     if code[-1] != check_character(code[:-1]):
         raise ValidationError(MESSAGES["checksum"], code="checksum")
     return code
+
+
+REGION_WARNINGS = {
+    "outside": _(
+        "Characters 3 to 8 of the unified social credit code (%(region)s) name a registration authority outside "
+        "Tieling. The entry was saved: please check the code."
+    ),
+    "district": _(
+        "Characters 3 to 8 of the unified social credit code (%(region)s) name the registration authority of "
+        "%(region_district)s, not of %(district)s. The entry was saved: please check the code or the district."
+    ),
+}
+
+
+def region_warning(code: str, *, district: str = "") -> str:
+    """A warning (never a refusal) when the registration authority's division (characters 3 to 8) of a valid `code` is
+    outside the city or, with `district`, another district's; "" otherwise. A code of the city's own authority
+    (211200) fits every district: the city's bureau registers enterprises of all of them."""
+    region = compact(code)[2:8]
+    if len(region) != 6 or region in CITY_LEVEL_REGIONS:
+        return ""
+    district_of = {value: key for key, value in REGION_CODES.items()}
+    if region not in district_of:
+        return gettext(REGION_WARNINGS["outside"]) % {"region": region}
+    if district and district in REGION_CODES and district_of[region] != district:
+        return gettext(REGION_WARNINGS["district"]) % {
+            "region": region,
+            "region_district": District(district_of[region]).label,
+            "district": District(district).label,
+        }
+    return ""
 
 
 def is_valid(value: str) -> bool:

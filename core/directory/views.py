@@ -4,8 +4,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.common.forms import errors_onto
 from core.common.pagination import CappedPaginator
 from core.directory import services
 from core.directory.forms import (
@@ -14,9 +16,11 @@ from core.directory.forms import (
     ImportForm,
     InstitutionForm,
     InstitutionSearchForm,
+    QualificationForm,
 )
 from core.directory.selectors import (
     SEARCH_CAP,
+    directory_entry_warnings,
     directory_may_add,
     directory_may_edit,
     enterprise_get,
@@ -127,6 +131,8 @@ class EntryPage(SharedPage):
                 form.add_error(None, error)
             else:
                 messages.success(request, _("Saved."))
+                for warning in directory_entry_warnings(entry=entry):  # a doubtful USCC is saved, and said so
+                    messages.warning(request, warning)
                 return redirect(f"directory:{self.kind}", pk=entry.pk)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
@@ -147,6 +153,41 @@ class InstitutionPage(EntryPage):
     create = staticmethod(services.institution_create)
     update = staticmethod(lambda entry, **kw: services.institution_update(institution=entry, **kw))
     kind = "institution"
+
+    def get_context_data(self, form=None, qualification_form=None, **kwargs):
+        context = super().get_context_data(form=form, **kwargs)
+        entry = context["entry"]
+        if entry is not None and context["may_edit"] and qualification_form is None:
+            qualification_form = QualificationForm(institution=entry)
+        return {**context, "qualification_form": qualification_form, "today": timezone.localdate()}
+
+
+class QualificationNewPage(InstitutionPage):
+    """Add a qualification to an institution (its page shows the form); bad input comes back on that page, kept."""
+
+    def post(self, request, *args, **kwargs):
+        institution = self.entry()
+        if not self.may_edit(institution):
+            raise PermissionDenied
+        form = QualificationForm(request.POST, institution=institution)
+        if form.is_valid():
+            try:
+                services.qualification_create(
+                    institution=institution,
+                    user=request.user,
+                    station=self.station,
+                    request=request,
+                    **form.cleaned_data,
+                )
+            except ValidationError as error:
+                errors_onto(form, error)
+            else:
+                messages.success(request, _("Qualification recorded."))
+                return redirect("directory:institution", pk=institution.pk)
+        return self.render_to_response(self.get_context_data(qualification_form=form), status=400)
+
+    def get(self, request, *args, **kwargs):
+        return redirect("directory:institution", pk=self.entry().pk)
 
 
 class ImportPage(SharedPage):

@@ -17,6 +17,7 @@ from core.desk.models import (
 from core.desk.services._base import _confidential_access_sync, _event, _locked
 from core.desk.services.cases import case_transition
 from core.desk.services.tracking import case_appointment_announce
+from core.directory.selectors import institution_expired_items
 from core.operations.selectors import member_duty_check
 from tenants.models import Station, User
 from tenants.selectors import (
@@ -61,6 +62,8 @@ def case_plan(
             errors.setdefault("institution", []).append(_("Choose the institution from the registry."))
         if not agreed_items:
             errors.setdefault("agreed_items", []).append(_("Say which items were agreed."))
+        elif fields.get("institution"):
+            _check_institution_qualified(fields["institution"], agreed_items, errors)
     if fields.get("staff") is not None:
         if not is_member(fields["staff"]):
             errors.setdefault("staff", []).append(_("Only a member of this station can be booked."))
@@ -92,6 +95,17 @@ def case_plan_station(*, case: ServiceCase, user: User, station: Station, evalua
     plan = ServicePlan(case=case, kind=PlanKind.STATION, evaluation=evaluation, station=station, created_by=user)
     plan.full_clean(exclude=["case", "created_by"], validate_constraints=False)
     return _plan_write(case=case, plan=plan, user=user, agreed_items=())
+
+
+def _check_institution_qualified(institution, agreed_items, errors: dict) -> None:
+    """An institution whose qualifications covering an agreed item have all expired cannot do it (issue 20)."""
+    expired = institution_expired_items(institution_ids=[institution.pk]).get(institution.pk, {})
+    names = [item.name for item in agreed_items if item.clause in expired]
+    if names:
+        errors.setdefault("institution", []).append(
+            _("The qualification of %(institution)s for %(items)s has expired; choose another institution.")
+            % {"institution": institution.name, "items": "、".join(names)}
+        )
 
 
 def _check_plannable(case: ServiceCase) -> None:

@@ -319,16 +319,17 @@ def training_cancel(*, user: User, training: Training, reason: str) -> Training:
     return training
 
 
-# Days before a staff qualification's end at which the head is reminded, each once, and once more when it has ended
-# (and was not withdrawn). A qualification first seen nearer its end is reminded at the nearest threshold only.
-QUALIFICATION_EXPIRY_DAYS = (30, 7)
+# Days before a staff qualification's end at which the head is reminded, each once (0: on its last valid day, or once
+# it has ended, and was not withdrawn), as for the institutions' (issue 20). A qualification first seen nearer its end
+# is reminded at the nearest threshold only.
+QUALIFICATION_EXPIRY_DAYS = (90, 30, 0)
 # An ended qualification is reminded of only this long after its end (older ones are in the register already).
 QUALIFICATION_EXPIRED_REMINDER_DAYS = 30
 
 
 def staff_qualification_expiry_remind(*, today: datetime.date | None = None) -> int:
-    """In the active station: tell the head(s) of each member's qualification that ends within 30 days, within 7
-    days, or has ended (in the last `QUALIFICATION_EXPIRED_REMINDER_DAYS` days, and not withdrawn), once per
+    """In the active station: tell the head(s) of each member's qualification that ends within 90 days, within 30
+    days, or ends today or has ended (in the last `QUALIFICATION_EXPIRED_REMINDER_DAYS` days, and not withdrawn), once per
     qualification, end date and threshold (the notification's key: a renewed qualification with a new end date is
     reminded of again). Returns how many qualifications were reminded of now. Run daily by beat."""
     today = today or timezone.localdate()
@@ -344,7 +345,8 @@ def staff_qualification_expiry_remind(*, today: datetime.date | None = None) -> 
     heads = station = None
     for qualification in due:
         days_left = (qualification.valid_until - today).days
-        threshold = "ended" if days_left < 0 else f"{min(d for d in QUALIFICATION_EXPIRY_DAYS if days_left <= d)}d"
+        days = min(d for d in QUALIFICATION_EXPIRY_DAYS if days_left <= d)
+        threshold = "ended" if days == 0 else f"{days}d"  # "ended": the key of the last notice before issue 20
         if station is None:
             station = Station.objects.get(schema_name=connection.schema_name)
             heads = station_heads(station=station)

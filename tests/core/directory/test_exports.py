@@ -55,7 +55,7 @@ def test_expiring_qualifications_are_flagged_and_the_bureau_told_once(
         assert qualification_expiry_notify() == 1
         assert qualification_expiry_notify() == 0  # told once
     expiring.refresh_from_db()
-    assert expiring.expiry_notified_at is not None
+    assert expiring.expiry_notices == [f"{soon.isoformat()}:30"]
     # A notification (core.notifications), and its e-mail by the kind's default, sent once.
     assert run_queued(callbacks, app="core.deliveries") == [True]
     assert len(mailoutbox) == 1

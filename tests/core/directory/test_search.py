@@ -111,4 +111,5 @@ def test_the_shared_directory_holds_registration_facts_only():
     assert fields == {
         "name", "uscc", "legal_representative", "address", "district", "industry", "scale",
         "contact_person", "phone", "email", "source_station", "created_by_id", "created_at", "updated_at",
+        "name_pinyin", "name_initials",  # the name as typed in pinyin (issue 20): still the registered name
     }  # fmt: skip

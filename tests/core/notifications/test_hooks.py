@@ -200,7 +200,7 @@ def test_a_staff_qualification_ending_tells_the_head_once_per_threshold(
         user=city.alpha_head,
         member=city.alpha_staff,
         name="计量检定员证",
-        valid_until=today + datetime.timedelta(days=40),
+        valid_until=today + datetime.timedelta(days=100),
     )
     assert operations.staff_qualification_expiry_remind(today=today) == 0  # not yet
     with django_capture_on_commit_callbacks() as callbacks:
@@ -209,16 +209,16 @@ def test_a_staff_qualification_ending_tells_the_head_once_per_threshold(
     assert told(kinds.QUALIFICATION_EXPIRING) == {"alpha-head": station_url("alpha", "/operations/")}
     assert sent(callbacks) == [True]
     assert "计量检定员证" in mailoutbox[0].subject and mailoutbox[0].to == ["alpha-head@example.test"]
-    # A week before, and once it has ended: each once more.
-    assert operations.staff_qualification_expiry_remind(today=today + datetime.timedelta(days=35)) == 1
-    assert operations.staff_qualification_expiry_remind(today=today + datetime.timedelta(days=36)) == 0
-    assert operations.staff_qualification_expiry_remind(today=today + datetime.timedelta(days=41)) == 1
+    # Thirty days before, and on its last day (or once it has ended): each once more (issue 20: 90/30/0).
+    assert operations.staff_qualification_expiry_remind(today=today + datetime.timedelta(days=70)) == 1
+    assert operations.staff_qualification_expiry_remind(today=today + datetime.timedelta(days=71)) == 0
+    assert operations.staff_qualification_expiry_remind(today=today + datetime.timedelta(days=101)) == 1
     assert Notification.objects.filter(kind=kinds.QUALIFICATION_EXPIRING).count() == 3
     # A withdrawn qualification is not reminded of.
     operations.staff_qualification_withdraw(
         user=city.alpha_head, qualification=qualification, reason="已注销", withdrawn_on=today
     )
-    assert operations.staff_qualification_expiry_remind(today=today + datetime.timedelta(days=42)) == 0
+    assert operations.staff_qualification_expiry_remind(today=today + datetime.timedelta(days=102)) == 0
 
 
 def test_beat_looks_for_ending_staff_qualifications_daily_in_every_station(city, settings):
