@@ -200,6 +200,7 @@ class ComplaintSerializer(LinkedCaseSerializer):
         fields = [
             "id",
             "uid",
+            "reference",
             "opinion",
             "case",
             "case_number",
@@ -223,6 +224,7 @@ class ComplaintSerializer(LinkedCaseSerializer):
             "feedback_text",
             "escalated_at",
             "escalation_reason",
+            "escalated_automatically",
             "bureau_handling",
             "bureau_handled_at",
             "version",

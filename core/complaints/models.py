@@ -33,6 +33,8 @@ class Feedback(models.TextChoices):
 
 class Complaint(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The complainant's reference number (`ALPHA-TS-2026-000012`), gap-free per year, taken when it is opened.
+    reference = models.CharField(_("reference number"), max_length=40, unique=True, editable=False)
     opinion = models.OneToOneField(
         "supervision.Opinion",
         on_delete=KEEP,
@@ -61,6 +63,8 @@ class Complaint(models.Model):
     feedback_text = models.TextField(_("feedback in words"), blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     escalation_reason = models.TextField(_("reason for escalation"), blank=True)
+    # Escalated by the beat task, `COMPLAINT_ESCALATE_AFTER_WORKING_DAYS` working days past its response deadline.
+    escalated_automatically = models.BooleanField(_("escalated automatically"), default=False)
     bureau_handling = models.TextField(_("bureau's handling"), blank=True)
     bureau_handled_at = models.DateTimeField(_("handled by the bureau at"), null=True, blank=True)
     bureau_handled_by = models.CharField(_("handled by"), max_length=150, blank=True)
@@ -74,6 +78,8 @@ class Complaint(models.Model):
         indexes = [models.Index(name="complaints_state_due", fields=["state", "response_due_at"])]
 
     def __str__(self) -> str:
+        if self.reference:
+            return _("Complaint %(reference)s") % {"reference": self.reference}
         return _("Complaint #%(id)s") % {"id": self.pk}
 
 

@@ -3,9 +3,14 @@
 `complaint_open_from_opinion` (a public opinion of kind complaint) and `complaint_create` (entered by staff) open a
 complaint with its two deadlines, counted in working days on the Chinese calendar from its reception:
 acknowledged within `COMPLAINT_ACKNOWLEDGE_WORKING_DAYS`, responded to within `COMPLAINT_RESPONSE_WORKING_DAYS`.
+`complaint_submit_public` is the public opinion form: an opinion of kind complaint opens its complaint at once. Every
+complaint gets its reference number (`ALPHA-TS-2026-000012`, gap-free, `core.numbering`) in the transaction that
+opens it, and the complainant, when they left a mobile number or an e-mail address, gets it with the link of the
+complaint's tracking page (`core.complaints.tracking`, `core.complaints.notices`).
 `complaint_transition` moves it along `TRANSITIONS`, each step an event of its timeline. `complaint_escalate` sends an
-unresolved complaint to the bureau (GB/T 19013) by message; `complaint_bureau_handling_apply` (the message handler)
-keeps the bureau's handling when it comes back.
+unresolved complaint to the bureau (GB/T 19013) by message; `complaint_escalate_overdue` (beat) does the same, by
+itself, for a complaint left without a response `COMPLAINT_ESCALATE_AFTER_WORKING_DAYS` working days past its response
+deadline; `complaint_bureau_handling_apply` (the message handler) keeps the bureau's handling when it comes back.
 """
 
 import datetime
@@ -20,7 +25,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
 
-from core.common.workdays import add_working_days
+from core.archive.services import archive_entry_create
+from core.common.workdays import add_working_days, is_working_day, working_days_between
 from core.complaints.models import (
     Complaint,
     ComplaintDeadline,
@@ -31,13 +37,16 @@ from core.complaints.models import (
     Feedback,
     ReminderKind,
 )
+from core.complaints.notices import complainant_notify
 from core.desk.models import ServiceCase
 from core.messaging.services import message_send
 from core.notifications.kinds import COMPLAINT_DUE, COMPLAINT_RECEIVED
 from core.notifications.services import notify
+from core.numbering.services import document_number
 from core.stats.services import complaint_fact_send
 from core.supervision.models import Opinion, OpinionChannel, OpinionKind
 from core.supervision.selectors import station_members_active
+from core.supervision.services import opinion_submit_public
 from tenants.hosts import station_reverse
 from tenants.models import Station, User
 from tenants.selectors import require_member
@@ -45,6 +54,7 @@ from tenants.selectors import require_member
 S = ComplaintState
 MESSAGE_ESCALATED = "escalations.escalated"
 MESSAGE_HANDLED = "complaints.bureau_handled"
+NUMBER_KIND = "ts"  # 投诉: the kind of the complaints' reference numbers in `core.numbering`
 
 # The one state machine: from each state, where it may go.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -85,16 +95,39 @@ def _check_case(case: ServiceCase | None) -> None:
         raise ValidationError({"case": [_("No such case at this station.")]})
 
 
+def _station() -> Station:
+    return Station.objects.get(schema_name=connection.schema_name)
+
+
 def _open(complaint: Complaint, user: User | None) -> Complaint:
+    """Keep a new complaint with its deadlines and its reference number (taken last, once it is valid: a refused
+    complaint takes no number), tell the heads, and tell the complainant its reference and tracking link."""
     complaint.subject = (complaint.subject or "").strip()
     complaint.acknowledge_due_at, complaint.response_due_at = deadlines(complaint.received_at)
     complaint.created_by = user
-    complaint.full_clean()
+    complaint.full_clean(exclude=["reference"])
+    station = _station()
+    complaint.reference = document_number(station=station, kind=NUMBER_KIND)
     complaint.save()
+    archive_entry_create(document=complaint)  # about a case: numbered in its enterprise's archive (clause 7.4)
     _event(complaint, kind=ComplaintEventKind.STATE, user=user, to_state=S.RECEIVED)
     heads = [head for head in station_members_active(heads=True) if head != user]
     _complaint_notify(complaint, kind=COMPLAINT_RECEIVED, recipients=heads)
+    complainant_notify(complaint=complaint, station=station)
     return complaint
+
+
+def _from_opinion(opinion: Opinion) -> Complaint:
+    return Complaint(
+        opinion=opinion,
+        channel=opinion.channel or OpinionChannel.WEB,
+        subject=opinion.text,
+        received_at=opinion.received_at,
+        complainant_name=opinion.name,
+        complainant_phone=opinion.phone,
+        complainant_email=opinion.email,
+        case=opinion.case,
+    )
 
 
 def _complaint_notify(
@@ -190,17 +223,37 @@ def complaint_open_from_opinion(*, opinion: Opinion, user: User) -> Complaint:
         raise ValidationError({"opinion": [_("Only an opinion of kind complaint opens a complaint.")]})
     if Complaint.objects.filter(opinion=opinion).exists():
         raise ValidationError({"opinion": [_("This opinion has its complaint already.")]})
-    complaint = Complaint(
-        opinion=opinion,
-        channel=opinion.channel or OpinionChannel.WEB,
-        subject=opinion.text,
-        received_at=opinion.received_at,
-        complainant_name=opinion.name,
-        complainant_phone=opinion.phone,
-        complainant_email=opinion.email,
-        case=opinion.case,
+    return _open(_from_opinion(opinion), user)
+
+
+@transaction.atomic
+def complaint_submit_public(
+    *,
+    client_address: str,
+    kind: str,
+    text: str,
+    anonymous: bool = True,
+    name: str = "",
+    phone: str = "",
+    email: str = "",
+    photo=None,
+) -> tuple[Opinion, Complaint | None]:
+    """An opinion from the station's public form (`core.supervision.services.opinion_submit_public`, with its
+    guards); one of kind complaint opens its complaint in the same transaction, so that the visitor leaves with its
+    reference number and tracking link (and gets them by SMS or e-mail when they gave a contact)."""
+    opinion = opinion_submit_public(
+        client_address=client_address,
+        kind=kind,
+        text=text,
+        anonymous=anonymous,
+        name=name,
+        phone=phone,
+        email=email,
+        photo=photo,
     )
-    return _open(complaint, user)
+    if opinion.kind != OpinionKind.COMPLAINT:
+        return opinion, None
+    return opinion, _open(_from_opinion(opinion), None)
 
 
 @transaction.atomic
@@ -212,6 +265,7 @@ def complaint_link_case(*, complaint: Complaint, user: User, case: ServiceCase |
     complaint.case = case
     complaint.version += 1
     complaint.save(update_fields=["case", "version"])
+    archive_entry_create(document=complaint)  # filed now if it was about no case, or moved with its number
     _event(complaint, kind=ComplaintEventKind.NOTE, user=user, text=case.number if case else "")
     return complaint
 
@@ -292,9 +346,19 @@ def complaint_escalate(*, complaint: Complaint, user: User, reason: str, unresol
         )
     if not reason:
         raise ValidationError({"reason": [_("Say why the complaint goes to the bureau.")]})
+    return _escalate(complaint, user=user, reason=reason)
+
+
+def _escalate(
+    complaint: Complaint, *, user: User | None, reason: str, overdue_working_days: int | None = None
+) -> Complaint:
+    """Escalate a complaint (locked, not escalated yet): by `user`, or automatically (no user) when its response
+    is `overdue_working_days` working days late. Its timeline says which; the bureau receives it once by message."""
+    automatic = user is None
     complaint.escalated_at, complaint.escalation_reason = timezone.now(), reason
+    complaint.escalated_automatically = automatic
     complaint.version += 1
-    complaint.save(update_fields=["escalated_at", "escalation_reason", "version"])
+    complaint.save(update_fields=["escalated_at", "escalation_reason", "escalated_automatically", "version"])
     _event(complaint, kind=ComplaintEventKind.ESCALATION, user=user, text=reason)
     message_send(
         destination=get_public_schema_name(),
@@ -313,9 +377,54 @@ def complaint_escalate(*, complaint: Complaint, user: User, reason: str, unresol
             "feedback_text": complaint.feedback_text,
             "reason": reason,
             "escalated_at": complaint.escalated_at.isoformat(),
+            "reference": complaint.reference,
+            "automatic": automatic,
+            "overdue_working_days": overdue_working_days,
         },
     )
     return complaint
+
+
+def overdue_working_days(due: datetime.datetime, now: datetime.datetime) -> int:
+    """How many whole working days have passed since the deadline `due`: the working days after its local date up
+    to yesterday (today, still running, is not counted)."""
+    if now <= due:
+        return 0
+    days = working_days_between(due, now)
+    if is_working_day(timezone.localtime(now, timezone.get_default_timezone()).date()):
+        days -= 1
+    return max(days, 0)
+
+
+def complaint_escalate_overdue() -> int:
+    """In the active station: escalate to the bureau every complaint not yet responded to (received, acknowledged or
+    under investigation), not escalated yet, whose response deadline passed `COMPLAINT_ESCALATE_AFTER_WORKING_DAYS`
+    whole working days ago (Chinese calendar), as a person would (`complaint_escalate`'s path, its timeline saying it
+    was automatic). Each complaint in its own transaction, locked and checked again: a retried or concurrent run
+    escalates nothing twice. Returns how many were escalated."""
+    after = settings.COMPLAINT_ESCALATE_AFTER_WORKING_DAYS
+    now = timezone.now()
+    candidates = Complaint.objects.filter(
+        state__in=OPEN, escalated_at__isnull=True, response_due_at__lt=now
+    ).values_list("pk", "response_due_at")
+    due = [pk for pk, response_due_at in candidates if add_working_days(response_due_at, after) < now]
+    escalated = 0
+    for pk in due:
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+            complaint = (
+                Complaint.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, state__in=OPEN, escalated_at__isnull=True)
+                .first()
+            )
+            if complaint is None:
+                continue
+            days = overdue_working_days(complaint.response_due_at, now)
+            reason = _(
+                "Escalated automatically: not responded to %(days)s working days after the response deadline (%(due)s)."
+            ) % {"days": days, "due": timezone.localtime(complaint.response_due_at).strftime("%Y-%m-%d %H:%M")}
+            _escalate(complaint, user=None, reason=reason, overdue_working_days=days)
+            escalated += 1
+    return escalated
 
 
 @transaction.atomic

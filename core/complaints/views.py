@@ -23,6 +23,7 @@ from core.complaints.forms import (
     TransitionForm,
 )
 from core.complaints.models import ComplaintState
+from core.complaints.tracking import complaint_tracking_url
 from core.supervision.selectors import case_by_number
 from tenants.pages import StationPage
 
@@ -116,6 +117,7 @@ class ComplaintPage(StationPage):
             events=list(complaint.events.all()),
             steps=steps,
             escalate_form=escalate,
+            tracking_link=complaint_tracking_url(complaint=complaint, station=self.request.tenant),
             may_escalate=complaint.escalated_at is None,
             link_form=link,
             may_link=not (self.case_shown and self.case_shown.hidden),

@@ -25,6 +25,7 @@ class Escalation(models.Model):
         "tenants.Station", on_delete=KEEP, related_name="escalations", verbose_name=_("station")
     )
     complaint_id = models.PositiveBigIntegerField()
+    reference = models.CharField(_("reference number"), max_length=40, blank=True)
     subject = models.TextField(_("complaint"))
     complainant_name = models.CharField(_("complainant"), max_length=100, blank=True)
     complainant_phone = models.CharField(_("phone"), max_length=30, blank=True)
@@ -35,6 +36,9 @@ class Escalation(models.Model):
     feedback_text = models.TextField(_("feedback in words"), blank=True)
     reason = models.TextField(_("reason for escalation"))
     escalated_at = models.DateTimeField(_("escalated at"))
+    # Sent by the station's beat task, not by a person: its response deadline had passed by this many working days.
+    automatic = models.BooleanField(_("escalated automatically"), default=False)
+    overdue_working_days = models.PositiveSmallIntegerField(_("working days overdue"), null=True, blank=True)
     state = models.CharField(_("state"), max_length=20, choices=EscalationState.choices, default=EscalationState.OPEN)
     handling = models.TextField(_("bureau's handling"), blank=True)
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)

@@ -20,7 +20,8 @@ MESSAGE_HANDLED = "complaints.bureau_handled"
 
 @transaction.atomic
 def escalation_receive(*, payload: dict, source: str) -> Escalation:
-    """A station's escalation, arrived by message: recorded once (a second delivery changes nothing)."""
+    """A station's escalation, arrived by message: recorded once (a second delivery changes nothing). One the
+    station's beat task sent (`automatic`) says how many working days past its response deadline it was."""
     station = station_of_source(source=source)
     escalation, _created = Escalation.objects.get_or_create(
         uid=payload["uid"],
@@ -37,6 +38,9 @@ def escalation_receive(*, payload: dict, source: str) -> Escalation:
             "feedback_text": payload.get("feedback_text", ""),
             "reason": payload["reason"],
             "escalated_at": parse_datetime(payload["escalated_at"]),
+            "reference": payload.get("reference", ""),
+            "automatic": bool(payload.get("automatic", False)),
+            "overdue_working_days": payload.get("overdue_working_days"),
         },
     )
     if escalation.station_id != station.pk:

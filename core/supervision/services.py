@@ -12,18 +12,17 @@ address), and the form's signed stamp (`form_stamp`, checked by `form_stamp_chec
 """
 
 import datetime
-import hashlib
-import hmac
 import uuid
 
 from django.conf import settings
-from django.core import signing
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.archive.services import archive_entry_create
+from core.common import public_forms
 from core.common.mail import mail
 from core.desk.models import ServiceCase
 from core.supervision.models import (
@@ -53,47 +52,33 @@ STAFF_CHANNELS = (OpinionChannel.PHONE, OpinionChannel.WECHAT, OpinionChannel.BO
 
 def client_key(address: str) -> str:
     """A salted hash of a client's address: what the rate limit keeps instead of the address."""
-    key = hmac.new(settings.SECRET_KEY.encode(), CLIENT_SALT, hashlib.sha256).digest()
-    return hmac.new(key, (address or "").encode(), hashlib.sha256).hexdigest()
+    return public_forms.client_key(address, salt=CLIENT_SALT)
 
 
 def form_stamp() -> str:
     """The signed time a public form was shown: sent with the form, checked when it comes back."""
-    return signing.dumps({"t": timezone.now().timestamp()}, salt=STAMP_SALT)
+    return public_forms.form_stamp(salt=STAMP_SALT)
 
 
 def form_stamp_check(*, stamp: str) -> None:
     """Refuse a form whose stamp is missing or forged, that came back sooner than `SUPERVISION_FORM_MIN_SECONDS`
     after it was shown (filled by a program, not a person), or later than `SUPERVISION_FORM_MAX_SECONDS`."""
-    try:
-        shown = float(signing.loads(stamp or "", salt=STAMP_SALT)["t"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise ValidationError(
-            _("This form could not be checked. Please reload the page and send it again."), code="stamp"
-        ) from None
-    age = timezone.now().timestamp() - shown
-    if age < settings.SUPERVISION_FORM_MIN_SECONDS:
-        raise ValidationError(
-            _("The form was sent too quickly. Please check what you wrote and send it again."), code="too_fast"
-        )
-    if age > settings.SUPERVISION_FORM_MAX_SECONDS:
-        raise ValidationError(
-            _("This form was open for too long. What you wrote is kept below: please send it again."),
-            code="too_stale",
-        )
+    public_forms.form_stamp_check(
+        stamp=stamp,
+        salt=STAMP_SALT,
+        min_seconds=settings.SUPERVISION_FORM_MIN_SECONDS,
+        max_seconds=settings.SUPERVISION_FORM_MAX_SECONDS,
+    )
 
 
 def _rate_limit(client: str) -> None:
-    now = timezone.now()
-    PublicSubmission.objects.filter(submitted_at__lt=now - datetime.timedelta(days=1)).delete()
-    recent = PublicSubmission.objects.filter(client=client, submitted_at__gte=now - datetime.timedelta(hours=1))
-    if recent.count() >= settings.SUPERVISION_SUBMISSIONS_PER_HOUR:
-        message = _(
-            "Too many opinions were sent from your network in the past hour (at most %(limit)s). "
-            "What you wrote is kept: please send it again later, or call the station's complaint phone."
-        ) % {"limit": settings.SUPERVISION_SUBMISSIONS_PER_HOUR}
-        raise ValidationError({NON_FIELD_ERRORS: ValidationError(message, code="rate_limited")})
-    PublicSubmission.objects.create(client=client, submitted_at=now)
+    message = _(
+        "Too many opinions were sent from your network in the past hour (at most %(limit)s). "
+        "What you wrote is kept: please send it again later, or call the station's complaint phone."
+    ) % {"limit": settings.SUPERVISION_SUBMISSIONS_PER_HOUR}
+    public_forms.rate_limit(
+        model=PublicSubmission, client=client, per_hour=settings.SUPERVISION_SUBMISSIONS_PER_HOUR, message=message
+    )
 
 
 # Recording -------------------------------------------------------------------------------------------------------
@@ -136,6 +121,7 @@ def _save(opinion: Opinion, photo=None) -> Opinion:
         opinion.photo.save(f"{uuid.uuid4().hex}{kind.extension}", photo, save=False)
     try:
         opinion.save()
+        archive_entry_create(document=opinion)  # about a case: numbered in its enterprise's archive (clause 7.4)
     except Exception:
         if kind is not None:
             default_storage.delete(opinion.photo.name)
@@ -236,6 +222,7 @@ def opinion_classify(
     opinion.kind, opinion.topic, opinion.case = kind, topic, case
     opinion.full_clean()
     opinion.save(update_fields=["kind", "topic", "case"])
+    archive_entry_create(document=opinion)
     return opinion
 
 

@@ -14,7 +14,9 @@ from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -24,6 +26,7 @@ from core.common.forms import errors_onto, form_call
 from core.common.pagination import CappedPaginator
 from core.complaints import selectors as complaint_selectors
 from core.complaints import services as complaint_services
+from core.complaints import tracking as complaint_tracking
 from core.supervision import selectors, services
 from core.supervision.forms import (
     AnswerForm,
@@ -81,7 +84,7 @@ class PublicFeedbackPage(View):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.opinion_submit_public(
+                _opinion, complaint = complaint_services.complaint_submit_public(
                     client_address=client_address(request),
                     kind=data["kind"],
                     text=data["text"],
@@ -94,7 +97,11 @@ class PublicFeedbackPage(View):
             except ValidationError as error:
                 errors_onto(form, error)
             else:
-                return redirect("feedback:thanks")
+                thanks = reverse("feedback:thanks")
+                if complaint is not None:  # its reference number and tracking link (clause 6.5)
+                    token = complaint_tracking.complaint_tracking_token(complaint=complaint)
+                    thanks += "?" + urlencode({"complaint": token})
+                return redirect(thanks)
         # What was typed stays (a chosen photo must be chosen again: browsers never keep it); a fresh stamp lets the
         # corrected form go, unless it was refused for coming back too fast.
         fresh = form.data.copy()
@@ -106,7 +113,14 @@ class PublicFeedbackPage(View):
 
 class PublicFeedbackThanksPage(PublicFeedbackPage):
     def get(self, request):
-        return render(request, "supervision/public_thanks.html", {})
+        try:
+            complaint = complaint_tracking.complaint_tracking_verify(token=request.GET.get("complaint", ""))
+        except complaint_tracking.ComplaintTrackingInvalid:
+            complaint = None
+        link = (
+            complaint_tracking.complaint_tracking_url(complaint=complaint, station=request.tenant) if complaint else ""
+        )
+        return render(request, "supervision/public_thanks.html", {"complaint": complaint, "tracking_link": link})
 
     def post(self, request):
         raise Http404

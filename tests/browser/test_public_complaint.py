@@ -40,13 +40,13 @@ def test_an_anonymous_complaint_is_followed_to_closure_and_its_result_published(
         visitor.click("#feedback-submit")
         visitor.wait_for_selector("#thanks")
 
-        # Staff find it among the opinions and open it as a complaint.
+        # Staff find it among the opinions: it is a complaint already (opened when it was sent, with its reference).
         staff = browser.new_page()
         sign_in(staff, alpha, city.alpha_staff.username, "/supervision/")
         staff.click("table.opinions tbody tr[data-state=received] a")
         staff.wait_for_selector("#opinion-text")
         assert COMPLAINT in staff.text_content("#opinion-text")
-        staff.click("#open-complaint")
+        staff.click("#complaint-link")
         staff.wait_for_url(re.compile(r".*/complaints/\d+/$"))
         complaint_page = staff.url
         assert staff.get_attribute("#complaint-state", "data-state") == "received"
