@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from api.v1 import escalations, evaluation, network, statistics, tenants, tokens
+from api.v1 import escalations, evaluation, network, publication, statistics, tenants, tokens
 from api.v1.docs import schema_urls
 
 urlpatterns = [
@@ -40,6 +40,12 @@ urlpatterns = [
         "evaluation/stations/<int:pk>/rounds/<int:number>/conclude/",
         evaluation.ConcludeView.as_view(),
         name="api-evaluation-round-conclude",
+    ),
+    path("publication/objections/", publication.ObjectionListView.as_view(), name="api-publication-objections"),
+    path(
+        "publication/objections/<int:pk>/",
+        publication.ObjectionDetailView.as_view(),
+        name="api-publication-objection",
     ),
     path("escalations/", escalations.EscalationListView.as_view(), name="api-escalations"),
     path("escalations/<int:pk>/", escalations.EscalationDetailView.as_view(), name="api-escalation"),

@@ -29,7 +29,11 @@ DEADLINE_PASSED = "deadline_passed"
 COMPLAINT_RECEIVED = "complaint_received"
 COMPLAINT_DUE = "complaint_due"
 EVALUATION_OPENED = "evaluation_opened"
+RECTIFICATION_DUE = "rectification_due"
+RECTIFICATION_OVERDUE = "rectification_overdue"
 QUALIFICATION_EXPIRING = "qualification_expiring"
+PUBLICATION_OBJECTION_RECEIVED = "publication_objection_received"
+PUBLICATION_OBJECTION_HANDLED = "publication_objection_handled"
 
 KINDS: dict[str, Kind] = {
     kind.code: kind
@@ -43,7 +47,11 @@ KINDS: dict[str, Kind] = {
         Kind(COMPLAINT_RECEIVED, _("Complaint received")),
         Kind(COMPLAINT_DUE, _("Complaint deadline near or passed"), email=True),
         Kind(EVALUATION_OPENED, _("Evaluation round opened"), email=True),
+        Kind(RECTIFICATION_DUE, _("Rectification date near"), email=True),
+        Kind(RECTIFICATION_OVERDUE, _("Rectification date passed"), email=True),
         Kind(QUALIFICATION_EXPIRING, _("Qualification expiring"), email=True),
+        Kind(PUBLICATION_OBJECTION_RECEIVED, _("Objection to a publication received"), email=True),
+        Kind(PUBLICATION_OBJECTION_HANDLED, _("Objection to the station's publication handled"), email=True),
     )
 }
 

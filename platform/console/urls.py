@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from console import accounts, audit, escalations, evaluation, statistics, views
+from console import accounts, audit, escalations, evaluation, objections, statistics, views
 
 app_name = "console"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("users/", accounts.BureauUsersPage.as_view(), name="users"),
     path("stations/<int:pk>/evaluate/", views.StationStartEvaluationAction.as_view(), name="station_evaluate"),
     path("stations/<int:pk>/publish/", views.StationPublishAction.as_view(), name="station_publish"),
+    path("evaluation/", evaluation.EvaluationOverviewPage.as_view(), name="evaluation"),
+    path("evaluation/templates/<str:kind>/", evaluation.EvaluationTemplatePage.as_view(), name="evaluation_template"),
     path(
         "stations/<int:pk>/evaluations/<int:number>/",
         evaluation.EvaluationRoundConsolePage.as_view(),
@@ -30,6 +32,8 @@ urlpatterns = [
         name="evaluation_evidence",
     ),
     path("referrals/", views.ReferralFlowsPage.as_view(), name="referrals"),
+    path("objections/", objections.ObjectionListPage.as_view(), name="objections"),
+    path("objections/<int:pk>/", objections.ObjectionPage.as_view(), name="objection"),
     path("escalations/", escalations.EscalationListPage.as_view(), name="escalations"),
     path("escalations/<int:pk>/", escalations.EscalationPage.as_view(), name="escalation"),
     path("referrals/policy/", views.ReferralPolicyPage.as_view(), name="referral_policy"),

@@ -13,7 +13,7 @@ from core.common.forms import errors_onto
 from core.common.periods import default_period
 from core.evaluation.forms import ScheduleForm
 from core.evaluation.models import Conclusion
-from core.evaluation.selectors import round_latest_concluded, round_list, round_scheduled
+from core.evaluation.selectors import rectifications_overdue, round_latest_concluded, round_list, round_scheduled
 from core.evaluation.services import evaluation_start, station_publish
 from core.network.selectors import referral_flows_overdue, referral_matrix, referral_policy_get
 from core.network.services import referral_policy_set
@@ -39,7 +39,9 @@ class ConsoleHomeView(BureauPage):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**kwargs, tab="stations", stations=station_list())
+        return super().get_context_data(
+            **kwargs, tab="stations", stations=station_list(), rectifications_overdue=rectifications_overdue()
+        )
 
 
 def _percent(cell) -> str:

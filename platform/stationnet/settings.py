@@ -256,6 +256,8 @@ REFERRAL_ACCEPT_WORKING_DAYS = 2
 # Publication of a station (公示, clause 3): the public notice period shown on the portal, in days, and the bureau's
 # supervision phone the portal and the open data give next to each station's complaint phone (clause 6.1).
 PUBLICATION_NOTICE_DAYS = env.integer("STATIONNET_PUBLICATION_NOTICE_DAYS", 7)
+# Objections to a publication raised on the portal during its notice: at most this many per hour from one address.
+PUBLICATION_OBJECTIONS_PER_HOUR = env.integer("STATIONNET_PUBLICATION_OBJECTIONS_PER_HOUR", 5)
 BUREAU_SUPERVISION_PHONE = env.text("STATIONNET_BUREAU_SUPERVISION_PHONE", "12315")
 # Evaluation rounds (综合评估, clause 3): an approved round schedules the next re-evaluation this many days later; the
 # evidence a station head uploads is refused above this size (bytes).
@@ -289,6 +291,9 @@ COMPLAINT_RESPONSE_WORKING_DAYS = env.integer("STATIONNET_COMPLAINT_RESPONSE_WOR
 # Deadline reminders: a complaint's deadline due within this many working days, an improvement plan's within this
 # many days (or past it) is e-mailed once.
 COMPLAINT_REMINDER_WORKING_DAYS = env.integer("STATIONNET_COMPLAINT_REMINDER_WORKING_DAYS", 1)
+# A complaint still without a response this many whole working days after its response deadline goes to the bureau
+# by itself (core.complaints.services.complaint_escalate_overdue).
+COMPLAINT_ESCALATE_AFTER_WORKING_DAYS = env.integer("STATIONNET_COMPLAINT_ESCALATE_AFTER_WORKING_DAYS", 3)
 SUPERVISION_PLAN_REMINDER_DAYS = env.integer("STATIONNET_SUPERVISION_PLAN_REMINDER_DAYS", 3)
 # Staff assessment (clause 6.4): a dimension's share (0-1) reaching a threshold earns that level, checked best first
 # (优秀, 良好, 合格); below the last it is 待改进. See core.assessment.selectors.
@@ -502,6 +507,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.complaints.tasks.complaint_deadline_remind_all_task",
         "schedule": crontab(minute=5, hour="8-18"),  # hourly in office hours, Asia/Shanghai
     },
+    # Complaints left without a response COMPLAINT_ESCALATE_AFTER_WORKING_DAYS past their deadline: to the bureau.
+    "complaints-overdue-escalation": {
+        "task": "core.complaints.tasks.complaint_escalate_overdue_all_task",
+        "schedule": crontab(minute=35, hour="8-18"),
+    },
     # Improvement plans (clause 6.1) near or past their due date: their owner, once.
     "supervision-plan-reminders": {
         "task": "core.supervision.tasks.plan_due_remind_all_task",
@@ -516,12 +526,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.evaluation.tasks.round_open_due_task",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Publications whose public notice is over with no objection upheld or waiting (clause 3): final.
+    "evaluation-publications-final": {
+        "task": "core.evaluation.tasks.publication_finalise_task",
+        "schedule": crontab(minute=20),  # hourly
+    },
+    # Rectifications (clause 3) due within 7 days, within 1 day, or overdue: the station heads and the bureau's
+    # administrators are notified, once per round and window.
+    "evaluation-rectification-reminders": {
+        "task": "core.evaluation.tasks.rectification_remind_task",
+        "schedule": crontab(hour=8, minute=0),
+    },
     # Equipment maintenance due soon or overdue (clause 4.3.5): each station head is e-mailed once per due date.
     "operations-maintenance-reminders": {
         "task": "core.operations.tasks.maintenance_remind_all_task",
         "schedule": crontab(hour=8, minute=15),
     },
-    # Staff qualifications ending within 30 or 7 days, or ended (clause 4.4): each station's head is notified, once per
+    # Staff qualifications ending within 90 or 30 days, or ended (clause 4.4): each station's head is notified, once per
     # qualification and threshold.
     "operations-qualification-expiry": {
         "task": "core.operations.tasks.staff_qualification_expiry_remind_all_task",
@@ -624,6 +645,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.v1.docs.error_responses"],
     "ENUM_NAME_OVERRIDES": {
         "DistrictEnum": "core.districts.District",
+        "AccessChannelEnum": "core.archive.models.AccessChannel",
+        "ChannelEnum": "core.desk.models.Channel",
         "CaseStateEnum": "core.desk.models.CaseState",
         "DocumentKindEnum": "core.documents.models.DocumentKind",
         "OpinionKindEnum": "core.supervision.models.OpinionKind",
@@ -638,6 +661,7 @@ SPECTACULAR_SETTINGS = {
         "ReviewConclusionEnum": "core.assessment.models.ReviewConclusion",
         "TokenStateEnum": "core.tokens.models.TokenState",
         "EscalationStateEnum": "core.escalations.models.EscalationState",
+        "ObjectionStateEnum": "core.evaluation.models.ObjectionState",
         "NotificationKindEnum": "core.notifications.kinds.KIND_CHOICES",
     },
 }

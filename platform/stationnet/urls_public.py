@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from portal.objections import ObjectionThanksView
 from portal.tracking import TrackingLookupView
 from portal.views import (
     OnlineDemandThanksView,
@@ -15,6 +16,7 @@ from portal.views import (
 urlpatterns = [
     path("", PortalHomeView.as_view(), name="home"),
     path("stations/<slug:code>/", PortalStationView.as_view(), name="portal_station"),
+    path("stations/<slug:code>/objection/thanks/", ObjectionThanksView.as_view(), name="portal_objection_thanks"),
     path("open-data/", OpenDataView.as_view(), name="open_data"),
     path("open-data/stations.json", OpenDataFileView.as_view(format="json"), name="open_data_json"),
     path("open-data/stations.csv", OpenDataFileView.as_view(format="csv"), name="open_data_csv"),

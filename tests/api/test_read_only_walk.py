@@ -31,12 +31,12 @@ from core.directory.models import Enterprise, Institution
 from core.escalations import services as escalation_services
 from core.escalations.models import Escalation
 from core.evaluation import services as evaluation_services
-from core.evaluation.models import EvaluationEvidence, EvaluationRound
+from core.evaluation.models import EvaluationEvidence, EvaluationRound, PublicationObjection
 from core.operations import services as operations_services
 from core.operations.models import Equipment, StaffQualification, SystemCode, Training
 from core.tokens.models import ApiToken
 from core.tokens.services import api_token_create
-from tenants.models import MemberRole, Membership, Station
+from tenants.models import MemberRole, Membership, Station, StationPublication, User
 from tenants.pages import roles_for
 from tests.conftest import host_client
 from tests.core.desk.builders import new_enterprise, take_demand
@@ -52,6 +52,7 @@ WRITE_METHODS = ("post", "put", "patch", "delete")
 OPEN_TO_EVERY_USER = {
     "stationnet.urls_public": {
         "demand/": "the enterprise's own demand form (anyone, signed in or not, submits it)",
+        "stations/<slug:code>/": "a station's portal page: anyone objects to its publication during the notice",
         "track/": "finding a demand's tracking page by its number (anyone; it writes nothing)",
         "accounts/login/": "signing in",
         "accounts/logout/": "signing out",
@@ -158,10 +159,12 @@ ROUTE_IDS: dict[str, Callable[[World], dict]] = {
     "console/stations/<int:pk>/evaluations/<int:number>/": lambda w: {"pk": w.station.pk, "number": w.round.number},
     "console/stations/<int:pk>/evaluations/schedule/": lambda w: {"pk": w.station.pk},
     "console/escalations/<int:pk>/": lambda w: {"pk": w.escalation.pk},
+    "console/evaluation/templates/<str:kind>/": lambda w: {"kind": "initial"},
     "console/stations/<int:pk>/head/": lambda w: {"pk": w.station.pk},
     "console/2fa/reset/<int:user_id>/": lambda w: {"user_id": w.token.user_id},
     "directory/enterprises/<int:pk>/": lambda w: {"pk": w.enterprise.pk},
     "directory/institutions/<int:pk>/": lambda w: {"pk": w.institution.pk},
+    "directory/institutions/<int:pk>/qualifications/new/": lambda w: {"pk": w.institution.pk},
     "api/v1/enterprises/<int:pk>/": lambda w: {"pk": w.enterprise.pk},
     "api/v1/institutions/<int:pk>/": lambda w: {"pk": w.institution.pk},
     "api/v1/evaluation/stations/<int:pk>/rounds/": lambda w: {"pk": w.station.pk},
@@ -175,6 +178,8 @@ ROUTE_IDS: dict[str, Callable[[World], dict]] = {
         "number": w.round.number,
     },
     "api/v1/escalations/<int:pk>/": lambda w: {"pk": w.escalation.pk},
+    "console/objections/<int:pk>/": lambda w: {"pk": publication_objection(w)},
+    "api/v1/publication/objections/<int:pk>/": lambda w: {"pk": publication_objection(w)},
     "admin/auth/group/<path:object_id>/": lambda w: {"object_id": w.group.pk},
     "admin/auth/group/<path:object_id>/change/": lambda w: {"object_id": w.group.pk},
     "admin/auth/group/<path:object_id>/delete/": lambda w: {"object_id": w.group.pk},
@@ -213,6 +218,23 @@ ROUTE_IDS: dict[str, Callable[[World], dict]] = {
     "api/v1/members/<int:pk>/deactivate/": lambda w: {"pk": staff_membership(w)},
     "api/v1/members/<int:pk>/reactivate/": lambda w: {"pk": staff_membership(w)},
 }
+
+
+def publication_objection(world: World) -> int:
+    """An objection to a publication of the station (made once, with the publication, when first asked for)."""
+    objection = PublicationObjection.objects.filter(publication__station=world.station).first()
+    if objection is None:
+        publication = StationPublication.objects.create(
+            station=world.station,
+            published_at=timezone.now(),
+            notice_until=timezone.now() + datetime.timedelta(days=7),
+            published_by=User.objects.filter(bureau_role="admin").first(),
+            snapshot={},
+        )
+        objection = PublicationObjection.objects.create(
+            publication=publication, name="只读巡检", phone="13912345678", text="异议", received_at=timezone.now()
+        )
+    return objection.pk
 
 
 def staff_membership(world: World) -> int:

@@ -22,7 +22,7 @@ OPEN = (
     "/demand/",
     "/track/",  # the enterprise finds its demand by number (tests/platform/portal/test_tracking.py)
     "/open-data/",
-    "/stations/",
+    "/stations/",  # a station's page, with the objection form during its notice and its thanks (test_objections.py)
     "/api/v1/auth/token/",
     "/api/v1/schema/",
     "/api/v1/docs/",

@@ -43,7 +43,8 @@ STATION_PATHS = [p for p in concrete_paths("stationnet.urls_station") if not p.s
 # through a signed link. These routes are open to everyone, and reveal nothing without a valid token of the station
 # (tests below and tests/core/desk/test_surveys.py).
 SURVEY_PATHS = [p for p in concrete_paths("stationnet.urls_station") if p.startswith("/survey/")]
-# The same for the enterprise's tracking link (issue 19; tests/platform/portal/test_tracking.py).
+# The same for the enterprise's tracking link (issue 19; tests/platform/portal/test_tracking.py) and the
+# complainant's (`/track/complaint/<token>/`, issue 20; tests/platform/portal/test_complaint_tracking.py).
 TRACKING_PATHS = [p for p in concrete_paths("stationnet.urls_station") if p.startswith("/track/")]
 
 
@@ -56,7 +57,7 @@ def test_the_only_open_station_pages_are_sign_in_invitations_language_and_the_su
     # The station's public opinion page (clause 6.1) is open by design: tests/core/supervision/test_pages.py.
     assert {path.split("/")[1] for path in open_paths} == {"accounts", "i18n", "survey", "track", "feedback"}
     assert {"/survey/x/", "/survey/x/thanks/"} == set(SURVEY_PATHS)
-    assert len(TRACKING_PATHS) == 2
+    assert len(TRACKING_PATHS) == 3  # a demand's page and documents, a complaint's page (issue 20)
 
 
 @pytest.mark.parametrize("path", TRACKING_PATHS)
