@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, Prohibi
 from django.forms.forms import DeclarativeFieldsMetaclass
 from django.forms.models import ModelFormMetaclass
 from django.utils.choices import BlankChoiceIterator
+from django.utils.translation import gettext, gettext_lazy
 
 from core.common.text import INTEGER_MAX, INTEGER_MIN, DateRangeValidator, TextValidator
 
@@ -133,3 +134,25 @@ def form_call(request, form: forms.Form, call, *, success: str) -> bool:
         return False
     flash.success(request, success)
     return True
+
+
+HONEYPOT = "website"
+
+
+class GuardedForm(Form):
+    """A form anyone may send without signing in (a station's opinion form, an objection to a publication): `website`
+    is a honeypot (hidden from people by the page; a robot fills it) and `stamp` the signed time the form was shown,
+    checked by the subclass's `stamp_check(stamp=...)` (see `core.common.public_forms`)."""
+
+    website = forms.CharField(label=gettext_lazy("Leave this field empty"), required=False)
+    stamp = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def stamp_check(self, *, stamp: str) -> None:
+        raise NotImplementedError
+
+    def clean(self):
+        data = super().clean()
+        if data.get(HONEYPOT):
+            raise ValidationError(gettext("This form could not be accepted."), code="honeypot")
+        self.stamp_check(stamp=data.get("stamp", ""))
+        return data

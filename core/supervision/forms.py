@@ -3,19 +3,16 @@ rules are the services'."""
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.common.forms import Form
+from core.common.forms import Form, GuardedForm
 from core.supervision import services
 from core.supervision.models import OpinionChannel, OpinionKind, OpinionState, OpinionTopic
 
 PUBLIC_KINDS = OpinionKind.choices
-HONEYPOT = "website"
 
 
-class PublicOpinionForm(Form):
+class PublicOpinionForm(GuardedForm):
     """The public form. `website` is a honeypot (hidden from people; a robot fills it) and `stamp` the signed time
     the form was shown (see `services.form_stamp_check`)."""
 
@@ -31,15 +28,9 @@ class PublicOpinionForm(Form):
         help_text=gettext_lazy("A JPEG or PNG photo of up to %(size)s MB.")
         % {"size": settings.SUPERVISION_PHOTO_MAX_BYTES // (1024 * 1024)},
     )
-    website = forms.CharField(label=gettext_lazy("Leave this field empty"), required=False)
-    stamp = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def clean(self):
-        data = super().clean()
-        if data.get(HONEYPOT):
-            raise ValidationError(_("This form could not be accepted."), code="honeypot")
-        services.form_stamp_check(stamp=data.get("stamp", ""))
-        return data
+    def stamp_check(self, *, stamp: str) -> None:
+        services.form_stamp_check(stamp=stamp)
 
 
 class LogOpinionForm(Form):

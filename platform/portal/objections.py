@@ -14,15 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from core.common.forms import Form, errors_onto
+from core.common.forms import GuardedForm, errors_onto
 from core.evaluation import services
 from core.evaluation.publication_selectors import publication_views
 from tenants.hosts import client_address
 
-HONEYPOT = "website"
 
-
-class ObjectionForm(Form):
+class ObjectionForm(GuardedForm):
     """`website` is a honeypot (hidden from people); `stamp` the signed time the form was shown."""
 
     name = forms.CharField(label=gettext_lazy("Your name"), max_length=100, required=False)
@@ -35,15 +33,9 @@ class ObjectionForm(Form):
         required=False,
         help_text=gettext_lazy("What in this publication is not true or does not meet the requirements, and why."),
     )
-    website = forms.CharField(label=gettext_lazy("Leave this field empty"), required=False)
-    stamp = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def clean(self):
-        data = super().clean()
-        if data.get(HONEYPOT):
-            raise ValidationError(_("This form could not be accepted."), code="honeypot")
-        services.objection_form_stamp_check(stamp=data.get("stamp", ""))
-        return data
+    def stamp_check(self, *, stamp: str) -> None:
+        services.objection_form_stamp_check(stamp=stamp)
 
 
 class ObjectionMixin:
