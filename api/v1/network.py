@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from api.base import BureauAPIView
 from api.pagination import paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
+from core.common.replica import ReplicaReadsMixin
 from core.network import selectors, services
 from core.network.models import ReferralFlow
 from core.network.selectors import FlowCell
@@ -146,7 +147,7 @@ def _per_station(cells: dict[int, FlowCell]) -> list[dict]:
 # Views ------------------------------------------------------------------------------------------------------------
 
 
-class ReferralMatrixView(BureauAPIView):
+class ReferralMatrixView(ReplicaReadsMixin, BureauAPIView):
     """Referrals requested between `from` and `to` (dates, both included), station by station."""
 
     @extend_schema(
@@ -170,7 +171,7 @@ class ReferralMatrixView(BureauAPIView):
         return Response(ReferralMatrixSerializer(data).data)
 
 
-class ReferralOverdueView(BureauAPIView):
+class ReferralOverdueView(ReplicaReadsMixin, BureauAPIView):
     """Referrals still waiting past their acceptance deadline (flagged), the oldest deadline first."""
 
     @paginated_schema(ReferralFlowSerializer)

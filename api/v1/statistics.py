@@ -20,6 +20,7 @@ from api.pagination import paginate, paginated_schema
 from api.serializers import ModelSerializer, Serializer
 from core.catalog.models import ServiceCategory
 from core.common.periods import default_period
+from core.common.replica import ReplicaReadsMixin
 from core.districts import District
 from core.stats import reports
 from core.stats.facts import QUESTIONS
@@ -240,7 +241,7 @@ def _period(request, serializer_class=StatisticsPeriodInput) -> dict:
     return data.validated_data
 
 
-class CityStatisticsView(BureauAPIView):
+class CityStatisticsView(ReplicaReadsMixin, BureauAPIView):
     """The city's figures for the period, grouped `by` station, district or service category, optionally only for
     one district or one category; with the total and the trend (per day up to two months, per month beyond)."""
 
@@ -257,7 +258,7 @@ class CityStatisticsView(BureauAPIView):
         return Response(statistics_data(statistics))
 
 
-class StationStatisticsView(BureauAPIView):
+class StationStatisticsView(ReplicaReadsMixin, BureauAPIView):
     """One station's figures for the period, per service category, with its total and its trend."""
 
     @extend_schema(parameters=PERIOD_PARAMETERS, responses=StationStatisticsSerializer)
@@ -276,7 +277,7 @@ class MaySeeCaseLists(BasePermission):
         return reports.user_may_see_case_lists(user=request.user)
 
 
-class StationCaseListView(BureauAPIView):
+class StationCaseListView(ReplicaReadsMixin, BureauAPIView):
     """A station's cases received in the period, newest first, page by page. Every call is logged (who, when,
     which station and period)."""
 

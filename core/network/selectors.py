@@ -4,9 +4,9 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
+from core.common.replica import read_connection
 from core.network.models import ReferralFlow, ReferralPolicy
 from tenants.models import Station
 
@@ -101,7 +101,8 @@ def _period(requested_from: datetime.date | None, requested_to: datetime.date | 
 
 
 def _rows(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
+    # The referral flows' connection: the replica inside the views marked for it (core.common.replica).
+    with read_connection(ReferralFlow).cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

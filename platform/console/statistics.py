@@ -20,6 +20,7 @@ from core.catalog.forms import ServiceCategoryChoiceField
 from core.common.forms import DATE, Form
 from core.common.pagination import CappedPaginator
 from core.common.periods import default_period
+from core.common.replica import ReplicaReadsMixin
 from core.common.spreadsheets import XLSX_TYPE, write_xlsx
 from core.districts import District
 from core.stats import reports
@@ -217,7 +218,7 @@ def station_of(pk: int):
     return get_object_or_404(station_list(), pk=pk)
 
 
-class CityStatisticsPage(StatisticsPageMixin, BureauPage):
+class CityStatisticsPage(ReplicaReadsMixin, StatisticsPageMixin, BureauPage):
     """The city's figures in a period, grouped by station, district or service category, with the total, the trend,
     the categories, the station ranking and the satisfaction per question."""
 
@@ -261,7 +262,7 @@ class CityStatisticsPage(StatisticsPageMixin, BureauPage):
         )
 
 
-class StationStatisticsPage(StatisticsPageMixin, BureauPage):
+class StationStatisticsPage(ReplicaReadsMixin, StatisticsPageMixin, BureauPage):
     """One station's figures in a period, by service category, its trend and satisfaction, the way to its case list
     (for those who may see it) and, for the bureau's administrators, who looked at that list."""
 
@@ -307,7 +308,7 @@ class StationStatisticsPage(StatisticsPageMixin, BureauPage):
         )
 
 
-class StationCaseListPage(StatisticsPageMixin, BureauPage):
+class StationCaseListPage(ReplicaReadsMixin, StatisticsPageMixin, BureauPage):
     """A station's cases received in the period, from the read model, page by page (or whole, as XLSX). Only for the
     bureau roles that may see case lists; every look and every export is logged."""
 

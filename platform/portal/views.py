@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 from django_tenants.utils import schema_context
 
 from core.archive.services import RETENTION_YEARS
+from core.common.replica import ReplicaReadsMixin
 from core.desk import services as desk_services
 from core.desk.views import DemandFormMixin
 from core.evaluation.publication_selectors import publications_prefetch
@@ -164,7 +165,7 @@ class OpenDataView(TemplateView):
         return super().get_context_data(**kwargs, fields=open_data.FIELDS)
 
 
-class OpenDataFileView(View):
+class OpenDataFileView(ReplicaReadsMixin, View):
     """The published stations' latest publications, with their publication histories and objections' outcomes, as
     JSON or CSV, for anyone (no sign-in)."""
 
