@@ -11,9 +11,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     DJANGO_SETTINGS_MODULE=stationnet.settings
 
 # Debian's headless Chromium prints the standard's forms to PDF (core.desk.printing), with the Noto CJK fonts for
-# their Chinese text.
+# their Chinese text; pg_dump (postgresql-client, 15 in bookworm like the server) dumps the station template's DDL that
+# spare schemas are replayed from (tenants.spare_schemas).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends chromium fonts-noto-cjk \
+    && apt-get install -y --no-install-recommends chromium fonts-noto-cjk postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 stationnet \
@@ -52,4 +53,6 @@ RUN DJANGO_SECRET_KEY=build-only-not-a-secret \
 # A numeric UID, so Kubernetes' runAsNonRoot can verify it.
 USER 10001:10001
 EXPOSE 8000
-CMD ["gunicorn", "stationnet.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# The timeouts as in k8s/base/deployment-web.yaml: above the slowest page (a PDF, STATIONNET_PDF_TIMEOUT), below the
+# Ingress's read timeout.
+CMD ["gunicorn", "stationnet.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "90", "--graceful-timeout", "90", "--access-logfile", "-"]

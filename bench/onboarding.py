@@ -9,13 +9,13 @@ and for each level of the city (``--levels``, default 0, 100 and 500 stations) b
 (``bench.city.stations_ensure``), vacuums the catalog, and times, interleaved, one sample of each after the other:
 
 * baseline: ``CREATE SCHEMA`` of an empty schema, in a transaction rolled back (the least a new schema costs);
-* ``station_create`` when no spare schema waits: the whole service (checks, the station row, the template cloned
-  by django-tenants' ``clone_schema``, its host, the head's user and membership, the activity entry, the commit and
-  the invitation queued on the broker), with where its time goes: the ``clone_schema`` statement, the re-install of
-  the clone functions that django-tenants runs before every clone, the other statements, and Python;
+* ``station_create`` when no spare schema waits: the whole service (checks, the station row, the template's DDL
+  replayed (``tenants.spare_schemas.spare_schema_replay``; until issue 21 cloned by ``clone_schema``), its host, the head's user and membership, the activity entry, the commit and
+  the invitation queued on the broker), with where its time goes: the statements and Python (the ``clone_schema``
+  and clone-function parts stay at 0 since spares are replayed; ``bench/spares.py`` compares both ways);
 * ``station_create`` taking a spare schema (``tenants.spare_schemas``): the same service, the schema renamed from a
   spare instead of cloned; the refill is queued on commit, as in production;
-* the refill itself (``spare_schemas_refill``, one spare cloned): what a Celery worker spends after each onboarding.
+* the refill itself (``spare_schemas_refill``, one spare replayed): what a Celery worker spends after each onboarding.
 
 Each measured station is removed again (its schema dropped, its rows deleted) so the level stays what it says. Every
 figure is printed as a ratio to the baseline of its level, and to ``station_create`` (cloning) at the first level.
@@ -57,9 +57,9 @@ SMOKE = {"levels": [0, 5], "samples": 3}
 WARMUP = 1  # samples run first at each level and left out of the figures
 MODES = {
     "baseline": "baseline: CREATE SCHEMA of an empty schema (rolled back)",
-    "clone": "station_create, no spare waiting (template cloned)",
+    "clone": "station_create, no spare waiting (template replayed)",
     "spare": "station_create taking a spare schema (renamed)",
-    "refill": "spare_schemas_refill: one spare cloned (a worker, after commit)",
+    "refill": "spare_schemas_refill: one spare replayed (a worker, after commit)",
 }
 # What a station_create that clones spends its statements on (by the statement's text).
 CLONE_PARTS = {

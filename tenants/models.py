@@ -212,3 +212,43 @@ class SpareSchema(models.Model):
 
     def __str__(self) -> str:
         return self.schema_name
+
+
+class TemplateDump(models.Model):
+    """The station template's DDL and small data as ``pg_dump`` wrote them for one state of the template
+    (`template_state`): spares are replayed from it (``tenants.spare_schemas``), so ``pg_dump``, which reads the
+    catalog of every schema, runs once per deploy and not once per spare or per worker process."""
+
+    template_state = models.CharField(_("template state"), max_length=64, unique=True)
+    sql = models.TextField(_("SQL"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("template dump")
+        verbose_name_plural = _("template dumps")
+
+    def __str__(self) -> str:
+        return self.template_state
+
+
+class StationWork(models.Model):
+    """That a schema (a station's, or the public one) may have work of one kind for a sweep, due from `due_at`: the
+    beat sweeps visit the schemas named here instead of every schema (``tenants.work``). The app that creates the work
+    marks it in the same transaction; the sweep clears the row once it finds nothing left, unless it was marked again
+    meanwhile (`updated_at` changed). `kind` is the app's own name for its work ("messaging.outbox"): tenancy knows no
+    domain app."""
+
+    schema_name = models.CharField(_("schema name"), max_length=63)
+    kind = models.CharField(_("kind"), max_length=40)
+    due_at = models.DateTimeField(_("due at"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("station work")
+        verbose_name_plural = _("station work")
+        constraints = [models.UniqueConstraint(fields=["schema_name", "kind"], name="station_work_one_per_kind")]
+        # The beat's question: which schemas have work of this kind due now.
+        indexes = [models.Index(fields=["kind", "due_at"], name="station_work_kind_due")]
+
+    def __str__(self) -> str:
+        return f"{self.schema_name}: {self.kind} @ {self.due_at:%Y-%m-%d %H:%M}"

@@ -1,7 +1,6 @@
 """Writes of stations, users and memberships. Views, commands and tasks call these; nothing else writes."""
 
 import logging
-from contextlib import nullcontext
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -22,6 +21,7 @@ from core.activity.services import activity_record
 from core.audit.models import AuditAction
 from core.audit.services import audit_record
 from core.catalog.models import ServiceItem
+from tenants.deploys import deploy_in_progress
 from tenants.hosts import station_host, station_url
 from tenants.models import (
     Domain,
@@ -40,7 +40,7 @@ from tenants.selectors import (
     require_bureau_admin,
     require_head,
 )
-from tenants.spare_schemas import spare_schema_take, template_cloning
+from tenants.spare_schemas import SpareSchemaUnavailable, spare_schema_replay, spare_schema_take
 
 logger = logging.getLogger(__name__)
 
@@ -148,17 +148,22 @@ def station_create(
     hours: str = "",
     founding_body: str = "",
     request: HttpRequest | None = None,
+    spare_only: bool = False,
 ) -> Station:
-    """Provision a station: its schema (cloned from the template), its host name and its head, who is invited.
+    """Provision a station: its schema (a copy of the template), its host name and its head, who is invited.
 
     The schema is a copy of the migrated template schema (``TENANT_BASE_SCHEMA``), so provisioning costs the same
     however many migrations the project has: a spare copy made ahead of time, renamed in this transaction
-    (``tenants.spare_schemas``), or, when none is waiting, a clone made now; the pool is refilled after the commit.
+    (``tenants.spare_schemas``), or, when none is waiting, the template's DDL replayed now; the pool is refilled after
+    the commit. A web request passes `spare_only`: with no spare waiting it gets `SpareSchemaUnavailable` once
+    everything else is checked, and queues the onboarding (``core.onboarding``) instead of making a schema itself.
     Every problem is raised at once, field by field; a name, code or host another station has is refused with a
     message (never a database error), also when two requests race. A bureau administrator (`actor`) provisions it, or
     the platform.
     """
     require_bureau_admin(user=actor, system=PROVISIONERS, message=_("Only the bureau's administrators open stations."))
+    if deploy_in_progress():  # the template may be half migrated (tenants.deploys)
+        raise ValidationError(_("The platform is being upgraded; open the station again in a few minutes."))
     code = code.strip().lower()
     station = Station(
         name=name.strip(),
@@ -186,8 +191,11 @@ def station_create(
         with transaction.atomic():
             # A spare renamed to the station's schema name: save() then finds the schema there and does not clone.
             from_spare = spare_schema_take(schema_name=station.schema_name)
-            with nullcontext() if from_spare else template_cloning():  # one clone at a time, planned sanely
-                station.save(verbosity=0)
+            if not from_spare:
+                if spare_only:
+                    raise SpareSchemaUnavailable
+                spare_schema_replay(schema_name=station.schema_name)
+            station.save(verbosity=0)
     except IntegrityError:
         # Another station with this name or code was committed between the checks and the insert.
         raise ValidationError(
@@ -238,7 +246,7 @@ def station_create(
         "station %s provisioned in schema %s (%s)",
         station.code,
         station.schema_name,
-        "a spare schema renamed" if from_spare else "cloned",
+        "a spare schema renamed" if from_spare else "replayed",
     )
     return station
 

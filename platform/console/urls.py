@@ -9,6 +9,7 @@ urlpatterns = [
     path("audit/", audit.AuditTrailPage.as_view(), name="audit"),
     path("audit/export.csv", audit.AuditExportView.as_view(), name="audit_export"),
     path("stations/new/", views.StationCreatePage.as_view(), name="station_new"),
+    path("stations/new/<int:pk>/", views.OnboardingPage.as_view(), name="onboarding"),
     path("stations/<int:pk>/", views.StationConsolePage.as_view(), name="station"),
     path("stations/<int:pk>/head/", accounts.StationHeadHandoverPage.as_view(), name="station_head"),
     path("users/", accounts.BureauUsersPage.as_view(), name="users"),

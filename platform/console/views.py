@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -11,17 +12,20 @@ from console.charts import bar_chart
 from console.forms import PeriodForm, ReferralPolicyForm, StationCreateForm, StationStatusForm
 from core.common.forms import errors_onto
 from core.common.periods import default_period
+from core.common.replica import ReplicaReadsMixin
 from core.evaluation.forms import ScheduleForm
 from core.evaluation.models import Conclusion
 from core.evaluation.selectors import rectifications_overdue, round_latest_concluded, round_list, round_scheduled
 from core.evaluation.services import evaluation_start, station_publish
 from core.network.selectors import referral_flows_overdue, referral_matrix, referral_policy_get
 from core.network.services import referral_policy_set
+from core.onboarding.selectors import onboarding_job_get, onboarding_steps
+from core.onboarding.services import station_onboard
 from tenants.hosts import station_host, station_url
 from tenants.models import BureauRole, StationStatus
 from tenants.pages import BureauPage
 from tenants.selectors import membership_list_for_station, station_heads, station_list, user_has_bureau_role
-from tenants.services import station_change_status, station_create
+from tenants.services import station_change_status
 
 OVERDUE_SHOWN = 200
 
@@ -48,7 +52,7 @@ def _percent(cell) -> str:
     return "—" if cell is None or cell.acceptance_rate is None else f"{cell.acceptance_rate:.0%}"
 
 
-class ReferralFlowsPage(BureauPage):
+class ReferralFlowsPage(ReplicaReadsMixin, BureauPage):
     """City-wide referral flows in a period: the station × station matrix (count, acceptance rate, median hours to
     accept, outcomes), referrals to institutions, a chart, and the referrals now overdue for acceptance."""
 
@@ -168,10 +172,13 @@ class StationCreatePage(BureauPage):
         form = StationCreateForm(request.POST)
         if form.is_valid():
             try:
-                created = station_create(actor=request.user, request=request, **form.cleaned_data)
+                onboarding = station_onboard(actor=request.user, request=request, **form.cleaned_data)
             except ValidationError as error:
                 errors_onto(form, error)
             else:
+                if onboarding.job is not None:  # no spare schema waited: a worker makes one (never this request)
+                    return redirect("console:onboarding", pk=onboarding.job.pk)
+                created = onboarding.station
                 head = station_heads(station=created)[0]
                 if head.has_usable_password():
                     message = _("Station %(station)s is created at %(host)s. Its head %(head)s already has an account.")
@@ -192,6 +199,26 @@ class StationCreatePage(BureauPage):
                 )
                 return redirect("console:station", pk=created.pk)
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class OnboardingPage(BureauPage):
+    """An onboarding queued because no spare schema waited: its steps, until the station is open (a link to it) or the
+    job failed (its reason). The page reloads itself while the job runs."""
+
+    template_name = "console/onboarding.html"
+    bureau_roles = (BureauRole.ADMIN,)
+
+    def get_context_data(self, **kwargs):
+        job = onboarding_job_get(job_id=self.kwargs["pk"])
+        if job is None:
+            raise Http404
+        return super().get_context_data(**kwargs, tab="station_new", job=job, steps=onboarding_steps(job=job))
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        if not context["job"].finished:
+            response["Refresh"] = "1"  # browsers reload the page each second, with or without scripts
+        return response
 
 
 # What a bureau administrator may do to a station in each status from its console page (evaluation and publication

@@ -10,6 +10,7 @@ station's schema, and its evidence files."""
 
 import re
 import shutil
+from functools import partial
 
 import psycopg2
 import pytest
@@ -22,6 +23,7 @@ from core.evaluation.models import EvaluationEvidence
 from tenants.models import Station, StationStatus
 from tenants.selectors import PLATFORM
 from tenants.services import schema_name_for, user_create
+from tenants.spare_schemas import spare_schemas_refill
 from tests.browser.test_referral import high_water_marks, remove_rows_added_since, sign_in
 from tests.committed import on_own_connection
 from tests.core.evaluation.builders import PDF
@@ -59,6 +61,7 @@ def test_a_station_is_onboarded_evaluated_published_and_listed(city, web_server,
     marks = high_water_marks([get_public_schema_name()])
     try:
         on_own_connection(_head)
+        on_own_connection(partial(spare_schemas_refill, size=1))  # a spare waits: the station opens in the request
         public = f"http://localhost:{web_server}"
         admin = browser.new_page()
         sign_in(admin, public, city.bureau_admin.username, "/console/stations/new/")

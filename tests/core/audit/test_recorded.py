@@ -60,7 +60,7 @@ def check(entry: AuditEntry, *, user, host: str, station: str, target: str, addr
 # --- Stations -------------------------------------------------------------------------------------------------------
 
 
-def test_onboarding_a_station(city, public_host):
+def test_onboarding_a_station(city, public_host, spare_waiting):
     response = host_client(public_host, city.bureau_admin).post("/console/stations/new/", FORM)
     assert response.status_code == 302
     entry = last_entry(AuditAction.STATION_ONBOARDED)

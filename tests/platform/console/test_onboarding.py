@@ -44,7 +44,7 @@ def field_errors(html: str, field: str) -> list[str]:
 
 @pytest.mark.clause("3")
 def test_a_bureau_admin_onboards_a_station_and_its_head_is_invited(
-    city, public_host, django_capture_on_commit_callbacks, mailoutbox
+    city, public_host, spare_waiting, django_capture_on_commit_callbacks, mailoutbox
 ):
     admin = host_client(public_host, city.bureau_admin)
     form = admin.get(NEW)
