@@ -7,8 +7,9 @@
   duplicated or retried task finds it claimed and sends nothing. It then ends SENT; back to QUEUED with the reason on
   a failure that may pass (the task retries with back-off) or over the per-phone rate limit (`DeliveryDeferred`: the
   task retries when the limit allows); FAILED with the reason when no retry can help or the retries are spent.
-- `deliveries_sweep` (beat, every schema): a queued message whose task was lost is queued again; one left SENDING by
-  a worker that died mid-send is failed, never sent twice ("result unknown": staff check and resend).
+- `deliveries_sweep` (beat, in each schema `delivery_queue` marked with `DELIVERIES_WORK`, ``tenants.work``): a queued
+  message whose task was lost is queued again; one left SENDING by a worker that died mid-send is failed, never sent
+  twice ("result unknown": staff check and resend).
 - `delivery_resend`: staff send a failed message again, as a new row.
 """
 
@@ -33,6 +34,7 @@ from core.common.sms import SmsFailure, mobile_number, sms_backend
 from core.deliveries.models import Channel, Delivery, DeliveryStatus
 from tenants.selectors import require_member
 from tenants.tasks import queue_after_commit
+from tenants.work import station_work_mark
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,8 @@ SWEEP_BATCH = 1000
 RETRY_BACKOFF = 30
 RETRY_BACKOFF_MAX = 3600
 ERROR_MAX_CHARS = 1000
+# The deliveries' kind of work in tenants.work: the schemas the sweep visits.
+DELIVERIES_WORK = "deliveries"
 
 
 class DeliveryDeferred(Exception):
@@ -121,6 +125,8 @@ def delivery_queue(
         return Delivery.objects.get(key=key)
     from core.deliveries.tasks import delivery_send_task
 
+    # The sweep looks here once the message could have been lost (it stays marked until nothing is pending).
+    station_work_mark(kind=DELIVERIES_WORK, due_at=delivery.next_attempt_at + REQUEUE_AFTER)
     queue_after_commit(delivery_send_task, delivery_id=delivery.pk)
     return delivery
 

@@ -1,15 +1,15 @@
 """Celery tasks of the deliveries: sending one message (queued after the commit that kept it, in its schema), and
-beat's sweep of every schema."""
+beat's sweep of the schemas with a message pending."""
 
 from smtplib import SMTPException
 
 from celery import shared_task
-from django_tenants.utils import get_public_schema_name, schema_context
 
 from core.common.mail import MAIL_RETRY
 from core.common.sms import SmsFailure
-from core.deliveries.services import DeliveryDeferred, deliveries_sweep, delivery_send
-from tenants.tasks import each_station
+from core.deliveries.selectors import deliveries_next_due
+from core.deliveries.services import DELIVERIES_WORK, DeliveryDeferred, deliveries_sweep, delivery_send
+from tenants.tasks import each_station_with_work, in_schemas_with_work
 
 # The mail tasks' back-off; a provider's failure that may pass (SmsFailure not permanent) is retried too. A permanent
 # one ends the delivery FAILED inside the service and is not raised.
@@ -30,6 +30,14 @@ def delivery_send_task(self, *, delivery_id: int) -> bool:
 
 @shared_task
 def deliveries_sweep_all_task() -> dict[str, object]:
-    with schema_context(get_public_schema_name()):
-        public = deliveries_sweep()
-    return {get_public_schema_name(): public, **each_station(deliveries_sweep)}
+    """Beat: the sweep in the public schema and in each station with a message pending (many: in chunks)."""
+    return each_station_with_work(
+        kind=DELIVERIES_WORK, run=deliveries_sweep, next_due=deliveries_next_due, chunk_task=deliveries_sweep_chunk_task
+    )
+
+
+@shared_task
+def deliveries_sweep_chunk_task(*, schemas: list[str]) -> dict[str, object]:
+    return in_schemas_with_work(
+        kind=DELIVERIES_WORK, schemas=schemas, run=deliveries_sweep, next_due=deliveries_next_due
+    )

@@ -9,7 +9,8 @@
   calls the handler registered for its kind. A second delivery of the same key finds the key and does nothing; a
   message whose predecessor has not arrived is refused (`MessageOutOfOrder`) and retried later.
 - `outbox_requeue_stale` (beat) queues again what is still undelivered after a while: a task lost with a killed
-  worker, a broker restart, or a commit whose queueing never happened.
+  worker, a broker restart, or a commit whose queueing never happened. It visits only the schemas `message_send`
+  marked with outbox work (`OUTBOX_WORK`, ``tenants.work``), each until nothing is left undelivered there.
 
 Handlers are registered per kind with `@message_handler("kind")` by the apps that receive messages (in their
 `AppConfig.ready`). A handler gets the payload and the source schema's name, nothing else.
@@ -19,6 +20,7 @@ import datetime
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -26,11 +28,14 @@ from django_tenants.utils import schema_context
 
 from core.messaging.models import InboxMessage, OutboxMessage
 from tenants.tasks import queue, queue_after_commit
+from tenants.work import station_work_mark
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[..., None]
 _HANDLERS: dict[str, Handler] = {}
+# The outbox's kind of work in tenants.work: the schemas the requeue sweep visits.
+OUTBOX_WORK = "messaging.outbox"
 
 
 class MessageOutOfOrder(Exception):
@@ -66,6 +71,8 @@ def message_send(*, destination: str, kind: str, stream: str, payload: dict) -> 
     message = OutboxMessage(destination=destination, kind=kind, stream=stream, seq=last + 1, payload=payload)
     message.full_clean()
     message.save()
+    # The sweep looks here from the time the message may be stale, should its task be lost.
+    station_work_mark(kind=OUTBOX_WORK, due_at=message.created_at + settings.MESSAGING_REQUEUE_AFTER)
     queue_after_commit(message_deliver_task, message_id=message.pk)
     return message
 

@@ -10,10 +10,9 @@ import random
 
 from celery import shared_task
 from django.conf import settings
-from django_tenants.utils import get_public_schema_name, schema_context
 
-from core.messaging import services
-from tenants.tasks import each_station
+from core.messaging import selectors, services
+from tenants.tasks import each_station_with_work, in_schemas_with_work
 
 RETRY_BACKOFF_MAX = 600  # seconds between attempts, at most
 
@@ -30,13 +29,23 @@ def message_deliver_task(self, *, message_id: int) -> int:
         raise self.retry(exc=error, countdown=countdown) from None
 
 
-def _sweep():
+def _sweep() -> int:
     return services.outbox_requeue_stale(older_than=settings.MESSAGING_REQUEUE_AFTER)
+
+
+def _next_due():
+    return selectors.outbox_next_due(older_than=settings.MESSAGING_REQUEUE_AFTER)
 
 
 @shared_task
 def outbox_requeue_stale_all_task() -> dict[str, object]:
-    """Beat: in the public schema and in every station, queue again the messages still undelivered."""
-    with schema_context(get_public_schema_name()):
-        public = _sweep()
-    return {get_public_schema_name(): public, **each_station(_sweep)}
+    """Beat: in the public schema and in each station whose outbox has a message that may be stale, queue again the
+    messages still undelivered (many stations: in chunks, see `outbox_requeue_stale_chunk_task`)."""
+    return each_station_with_work(
+        kind=services.OUTBOX_WORK, run=_sweep, next_due=_next_due, chunk_task=outbox_requeue_stale_chunk_task
+    )
+
+
+@shared_task
+def outbox_requeue_stale_chunk_task(*, schemas: list[str]) -> dict[str, object]:
+    return in_schemas_with_work(kind=services.OUTBOX_WORK, schemas=schemas, run=_sweep, next_due=_next_due)

@@ -1,6 +1,8 @@
 """Reads of referrals, in the active station's schema, and the stations one may refer to."""
 
-from django.db.models import Count, Q, QuerySet, Value
+import datetime
+
+from django.db.models import Count, Min, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -133,3 +135,12 @@ def referral_inbox_summary(*, viewer: User | None = None, limit: int = 5, now=No
     waiting = referral_inbox(viewer=viewer)
     counts = waiting.aggregate(waiting=Count("pk"), overdue=Count("pk", filter=Q(accept_due_at__lt=now)))
     return {**counts, "referrals": list(waiting[:limit])}
+
+
+def referral_overdue_next_due() -> datetime.datetime | None:
+    """When `referral_overdue_flag` will next find a referral to flag in the active station (it may be past): the
+    earliest acceptance deadline of those it sent still waiting unflagged. None when there is none."""
+    waiting = Referral.objects.filter(
+        direction=Direction.OUTGOING, state=ReferralState.REQUESTED, overdue_at__isnull=True
+    )
+    return waiting.aggregate(due=Min("accept_due_at"))["due"]

@@ -53,6 +53,7 @@ from core.referrals.models import (
 from tenants.hosts import public_url, station_reverse
 from tenants.models import BureauRole, Station, StationStatus, User
 from tenants.selectors import MESSAGES, PLATFORM, SystemActor, is_member, require_member, station_heads
+from tenants.work import station_work_mark
 
 S = ReferralState
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -66,6 +67,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.FAILED: (),
 }
 OPEN = (S.REQUESTED, S.ACCEPTED, S.IN_SERVICE, S.ON_HOLD)
+# The overdue flag's kind of work in tenants.work: a referral sent marks its station due at its acceptance deadline.
+OVERDUE_WORK = "referrals.overdue"
 ENDED = (S.DECLINED, S.WITHDRAWN, S.COMPLETED, S.FAILED)
 REROUTABLE = (S.DECLINED, S.FAILED)
 NEEDS_REASON = (S.DECLINED, S.FAILED)
@@ -668,6 +671,7 @@ def referral_create(
     )
     referral.full_clean(exclude=["case", "previous", "partner", "category", "created_by"])
     referral.save()
+    station_work_mark(kind=OVERDUE_WORK, due_at=referral.accept_due_at)
     event = _event(referral, kind=ReferralEventKind.STATE, user=user, text=referral.ask, to_state=S.REQUESTED)
     line = _("Referred to %(station)s (%(number)s)") % {"station": station, "number": referral.number}
     if previous is not None:
@@ -795,6 +799,7 @@ def referral_institution_open(*, case: ServiceCase, plan: ServicePlan, user: Use
     )
     referral.full_clean(exclude=["case", "institution", "category", "created_by"])
     referral.save()
+    station_work_mark(kind=OVERDUE_WORK, due_at=referral.accept_due_at)
     _event(referral, kind=ReferralEventKind.STATE, user=user, text=referral.ask, to_state=S.REQUESTED)
     _tell_bureau(referral)
     return referral
