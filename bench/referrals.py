@@ -444,11 +444,15 @@ def inline_benchmark(args: argparse.Namespace, bench: Stations, results: dict) -
 
 
 def purge_queue(queue: str) -> int:
-    """Drop the tasks waiting in the benchmark's queue (those the set-up and the inline part published)."""
+    """Drop the tasks waiting in the benchmark's queues (those the set-up and the inline part published): the default
+    one and those named after it (settings.WORKER_QUEUES)."""
+    from django.conf import settings
+
     from stationnet.celery import app
 
+    queues = [queue, *(name for name in settings.WORKER_QUEUES.values() if name != queue)]
     with app.connection_for_write() as conn:
-        return conn.default_channel.queue_purge(queue) or 0
+        return sum(conn.default_channel.queue_purge(name) or 0 for name in queues)
 
 
 @contextlib.contextmanager
@@ -456,7 +460,10 @@ def worker(log_path: Path) -> Iterator[subprocess.Popen]:
     """A Celery worker, prefork with two children, on this database and queue, started as tests/processes.py does
     (its own process group, stopped with the group); yields once it says it is ready."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    from django.conf import settings
+
     command = [sys.executable, "-m", "celery", "-A", "stationnet", "worker", "--pool", "prefork", "--concurrency", "2"]
+    command += ["-Q", ",".join(settings.WORKER_QUEUES.values())]
     env = {**os.environ, "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(  # noqa: S603  (our own command, with this interpreter)

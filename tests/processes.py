@@ -11,21 +11,19 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.db import connection
+
+from stationnet.database_url import database_url as database_settings_url
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def database_url() -> str:
-    """A DATABASE_URL for the test database."""
-    db = connection.settings_dict
-    host = quote(db["HOST"] or "", safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    return f"postgres://{quote(db['USER'])}{password}@{host}{port}/{db['NAME']}"
+    """A DATABASE_URL for the test database (every host of a multi-host one, and its options)."""
+    return database_settings_url(connection.settings_dict)
 
 
 @contextlib.contextmanager
@@ -98,14 +96,25 @@ class Worker:
 
 
 @contextlib.contextmanager
-def working(folder: Path, *, concurrency: int | None = None) -> Iterator[Worker]:
-    """A Celery worker: one process (solo pool) by default, or a prefork pool of `concurrency` children."""
+def working(
+    folder: Path,
+    *,
+    concurrency: int | None = None,
+    queues: list[str] | None = None,
+    include: list[str] | None = None,
+    **env: str,
+) -> Iterator[Worker]:
+    """A Celery worker: one process (solo pool) by default, or a prefork pool of `concurrency` children; consuming
+    every queue (settings.WORKER_QUEUES) or only `queues` (their keys, such as "bulk"); importing the task modules
+    `include` too (a test's own tasks)."""
+    names = [settings.WORKER_QUEUES[key] for key in (queues or settings.WORKER_QUEUES)]
     worker = Worker(mail_dir=folder / "mail", log=folder / "worker.log")
     pool = ["--pool", "solo"] if concurrency is None else ["--pool", "prefork", "--concurrency", str(concurrency)]
-    command = ["celery", "-A", "stationnet", "worker", *pool, "--loglevel", "INFO"]
+    command = ["celery", "-A", "stationnet", "worker", *pool, "--loglevel", "INFO", "-Q", ",".join(names)]
+    command += [argument for module in include or [] for argument in ("--include", module)]
     backend = "django.core.mail.backends.filebased.EmailBackend"
     with running(
-        command, worker.log, DJANGO_EMAIL_BACKEND=backend, DJANGO_EMAIL_FILE_PATH=str(worker.mail_dir)
+        command, worker.log, DJANGO_EMAIL_BACKEND=backend, DJANGO_EMAIL_FILE_PATH=str(worker.mail_dir), **env
     ) as process:
         worker.process = process
         yield worker

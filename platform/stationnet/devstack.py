@@ -124,6 +124,9 @@ def run_demo(env: dict[str, str]) -> int:
     # generated while the demo already answers, committing as it goes, so its figures fill in on the pages.
     manage(env, "load_demo_city", "--city-only")
     manage_command = [sys.executable, str(REPO_ROOT / "manage.py")]
+    django_setup(env)
+    from django.conf import settings
+
     processes = {
         "web": [
             sys.executable,
@@ -150,6 +153,9 @@ def run_demo(env: dict[str, str]) -> int:
             "WARNING",
             "--concurrency",
             "2",
+            # The one demo worker takes every queue (in production each queue has workers of its own).
+            "-Q",
+            ",".join(settings.WORKER_QUEUES.values()),
         ],
     }
     # Beat starts once the history is in: its reminders and overdue flags would otherwise act on the history's cases
@@ -177,7 +183,6 @@ def run_demo(env: dict[str, str]) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    django_setup(env)
     print(banner(port), flush=True)
     from core.common.printing import PrintingUnavailable, chromium_path
     from core.demo.models import DemoHistory

@@ -1,18 +1,26 @@
 """Static checks of the Kubernetes manifests under k8s/ and of the Dockerfile.
 
-No Django, no database, no cluster: every object is validated against the Kubernetes
-OpenAPI schemas that the `kubernetes-validate` package ships, and the deployment facts
-that matter are asserted directly on the YAML. If `kubectl` is on PATH, each
+No database, no cluster: every object is validated against the Kubernetes
+OpenAPI schemas that the `kubernetes-validate` package ships (KEDA's objects, custom
+resources it has no schema for, are checked field by field), and the deployment facts
+that matter are asserted directly on the YAML, against the Django settings they must fit
+(queue names, upload limits, the PDF timeout). If `kubectl` is on PATH, each
 kustomization is also rendered (`kubectl kustomize`, offline) and the output checked.
 """
 
+import json
+import os
+import re
+import shlex
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import kubernetes_validate
 import pytest
 import yaml
+from django.conf import settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 K8S_DIR = REPO_ROOT / "k8s"
@@ -36,6 +44,14 @@ K8S_VERSIONS = sorted(
 )
 
 WORKLOAD_KINDS = {"Deployment", "Job", "StatefulSet", "DaemonSet", "CronJob"}
+# Custom resources (KEDA): no schema in kubernetes-validate, checked by the KEDA tests below.
+CUSTOM_GROUPS = {"keda.sh"}
+QUEUES = ["deliveries", "periodic", "bulk"]
+WORKERS = [f"worker-{queue}" for queue in QUEUES]
+
+
+def _is_custom(obj: dict) -> bool:
+    return obj["apiVersion"].split("/")[0] in CUSTOM_GROUPS
 
 
 def _rel(path: Path) -> str:
@@ -177,7 +193,9 @@ def test_no_secret_is_deployed_from_the_repo():
 
 
 @pytest.mark.parametrize("version", K8S_VERSIONS)
-@pytest.mark.parametrize("obj", [o for _, o in OBJECTS], ids=[i for i, _ in OBJECTS])
+@pytest.mark.parametrize(
+    "obj", [o for _, o in OBJECTS if not _is_custom(o)], ids=[i for i, o in OBJECTS if not _is_custom(o)]
+)
 def test_object_matches_kubernetes_schema(obj, version):
     try:
         kubernetes_validate.validate(obj, version, strict=True)
@@ -193,16 +211,21 @@ def test_expected_objects_are_in_the_base():
     expected = {
         ("ConfigMap", CONFIGMAP),
         ("Deployment", "web"),
-        ("Deployment", "worker"),
+        *(("Deployment", worker) for worker in WORKERS),
         ("Deployment", "beat"),
         ("Job", "migrate"),
         ("Service", "web"),
         ("Ingress", "web"),
         ("HorizontalPodAutoscaler", "web"),
-        ("HorizontalPodAutoscaler", "worker"),
+        *(("ScaledObject", worker) for worker in WORKERS),
         ("PodDisruptionBudget", "web"),
+        *(("PodDisruptionBudget", worker) for worker in WORKERS),
+        ("NetworkPolicy", "default-deny"),
     }
     assert expected <= set(BASE)
+    # The one worker of old, replaced by a worker per queue.
+    assert ("Deployment", "worker") not in BASE
+    assert ("HorizontalPodAutoscaler", "worker") not in BASE
 
 
 @pytest.mark.parametrize("workload", WORKLOADS, ids=_workload_id)
@@ -255,7 +278,7 @@ def test_images_are_managed_by_kustomize(workload):
         assert container["image"].rsplit(":", 1)[0] in image_names
 
 
-@pytest.mark.parametrize("name", ["web", "worker", "beat"])
+@pytest.mark.parametrize("name", ["web", *WORKERS, "beat"])
 def test_deployment_selector_matches_its_pods(name):
     deployment = BASE[("Deployment", name)]
     selector = deployment["spec"]["selector"]["matchLabels"]
@@ -280,10 +303,49 @@ def test_web_probes():
     assert "replicas" not in BASE[("Deployment", "web")]["spec"]
 
 
-def test_worker_runs_celery_worker():
-    worker = _container("Deployment", "worker")
-    assert worker["command"][:4] == ["celery", "-A", "stationnet", "worker"]
-    assert "replicas" not in BASE[("Deployment", "worker")]["spec"]
+def _option(command: list[str], name: str) -> str:
+    return command[command.index(name) + 1]
+
+
+def _queue_name(queue: str) -> str:
+    """The queue's name in production: settings.WORKER_QUEUES with the ConfigMap's STATIONNET_CELERY_QUEUE, or its
+    default (this test run's own prefix is not production's)."""
+    prefix = BASE[("ConfigMap", CONFIGMAP)]["data"].get("STATIONNET_CELERY_QUEUE", "celery")
+    return settings.WORKER_QUEUES[queue].replace(settings.CELERY_TASK_DEFAULT_QUEUE, prefix, 1)
+
+
+@pytest.mark.parametrize("queue", QUEUES)
+def test_each_queue_has_a_worker_deployment_of_its_own(queue):
+    deployment = BASE[("Deployment", f"worker-{queue}")]
+    command = _container("Deployment", f"worker-{queue}")["command"]
+    assert command[:4] == ["celery", "-A", "stationnet", "worker"]
+    queues = _option(command, "--queues").split(",")
+    assert queues[0] == _queue_name(queue) == f"celery.{queue}"
+    # Only the periodic worker also takes the default queue: a task routed nowhere still runs, behind no export.
+    assert queues[1:] == ([_queue_name("default")] if queue == "periodic" else [])
+    # Prefork: the heartbeat (liveness) comes from the main process while a pool process runs a long task.
+    assert _option(command, "--pool") == "prefork"
+    # KEDA owns the replica count; a fixed spec.replicas would fight it on apply.
+    assert "replicas" not in deployment["spec"]
+    # A pod told to stop finishes its running task (warm shutdown) before Kubernetes kills it.
+    time_limit = int(_option(command, "--time-limit"))
+    assert time_limit < _pod_spec(deployment)["terminationGracePeriodSeconds"]
+
+
+def test_worker_deployments_fit_their_work():
+    concurrency = {q: int(_option(_container("Deployment", f"worker-{q}")["command"], "--concurrency")) for q in QUEUES}
+    time_limit = {q: int(_option(_container("Deployment", f"worker-{q}")["command"], "--time-limit")) for q in QUEUES}
+    memory = {q: _container("Deployment", f"worker-{q}")["resources"]["limits"]["memory"] for q in QUEUES}
+
+    def mebibytes(quantity: str) -> int:
+        number, unit = re.fullmatch(r"(\d+)(Mi|Gi)", quantity).groups()
+        return int(number) * (1024 if unit == "Gi" else 1)
+
+    # Bulk: one job at a time per pod, the most memory, the longest time limit (an archive export).
+    assert concurrency["bulk"] == 1
+    assert concurrency["deliveries"] > concurrency["bulk"]
+    assert mebibytes(memory["bulk"]) > max(mebibytes(memory["deliveries"]), mebibytes(memory["periodic"]))
+    assert time_limit["bulk"] > time_limit["periodic"] > time_limit["deliveries"]
 
 
 def test_beat_is_a_single_replica_recreated_with_a_writable_schedule():
@@ -312,7 +374,7 @@ def test_migrate_job_runs_migrate_schemas_before_rollout():
     assert job["metadata"]["annotations"]["stationnet/rollout-phase"] == "pre-deploy"
 
 
-@pytest.mark.parametrize("target", ["web", "worker"])
+@pytest.mark.parametrize("target", ["web"])
 def test_hpa_scales_on_cpu(target):
     assert _hpa_targets().count(target) == 1, f"expected one HPA for {target}"
     (hpa,) = (o for o in _hpas() if o["spec"]["scaleTargetRef"]["name"] == target)
@@ -385,9 +447,162 @@ def test_configmap_and_secret_example_keys():
         "CELERY_BROKER_URL",
         "EMAIL_HOST_USER",
         "EMAIL_HOST_PASSWORD",
+        "REDIS_ADDRESS",
+        "REDIS_PASSWORD",
     }
     assert set(secret["stringData"]) == secret_keys
     assert not secret_keys & set(config), "secret values must not be in the ConfigMap"
+
+
+# --- scaling, liveness, disruptions (issue 21) -----------------------------------------
+
+
+def _secret_example_keys() -> set[str]:
+    return set(_load_one(SECRET_EXAMPLE)["stringData"])
+
+
+@pytest.mark.parametrize("queue", QUEUES)
+def test_each_worker_scales_on_its_queue_length_with_keda(queue):
+    scaled = BASE[("ScaledObject", f"worker-{queue}")]
+    assert scaled["apiVersion"] == "keda.sh/v1alpha1"
+    assert scaled["spec"]["scaleTargetRef"] == {"name": f"worker-{queue}"}
+    assert 1 <= scaled["spec"]["minReplicaCount"] <= scaled["spec"]["maxReplicaCount"]
+    (trigger,) = scaled["spec"]["triggers"]
+    assert trigger["type"] == "redis"
+    # KEDA reads the Redis list kombu keeps the queue's waiting tasks in: the queue's name.
+    assert trigger["metadata"]["listName"] == _queue_name(queue)
+    assert int(trigger["metadata"]["listLength"]) >= 1
+    assert all(isinstance(value, str) for value in trigger["metadata"].values()), "KEDA metadata values are strings"
+    authentication = BASE[("TriggerAuthentication", trigger["authenticationRef"]["name"])]
+    for ref in authentication["spec"]["secretTargetRef"]:
+        assert ref["parameter"] in {"address", "password"}
+        assert ref["name"] == SECRET
+        assert ref["key"] in _secret_example_keys(), "the Secret's documented keys must include what KEDA reads"
+    # No HPA of ours on the same Deployment: KEDA makes its own, two would fight.
+    assert f"worker-{queue}" not in _hpa_targets()
+
+
+def test_every_worker_deployment_has_a_scaled_object_and_a_pdb():
+    workers = {name for kind, name in BASE if kind == "Deployment" and name.startswith("worker")}
+    assert workers == set(WORKERS)
+    assert {name for kind, name in BASE if kind == "ScaledObject"} == workers
+    for worker in workers:
+        pdb = BASE[("PodDisruptionBudget", worker)]
+        pod_labels = BASE[("Deployment", worker)]["spec"]["template"]["metadata"]["labels"]
+        assert pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+        # A drain may still evict a pod when the worker runs a single replica (its task finishes in the grace).
+        assert pdb["spec"].get("maxUnavailable", 0) >= 1 or pdb["spec"]["minAvailable"] == 0
+
+
+def _probe_command(name: str, probe: str) -> list[str]:
+    return _container("Deployment", name)[probe]["exec"]["command"]
+
+
+@pytest.mark.parametrize("name", [*WORKERS, "beat"])
+def test_workers_and_beat_have_a_liveness_probe_on_their_heartbeat_file(name):
+    container = _container("Deployment", name)
+    env = {item["name"]: item["value"] for item in container["env"]}
+    heartbeat = Path(env["STATIONNET_HEARTBEAT_FILE"])
+    # On the writable emptyDir (the root filesystem is read-only).
+    assert heartbeat.parent.as_posix() == TMP
+    for probe in ("startupProbe", "livenessProbe"):
+        assert _probe_command(name, probe)[:2] == ["sh", "-c"]
+        assert "$STATIONNET_HEARTBEAT_FILE" in _probe_command(name, probe)[2]
+    liveness = container["livenessProbe"]
+    # Restarted only after minutes of silence, not at the first late beat.
+    assert liveness["periodSeconds"] * liveness["failureThreshold"] >= 120
+
+
+@pytest.mark.parametrize("name", [*WORKERS, "beat"])
+def test_the_liveness_probe_passes_on_a_fresh_heartbeat_and_fails_on_a_stale_or_missing_one(name, tmp_path):
+    """The probe's own shell command, run here as the kubelet runs it in the container (its environment)."""
+    command = _probe_command(name, "livenessProbe")
+    heartbeat = tmp_path / "heartbeat"
+
+    def probe() -> int:
+        environment = {"PATH": os.environ["PATH"], "STATIONNET_HEARTBEAT_FILE": str(heartbeat)}
+        return subprocess.run(command, env=environment, check=False, timeout=10).returncode  # noqa: S603
+
+    assert probe() != 0, "no heartbeat yet: not alive"
+    heartbeat.touch()
+    assert probe() == 0, f"fresh heartbeat refused by {shlex.join(command)}"
+    old = time.time() - 10 * 60
+    os.utime(heartbeat, (old, old))
+    assert probe() != 0, "a heartbeat ten minutes old must fail the probe"
+
+
+def _egress_ports(policy: dict) -> set[int]:
+    return {port["port"] for rule in policy["spec"].get("egress", []) for port in rule.get("ports", [])}
+
+
+def test_network_policies_deny_by_default():
+    deny = BASE[("NetworkPolicy", "default-deny")]
+    assert deny["spec"]["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "stationnet"}}
+    assert set(deny["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    assert "ingress" not in deny["spec"]
+    assert "egress" not in deny["spec"]
+
+
+@pytest.mark.parametrize("workload", WORKLOADS, ids=_workload_id)
+def test_every_component_has_its_network_policy(workload):
+    labels = BASE[workload]["spec"]["template"]["metadata"]["labels"]
+    component = labels["app.kubernetes.io/component"]
+    policy = BASE[("NetworkPolicy", component)]
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= labels.items()
+    assert set(policy["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    ports = _egress_ports(policy)
+    # The database and DNS for everybody; nothing beyond the database, Redis, DNS, the mail relay and the SMS gateway.
+    assert {5432, 53} <= ports
+    email_port = int(BASE[("ConfigMap", CONFIGMAP)]["data"]["EMAIL_PORT"])
+    assert ports <= {53, 5432, 6379, email_port, 443}
+    for rule in policy["spec"]["egress"]:
+        assert rule.get("ports"), f"{component}: an egress rule without ports opens every port"
+    if component.startswith("worker-"):
+        assert {6379, email_port, 443} <= ports, "workers send e-mails and text messages"
+    else:
+        assert email_port not in ports, "only workers send mail"
+    if component == "web":
+        (rule,) = policy["spec"]["ingress"]
+        (peer,) = rule["from"]
+        assert peer["namespaceSelector"] == {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}
+        assert rule["ports"] == [{"protocol": "TCP", "port": 8000}]
+    else:
+        assert policy["spec"].get("ingress", []) == [], f"nothing connects to {component}"
+
+
+def _megabytes(size: str) -> int:
+    """An ingress-nginx size ("25m", "1g") in bytes."""
+    number, unit = re.fullmatch(r"(\d+)([kmg]?)", size.lower()).groups()
+    return int(number) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
+
+
+def test_ingress_body_size_fits_the_largest_upload():
+    annotations = BASE[("Ingress", "web")]["metadata"]["annotations"]
+    body = _megabytes(annotations["nginx.ingress.kubernetes.io/proxy-body-size"])
+    upload_limits = {name: getattr(settings, name) for name in dir(settings) if name.endswith("_MAX_BYTES")}
+    assert upload_limits, "no upload limit found in settings"
+    largest = max(upload_limits.values())
+    # The largest file with the form's other fields (Django refuses those beyond DATA_UPLOAD_MAX_MEMORY_SIZE).
+    assert body >= largest + settings.DATA_UPLOAD_MAX_MEMORY_SIZE, upload_limits
+
+
+def test_gunicorn_timeout_fits_the_slowest_page_and_the_ingress_waits_longer():
+    web = BASE[("Deployment", "web")]
+    command = _container("Deployment", "web")["command"]
+    timeout = int(_option(command, "--timeout"))
+    graceful = int(_option(command, "--graceful-timeout"))
+    # The slowest synchronous page: a form printed to PDF by chromium, which may take STATIONNET_PDF_TIMEOUT.
+    assert timeout > settings.STATIONNET_PDF_TIMEOUT
+    annotations = BASE[("Ingress", "web")]["metadata"]["annotations"]
+    assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) > timeout
+    assert int(annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"]) > timeout
+    pre_stop = int(_container("Deployment", "web")["lifecycle"]["preStop"]["exec"]["command"][1])
+    assert pre_stop + graceful < _pod_spec(web)["terminationGracePeriodSeconds"]
+    # The image's own command (docker run, compose) has the same timeouts.
+    image_command = next(line for line in (REPO_ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD"))
+    image_command = json.loads(image_command.removeprefix("CMD"))
+    assert _option(image_command, "--timeout") == str(timeout)
+    assert _option(image_command, "--graceful-timeout") == str(graceful)
 
 
 # --- rendered output (needs kubectl, offline) -----------------------------------------
@@ -414,7 +629,8 @@ def test_kustomization_renders_valid_objects(kustomization):
     by_key = {(doc["kind"], doc["metadata"]["name"]): doc for doc in rendered}
     assert set(by_key) == set(BASE), "every overlay deploys exactly the base objects"
     for doc in rendered:
-        kubernetes_validate.validate(doc, LATEST_K8S_VERSION, strict=True)
+        if not _is_custom(doc):
+            kubernetes_validate.validate(doc, LATEST_K8S_VERSION, strict=True)
         assert doc["metadata"]["labels"]["app.kubernetes.io/part-of"] == "stationnet"
         if doc["kind"] in WORKLOAD_KINDS:
             for container in _containers(doc):
