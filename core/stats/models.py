@@ -11,6 +11,12 @@
   local day (`core.stats.facts.DAY_COUNTS`), kept with the facts in the same transaction. The dashboard's usual
   questions (the whole city by station, district or category) read these: a station-day row stands for every case
   event of that day, so a period costs stations × days rows however busy they were.
+- `StationMonth` and `CategoryMonth`: the same counts per local month (`day` is the month's first day), kept by the
+  same services in the same transaction: a period is its whole months and its edge days, so a year costs
+  stations × (12 + edge days) rows, not stations × 365.
+- `StationDayTimes`, `CategoryDayTimes`, `StationMonthTimes`, `CategoryMonthTimes`: how many cases completed that day
+  or month had their response or completion time in each of fixed buckets (`core.stats.facts.TIME_EDGES`): a
+  histogram, so the city's medians find the one bucket that holds them without sorting the period's facts.
 - `CaseListAccess`: every time a bureau user looked at or exported a station's case list (the deliberate,
   logged path from the city's figures down to one station's cases).
 """
@@ -92,6 +98,19 @@ class CaseFact(models.Model):
                 name="stats_fact_category_completed",
                 fields=["category", "completed_at"],
                 include=["station", "response_seconds", "completion_seconds"],
+                condition=models.Q(completed_at__isnull=False),
+            ),
+            # A median's bucket read exactly (`core.stats.selectors`): the facts whose time lies in one bucket.
+            models.Index(
+                name="stats_fact_response",
+                fields=["response_seconds"],
+                include=["completed_at", "station", "category"],
+                condition=models.Q(completed_at__isnull=False),
+            ),
+            models.Index(
+                name="stats_fact_completion",
+                fields=["completion_seconds"],
+                include=["completed_at", "station", "category"],
                 condition=models.Q(completed_at__isnull=False),
             ),
             models.Index(
@@ -191,6 +210,138 @@ class CategoryDay(DayCounts):
 
     def __str__(self) -> str:
         return f"{self.category_id}: {self.day}"
+
+
+class StationMonth(DayCounts):
+    station = models.ForeignKey("tenants.Station", on_delete=KEEP, related_name="+", verbose_name=_("station"))
+
+    class Meta:
+        verbose_name = _("station month")
+        verbose_name_plural = _("station months")
+        constraints = [models.UniqueConstraint(fields=["station", "day"], name="stats_stationmonth_one")]
+        indexes = [models.Index(name="stats_stationmonth_day", fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.station_id}: {self.day:%Y-%m}"
+
+
+class CategoryMonth(DayCounts):
+    category = models.ForeignKey(
+        "catalog.ServiceCategory", on_delete=KEEP, related_name="+", verbose_name=_("service category")
+    )
+
+    class Meta:
+        verbose_name = _("category month")
+        verbose_name_plural = _("category months")
+        constraints = [models.UniqueConstraint(fields=["category", "day"], name="stats_categorymonth_one")]
+        indexes = [models.Index(name="stats_categorymonth_day", fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.category_id}: {self.day:%Y-%m}"
+
+
+class TimeMeasure(models.IntegerChoices):
+    RESPONSE = 1, _("response time")
+    COMPLETION = 2, _("completion time")
+
+
+class TimeCounts(models.Model):
+    """How many cases first completed on `day` (or in the month starting on it) had their `measure` in `bucket` (a
+    `width_bucket` over `core.stats.facts.TIME_EDGES`)."""
+
+    day = models.DateField(_("day"))
+    measure = models.PositiveSmallIntegerField(choices=TimeMeasure.choices)
+    bucket = models.SmallIntegerField()
+    cases = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class StationDayTimes(TimeCounts):
+    station = models.ForeignKey("tenants.Station", on_delete=KEEP, related_name="+", verbose_name=_("station"))
+
+    class Meta:
+        verbose_name = _("station day times")
+        verbose_name_plural = _("station day times")
+        constraints = [
+            models.UniqueConstraint(fields=["station", "day", "measure", "bucket"], name="stats_stationdaytimes_one")
+        ]
+        # A period's rows, read from the index alone.
+        indexes = [
+            models.Index(
+                name="stats_stationdaytimes_day", fields=["day"], include=["station", "measure", "bucket", "cases"]
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id}: {self.day} {self.get_measure_display()} bucket {self.bucket}"
+
+
+class CategoryDayTimes(TimeCounts):
+    category = models.ForeignKey(
+        "catalog.ServiceCategory", on_delete=KEEP, related_name="+", verbose_name=_("service category")
+    )
+
+    class Meta:
+        verbose_name = _("category day times")
+        verbose_name_plural = _("category day times")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "day", "measure", "bucket"], name="stats_categorydaytimes_one")
+        ]
+        # A period's rows, read from the index alone.
+        indexes = [
+            models.Index(
+                name="stats_categorydaytimes_day", fields=["day"], include=["category", "measure", "bucket", "cases"]
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id}: {self.day} {self.get_measure_display()} bucket {self.bucket}"
+
+
+class StationMonthTimes(TimeCounts):
+    station = models.ForeignKey("tenants.Station", on_delete=KEEP, related_name="+", verbose_name=_("station"))
+
+    class Meta:
+        verbose_name = _("station month times")
+        verbose_name_plural = _("station month times")
+        constraints = [
+            models.UniqueConstraint(fields=["station", "day", "measure", "bucket"], name="stats_stationmonthtimes_one")
+        ]
+        # A period's rows, read from the index alone.
+        indexes = [
+            models.Index(
+                name="stats_stationmonthtimes_day", fields=["day"], include=["station", "measure", "bucket", "cases"]
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id}: {self.day} {self.get_measure_display()} bucket {self.bucket}"
+
+
+class CategoryMonthTimes(TimeCounts):
+    category = models.ForeignKey(
+        "catalog.ServiceCategory", on_delete=KEEP, related_name="+", verbose_name=_("service category")
+    )
+
+    class Meta:
+        verbose_name = _("category month times")
+        verbose_name_plural = _("category month times")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "day", "measure", "bucket"], name="stats_categorymonthtimes_one"
+            )
+        ]
+        # A period's rows, read from the index alone.
+        indexes = [
+            models.Index(
+                name="stats_categorymonthtimes_day", fields=["day"], include=["category", "measure", "bucket", "cases"]
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id}: {self.day} {self.get_measure_display()} bucket {self.bucket}"
 
 
 class CaseListAccess(models.Model):

@@ -1,8 +1,11 @@
 """Reads of the city statistics (issue 6, clause 3: the bureau supervises service quality across all stations).
 
 `city_statistics` answers any period, grouped by station, district or service category, from the read model: the
-counts from the day counts (one scan whose GROUPING SETS give the groups and the trend lines at once; the city total
-is their sum), the medians from the facts (each group's from its own range of an index, and the city's).
+counts from the day counts, or for a trend by month from the month counts of the period's whole months and the day
+counts of its edge days (one scan whose GROUPING SETS give the groups and the trend lines at once; the city total is
+their sum); the city's medians and each category's from the time histograms (which bucket holds the median) and the
+facts of that one bucket (the median itself, exact); each station's and district's from its own facts (its own
+range of an index): a station's few hundred cases a year are fewer rows than its histograms.
 `city_statistics_from_schemas` answers the same by looping over every station's schema: the naive way, kept to check
 the read model against the stations (`manage.py stats_check`) and as the benchmark's baseline.
 
@@ -30,6 +33,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.catalog.models import ServiceCategory
+from core.common.replica import read_connection
 from core.desk.models import Channel, PlanKind
 from core.districts import District
 from core.stats.facts import (
@@ -41,6 +45,8 @@ from core.stats.facts import (
     MOMENTS,
     RATED,
     SATISFIED_LEVEL,
+    TIME_EDGES,
+    TIME_MEASURES,
 )
 from core.stats.models import CaseFact, CaseListAccess
 from tenants.models import Station
@@ -158,6 +164,15 @@ class Period:
         """Days for up to two months, months beyond."""
         return "day" if (self.end - self.start).days <= 62 else "month"
 
+    @property
+    def whole_months(self) -> tuple[datetime.date, datetime.date]:
+        """The first day of the period's first whole month and of the month after its last whole one (equal when it
+        has none): the month counts answer for those, the day counts for the edge days either side."""
+        first = self.start if self.start.day == 1 else (self.start.replace(day=1) + datetime.timedelta(days=32))
+        first = first.replace(day=1)
+        after = (self.end + datetime.timedelta(days=1)).replace(day=1)
+        return (first, after) if first < after else (first, first)
+
     def buckets(self) -> list[datetime.date]:
         if self.trend_unit == "day":
             return [self.start + datetime.timedelta(days=n) for n in range((self.end - self.start).days + 1)]
@@ -244,6 +259,93 @@ def _add(into: dict, row: dict) -> None:
         into[name] = into.get(name, 0) + value
 
 
+def _with_months(day_table: str, columns: str) -> str:
+    """The rows of a period (`%(start)s` to `%(end)s`) as a subquery: its whole months from the month table beside
+    `day_table` (`%(first_month)s` to before `%(after_months)s`), its edge days from `day_table`."""
+    month_table = day_table.replace("day", "month", 1)
+    return (
+        f"(SELECT {columns} FROM {day_table} WHERE day >= %(start)s AND day < %(first_month)s "  # noqa: S608
+        f"UNION ALL SELECT {columns} FROM {month_table} WHERE day >= %(first_month)s AND day < %(after_months)s "
+        f"UNION ALL SELECT {columns} FROM {day_table} WHERE day >= %(after_months)s AND day <= %(end)s)"
+    )
+
+
+def _median(values: list[tuple[int, int]], rank: int) -> tuple[int, int]:
+    """The bucket holding the value of 0-based `rank` among a histogram's (bucket, cases), and that value's rank in
+    the bucket."""
+    below = 0
+    for bucket, cases in values:
+        if rank < below + cases:
+            return bucket, rank - below
+        below += cases
+    raise ValueError("rank beyond the histogram")
+
+
+def _bucket_range(column: str, bucket: int) -> str:
+    """SQL of `column` lying in `bucket` (`core.stats.facts.TIME_EDGES`; constants only)."""
+    parts = []
+    if bucket > 0:
+        parts.append(f"{column} >= {TIME_EDGES[bucket - 1]}")
+    if bucket < len(TIME_EDGES):
+        parts.append(f"{column} < {TIME_EDGES[bucket]}")
+    return " AND ".join(parts)
+
+
+def _histograms(cursor, *, source: str, key: str | None, where: str, params) -> dict[tuple, list]:
+    """The time histograms `source` (rows of key, measure, bucket, cases) summed per group of `key` (or over
+    everything, `key` None) and measure: {(group, measure): [(bucket, cases), ...] in bucket order}."""
+    cursor.execute(
+        f"SELECT {key or 'NULL'}, measure, bucket, sum(cases) FROM {source} f WHERE {where} "  # noqa: S608
+        f"GROUP BY 1, 2, 3 HAVING sum(cases) <> 0 ORDER BY 1, 2, 3",
+        params,
+    )
+    histograms: dict[tuple, list] = defaultdict(list)
+    for group, measure, bucket, cases in cursor.fetchall():
+        histograms[(group, measure)].append((bucket, cases))
+    return histograms
+
+
+def _histogram_medians(cursor, asked: list[tuple[dict, str]], *, completed: str, params) -> list[dict]:
+    """The medians (as `percentile_cont(0.5)` gives them) of each histogram of `asked` (histograms per group, as
+    `_histograms` gives them, and the SQL of a group's facts, `g.key` standing for the group): each median's bucket from
+    its histogram, then the value itself from the facts of that one bucket (`stats_fact_response`,
+    `stats_fact_completion`), every median of every histogram in one query. Per item of `asked`: {group: {measure
+    name: seconds}}."""
+    reads, wanted, keys = [], [], {}
+    for number, (histograms, of_group) in enumerate(asked):
+        for (group, measure), values in histograms.items():
+            size = sum(cases for _bucket, cases in values)
+            column = f"f.{TIME_MEASURES[measure]}"
+            ranks = (size // 2,) if size % 2 else (size // 2 - 1, size // 2)
+            for rank in ranks:
+                bucket, offset = _median(values, rank)
+                index = len(wanted)
+                keys[f"group_{index}"] = group
+                condition = " AND ".join(
+                    filter(
+                        None,
+                        [completed, _bucket_range(column, bucket), of_group.replace("g.key", f"%(group_{index})s")],
+                    )
+                )
+                reads.append(
+                    f"(SELECT {index}, {column} FROM stats_casefact f WHERE {condition} "  # noqa: S608
+                    f"ORDER BY {column} OFFSET {int(offset)} LIMIT 1)"
+                )
+                wanted.append((number, group, measure))
+    found: dict[tuple, list[int]] = defaultdict(list)
+    # Asked even when there is nothing to read: the number of queries does not depend on the data.
+    cursor.execute(" UNION ALL ".join(reads) or "SELECT NULL, NULL WHERE false", params | keys)
+    for index, seconds in cursor.fetchall():
+        found[wanted[index]].append(seconds)
+    medians: list[dict] = [defaultdict(dict) for _asked in asked]
+    names = {1: "response", 2: "completion"}
+    for (number, group, measure), seconds in found.items():
+        first, last = min(seconds), max(seconds)
+        # percentile_cont's own arithmetic, so the figure is the one the facts' sort gives.
+        medians[number][group][names[measure]] = float(first) + (float(last) - float(first)) * 0.5
+    return medians
+
+
 def _day_table(by: str, *, station, district: str, category) -> str | None:
     """The day count table that answers this question, if one does."""
     if by in ("station", "district") and category is None:
@@ -262,12 +364,14 @@ def city_statistics(
     district: str = "",
     category: ServiceCategory | None = None,
     from_facts: bool = False,
+    from_days: bool = False,
 ) -> CityStatistics:
     """The city's figures for the period, per group (`by` station, district or category) with the total and the
     trend, optionally only for one station, district or category. Four queries of the read model (the counts, from the
     day counts; the groups' medians and the city's, from the facts; the complaints), or six when the day counts
     cannot answer (or `from_facts`): the counts of the cases received, completed and surveyed in the period instead.
-    Whatever the number of stations."""
+    Whatever the number of stations. `from_days` answers the way it did before the month counts and histograms (the
+    day counts, every median sorted from the facts): the benchmark's baseline and the tests' yardstick."""
     if by not in GROUPINGS:
         raise ValueError(f"group by one of {GROUPINGS}, not {by!r}")
     period = Period(start, end)
@@ -278,6 +382,7 @@ def city_statistics(
         "end": end,
         "tz": timezone.get_current_timezone_name(),
     }
+    params["first_month"], params["after_months"] = period.whole_months
     filters = []
     if station is not None:
         filters.append("f.station_id = %(station)s")
@@ -299,7 +404,7 @@ def city_statistics(
     def rows(source: str, where: str, select: str, group_by: str):
         # Only constant SQL is put together here; every value is a parameter.
         cursor.execute(
-            f"SELECT {select} FROM {source} f{'' if source == 'stats_categoryday' else joined} "  # noqa: S608
+            f"SELECT {select} FROM {source} f{'' if 'stats_category' in source else joined} "  # noqa: S608
             f"WHERE {' AND '.join([where, *filters])} GROUP BY {group_by}",
             params,
         )
@@ -325,7 +430,9 @@ def city_statistics(
                 _add(values[group], cell)
             _add(totals, cell)  # every case is in one group: the groups add up to the city
 
-    with transaction.atomic(), connection.cursor() as cursor:
+    # The read model's connection: the replica inside the views marked for it (core.common.replica).
+    database = read_connection(CaseFact)
+    with transaction.atomic(using=database.alias), database.cursor() as cursor:
         # Compiling these aggregates (JIT) costs more than it saves at a few hundred thousand rows; the medians sort
         # in memory.
         cursor.execute("SET LOCAL jit = off")
@@ -333,6 +440,10 @@ def city_statistics(
         if table is not None:
             bucket = "f.day" if period.trend_unit == "day" else "date_trunc('month', f.day::timestamp)::date"
             where = "f.day >= %(start)s AND f.day <= %(end)s"
+            if period.trend_unit == "month" and not from_days:
+                # Stations × (whole months + edge days) rows, not stations × days.
+                columns = ", ".join([table.removeprefix("stats_").removesuffix("day") + "_id", "day", *DAY_COUNTS])
+                table, where = _with_months(table, columns), "true"
             count(table, where, bucket, {name: f"f.{name}" for name in DAY_COUNTS})
         else:
             for moment, names in MOMENT_COUNTS.items():
@@ -350,16 +461,40 @@ def city_statistics(
         groups, group_filters, of_group = MEDIAN_GROUPS[by]
         group_where = " AND ".join(["true", *(sql for name, sql in group_filters.items() if asked[name])])
         medians = ", ".join(MEDIANS.values())
-        cursor.execute(
-            f"SELECT g.key, m.* FROM ({groups} WHERE {group_where}) g CROSS JOIN LATERAL "  # noqa: S608
-            f"(SELECT {medians} FROM stats_casefact f WHERE {of_group} AND {completed}) m",
-            params,
-        )
-        for group, *group_medians in cursor.fetchall():
-            if any(value is not None for value in group_medians):
-                values[group].update(zip(MEDIANS, group_medians, strict=True))
-        cursor.execute(f"SELECT {medians} FROM stats_casefact f WHERE {completed}", params)  # noqa: S608
-        totals.update(zip(MEDIANS, cursor.fetchone(), strict=True))
+        # The histograms answer for the city (by station when one station or district is asked, else by category)
+        # and for each category; not a station's with a category (no histogram has both).
+        histograms = None if from_days or (category and (station or district)) else "station"
+        if histograms and not (station or district):
+            histograms = "category"
+        filtered = " AND ".join(["true", *(sql for name, sql in MEDIAN_FILTERS.items() if asked[name])])
+
+        def times(kind: str) -> str:
+            return _with_months(f"stats_{kind}daytimes", f"{kind}_id, day, measure, bucket, cases")
+
+        asked_histograms = []
+        if histograms == "category" and by == "category":
+            groups_histograms = _histograms(
+                cursor, source=times("category"), key="f.category_id", where=filtered, params=params
+            )
+            asked_histograms.append((groups_histograms, of_group))
+        else:
+            cursor.execute(
+                f"SELECT g.key, m.* FROM ({groups} WHERE {group_where}) g CROSS JOIN LATERAL "  # noqa: S608
+                f"(SELECT {medians} FROM stats_casefact f WHERE {of_group} AND {completed}) m",
+                params,
+            )
+            for group, *group_medians in cursor.fetchall():
+                if any(value is not None for value in group_medians):
+                    values[group].update(zip(MEDIANS, group_medians, strict=True))
+        if histograms:
+            city = _histograms(cursor, source=times(histograms), key=None, where=filtered, params=params)
+            found = _histogram_medians(cursor, [(city, ""), *asked_histograms], completed=completed, params=params)
+            totals.update(found[0].get(None, {}))
+            for group, group_medians in (found[1] if asked_histograms else {}).items():
+                values[group].update(group_medians)
+        else:
+            cursor.execute(f"SELECT {medians} FROM stats_casefact f WHERE {completed}", params)  # noqa: S608
+            totals.update(zip(MEDIANS, cursor.fetchone(), strict=True))
         # The complaints received in the period (few: one query of their own). The city's count is its own
         # grouping set: by category, a complaint about no case is in no group.
         for no_group, group, complaints, escalated in rows(

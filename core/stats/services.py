@@ -6,10 +6,11 @@ facts at once (a new read model, a backfill, a repair). In the public schema: `c
 handler) keeps the newest reading of each case; `case_list_access_record` logs a bureau user's look at a station's
 case list.
 
-The day counts (`StationDay`, `CategoryDay`) change with the facts, in the same transaction: by what the fact's new
-reading adds to its days less what its old one added (`day_contributions`, one SQL for one fact and for a whole
-station). A transaction takes the rows of the station days it changes, in order, then those of the category days, in
-order: two deliveries at once wait for each other, never in a circle. `day_counts_rebuild` writes them all again
+The day counts (`StationDay`, `CategoryDay`), the month counts (`StationMonth`, `CategoryMonth`) and the time
+histograms of both (`*Times`) change with the facts, in the same transaction: by what the fact's new reading adds to
+its days and months less what its old one added (`day_contributions`, `time_contributions`: one SQL for one fact and
+for a whole station). A transaction takes the rows it changes table by table in the order of `COUNT_TABLES`, each in
+key order: two deliveries at once wait for each other, never in a circle. `day_counts_rebuild` writes them all again
 from the facts.
 """
 
@@ -29,8 +30,17 @@ from core.stats.facts import (
     FACT_COLUMNS,
     FACT_SELECT,
     day_contributions,
+    time_contributions,
 )
-from core.stats.models import CaseFact, CaseListAccess, ComplaintFact, StationDay
+from core.stats.models import (
+    CaseFact,
+    CaseListAccess,
+    ComplaintFact,
+    StationDay,
+    StationDayTimes,
+    StationMonth,
+    StationMonthTimes,
+)
 from tenants.models import Station, User
 from tenants.selectors import station_of_source
 
@@ -79,60 +89,100 @@ def complaint_fact_apply(*, payload: dict, source: str) -> ComplaintFact | None:
     return fact
 
 
-# The day count tables, and the position of their key in a row of `day_contributions`.
-DAY_TABLES = (("stats_stationday", "station_id", 0), ("stats_categoryday", "category_id", 1))
+# The count tables: (table, its key, the key's position in a row of the contributions, whether a row is a month (its
+# `day` the month's first), whether it is a time histogram (its rows keyed by measure and bucket too, one count)).
+COUNT_TABLES = (
+    ("stats_stationday", "station_id", 0, False, False),
+    ("stats_categoryday", "category_id", 1, False, False),
+    ("stats_stationmonth", "station_id", 0, True, False),
+    ("stats_categorymonth", "category_id", 1, True, False),
+    ("stats_stationdaytimes", "station_id", 0, False, True),
+    ("stats_categorydaytimes", "category_id", 1, False, True),
+    ("stats_stationmonthtimes", "station_id", 0, True, True),
+    ("stats_categorymonthtimes", "category_id", 1, True, True),
+)
+TIME_KEYS = ("measure", "bucket")
 
 
 def _public_table(table: str) -> str:
     return f"{connection.ops.quote_name(get_public_schema_name())}.{table}"
 
 
-def _day_rows(where: str, params: dict) -> list[tuple]:
+def _contribution_rows(where: str, params: dict) -> tuple[list[tuple], list[tuple]]:
+    """What the facts matching `where` add to the counts (`day_contributions` rows) and to the histograms
+    (`time_contributions` rows)."""
+    params = params | {"tz": timezone.get_current_timezone_name()}
     with connection.cursor() as cursor:
-        cursor.execute(day_contributions(where), params | {"tz": timezone.get_current_timezone_name()})
-        return cursor.fetchall()
+        cursor.execute(day_contributions(where), params)
+        days = cursor.fetchall()
+        cursor.execute(time_contributions(where), params)
+        return days, cursor.fetchall()
 
 
-def _upsert_days(table: str, key: str, select: str, params) -> None:
-    """Add the counts `select` gives, (key, day, *DAY_COUNTS) rows in key order, to the day count table."""
-    names = ", ".join(DAY_COUNTS)
-    updates = ", ".join(f"{name} = t.{name} + EXCLUDED.{name}" for name in DAY_COUNTS)
+def _upsert_days(table: str, key: str, select: str, params, *, times: bool = False) -> None:
+    """Add the counts `select` gives, (key, day, *DAY_COUNTS) rows in key order, to the count table (for a
+    histogram: (key, day, measure, bucket, cases) rows)."""
+    keys = ", ".join([key, "day", *(TIME_KEYS if times else ())])
+    counts = ("cases",) if times else tuple(DAY_COUNTS)
+    updates = ", ".join(f"{name} = t.{name} + EXCLUDED.{name}" for name in counts)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {_public_table(table)} AS t ({key}, day, {names}) {select} "  # noqa: S608  (constant SQL)
-            f"ON CONFLICT ({key}, day) DO UPDATE SET {updates}",
+            f"INSERT INTO {_public_table(table)} AS t ({keys}, {', '.join(counts)}) {select} "  # noqa: S608
+            f"ON CONFLICT ({keys}) DO UPDATE SET {updates}",
             params,
         )
 
 
-def _days_change(*, before: list[tuple], after: list[tuple]) -> None:
-    """Change the day counts by what the rows `after` add less what the rows `before` added."""
-    for table, key, position in DAY_TABLES:
-        delta: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(DAY_COUNTS))
+def _days_change(*, before: tuple[list, list], after: tuple[list, list]) -> None:
+    """Change the counts by what the rows `after` (counts, times) add less what the rows `before` added."""
+    for table, key, position, monthly, times in COUNT_TABLES:
+        width = 1 if times else len(DAY_COUNTS)
+        delta: dict[tuple, list[int]] = defaultdict(lambda width=width: [0] * width)
         for sign, rows in ((-1, before), (1, after)):
-            for row in rows:
-                cells = delta[(row[position], row[2])]
-                for index, value in enumerate(row[3:]):
+            for row in rows[1 if times else 0]:
+                day = row[2].replace(day=1) if monthly else row[2]
+                cells = delta[(row[position], day, *(row[3:5] if times else ()))]
+                for index, value in enumerate(row[5:] if times else row[3:]):
                     cells[index] += sign * value
-        changed = sorted((group, day, *cells) for (group, day), cells in delta.items() if any(cells))
+        if times:
+            changed = sorted((*keys, cells[0]) for keys, cells in delta.items() if cells[0])
+        else:
+            changed = sorted((*keys, *cells) for keys, cells in delta.items() if any(cells))
         if changed:
             values = ", ".join(["%s"] * len(changed))
-            _upsert_days(table, key, f"VALUES {values}", [tuple(row) for row in changed])
+            _upsert_days(table, key, f"VALUES {values}", [tuple(row) for row in changed], times=times)
+
+
+def _summed(table_spec: tuple, source: str, sign: int) -> str:
+    """SELECT of the summed contributions `source` per row of a count table, in its key order."""
+    _table, key, _position, monthly, times = table_spec
+    day = "date_trunc('month', c.day)::date" if monthly else "c.day"
+    if times:
+        return (
+            f"SELECT c.{key}, {day}, c.measure, c.bucket, {sign} * sum(c.cases) FROM ({source}) c "  # noqa: S608
+            "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+        )
+    sums = ", ".join(f"{sign} * sum(c.{name})" for name in DAY_COUNTS)
+    return f"SELECT c.{key}, {day}, {sums} FROM ({source}) c GROUP BY 1, 2 ORDER BY 1, 2"  # noqa: S608
+
+
+def _days_add(*, where: str, params: dict, sign: int) -> None:
+    """Add (sign 1) or take away (sign -1) what every fact matching `where` adds to the counts."""
+    params = params | {"tz": timezone.get_current_timezone_name()}
+    for spec in COUNT_TABLES:
+        source = time_contributions(where) if spec[4] else day_contributions(where)
+        _upsert_days(spec[0], spec[1], _summed(spec, source, sign), params, times=spec[4])
 
 
 def _days_add_station(*, station: Station, sign: int) -> None:
-    """Add (sign 1) or take away (sign -1) what every fact of `station` adds to the day counts."""
-    sums = ", ".join(f"{sign} * sum(c.{name})" for name in DAY_COUNTS)
-    source = day_contributions("f.station_id = %(station)s")
-    for table, key, _position in DAY_TABLES:
-        select = f"SELECT c.{key}, c.day, {sums} FROM ({source}) c GROUP BY 1, 2 ORDER BY 1, 2"  # noqa: S608
-        _upsert_days(table, key, select, {"station": station.pk, "tz": timezone.get_current_timezone_name()})
+    """Add (sign 1) or take away (sign -1) what every fact of `station` adds to the counts."""
+    _days_add(where="f.station_id = %(station)s", params={"station": station.pk}, sign=sign)
 
 
 def _lock_days() -> None:
-    """Keep other writers of the day counts out until the end of the transaction (readers go on)."""
+    """Keep other writers of the counts out until the end of the transaction (readers go on)."""
     with connection.cursor() as cursor:
-        for table, _key, _position in DAY_TABLES:
+        for table, *_spec in COUNT_TABLES:
             cursor.execute(f"LOCK TABLE {_public_table(table)} IN SHARE ROW EXCLUSIVE MODE")
 
 
@@ -148,9 +198,9 @@ def case_fact_apply(*, payload: dict, source: str) -> CaseFact | None:
         return None
     which = "f.station_id = %(station)s AND f.case_id = %(case)s"
     params = {"station": station.pk, "case": case_id}
-    before = _day_rows(which, params) if fact is not None else []
+    before = _contribution_rows(which, params) if fact is not None else ([], [])
     fact, _created = CaseFact.objects.update_or_create(station=station, case_id=case_id, defaults=values)
-    _days_change(before=before, after=_day_rows(which, params))
+    _days_change(before=before, after=_contribution_rows(which, params))
     return fact
 
 
@@ -200,23 +250,21 @@ def station_facts_delete(*, station: Station) -> None:
     that is removed altogether, such as a test's own)."""
     _lock_days()
     _days_add_station(station=station, sign=-1)
-    StationDay.objects.filter(station=station).delete()
+    for model in (StationDay, StationMonth, StationDayTimes, StationMonthTimes):
+        model.objects.filter(station=station).delete()
     CaseFact.objects.filter(station=station).delete()
     ComplaintFact.objects.filter(station=station).delete()
 
 
 @transaction.atomic
 def day_counts_rebuild() -> None:
-    """Write the day counts again from the facts (for a new day count table, or after a change of time zone)."""
+    """Write the day and month counts and their histograms again from the facts (for a new count table, or after a
+    change of time zone)."""
     _lock_days()
-    sums = ", ".join(f"sum(c.{name})" for name in DAY_COUNTS)
-    source = day_contributions("true")
     with connection.cursor() as cursor:
-        for table, _key, _position in DAY_TABLES:
+        for table, *_spec in COUNT_TABLES:
             cursor.execute(f"DELETE FROM {_public_table(table)}")  # noqa: S608  (constant SQL)
-    for table, key, _position in DAY_TABLES:
-        select = f"SELECT c.{key}, c.day, {sums} FROM ({source}) c GROUP BY 1, 2 ORDER BY 1, 2"  # noqa: S608
-        _upsert_days(table, key, select, {"tz": timezone.get_current_timezone_name()})
+    _days_add(where="true", params={}, sign=1)
 
 
 @transaction.atomic

@@ -9,10 +9,11 @@ def count_the_days_again(apps, schema_editor):
     """Every day count again from the facts, with the demands and the cases from stations counted the new way (one
     statement per table; nothing on a new database). `day_counts_rebuild` writes every column of today's
     `DAY_COUNTS`: a later migration that adds a count makes this a no-op and rebuilds itself (as this one did to
-    0002's)."""
-    from core.stats.services import day_counts_rebuild
+    0002's).
 
-    day_counts_rebuild()
+    A no-op since 0007: `day_counts_rebuild` now writes the month counts and histograms too, whose tables do not exist
+    yet here. The day counts of a database migrated through here are written the new way by 0006 as it was; 0007 sums
+    its months from them."""
 
 
 class Migration(migrations.Migration):
