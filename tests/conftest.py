@@ -123,6 +123,15 @@ def published(city):
 
 
 @pytest.fixture
+def spare_waiting(city):
+    """One fresh spare schema waiting (in this test's transaction): the console's onboarding then opens the station in
+    the request instead of queueing it (a web request never makes a schema: core.onboarding)."""
+    from tenants.spare_schemas import spare_schemas_refill
+
+    spare_schemas_refill(size=1)
+
+
+@pytest.fixture
 def public_host() -> str:
     return settings.BASE_DOMAIN
 

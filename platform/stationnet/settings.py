@@ -8,11 +8,11 @@ import datetime
 import json
 from pathlib import Path
 
-import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy
 
 from stationnet import env
+from stationnet.database_url import database_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(env.text("STATIONNET_VAR_DIR", str(REPO_ROOT / "var")))
@@ -39,9 +39,32 @@ DATABASE_URL = env.url(
     schemes=("postgres", "postgresql"),
     example="postgres://postgres@127.0.0.1:5432/stationnet",
 )
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+DATABASES = {"default": database_settings(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
-DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# An optional read-only replica (a streaming standby): the read models (city statistics, referral matrix, open data)
+# are read there inside the views marked for it, unless it is down or more than DATABASE_REPLICA_MAX_LAG seconds
+# behind (core.common.replica). Empty: everything reads the primary.
+DATABASE_REPLICA_URL = env.text("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    env.url("DATABASE_REPLICA_URL", schemes=("postgres", "postgresql"), example="postgres://postgres@replica:5432/x")
+    # Several standbys may be named (libpq multi-host, e.g. ?target_session_attrs=prefer-standby).
+    DATABASES["replica"] = database_settings(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
+    DATABASES["replica"]["ENGINE"] = "django_tenants.postgresql_backend"
+    # A replica that does not answer costs a request a second (unless the URL says otherwise), once per check window.
+    if "connect_timeout=" not in DATABASE_REPLICA_URL:
+        DATABASES["replica"]["OPTIONS"]["connect_timeout"] = 1
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_REPLICA_MAX_LAG = env.integer("DATABASE_REPLICA_MAX_LAG", 5)
+# The apps and models ("app_label" or "app_label.model") read from the replica in marked views.
+DATABASE_REPLICA_MODELS = [
+    "stats",
+    "network",
+    "tenants.station",
+    "tenants.stationpublication",
+    "evaluation.publicationobjection",
+    "evaluation.publicationoutcome",
+]
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter", "core.common.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Tenancy -------------------------------------------------------------------------------------------------------
@@ -65,6 +88,8 @@ SHARED_APPS = [
     "core.catalog",
     "core.directory",
     "core.jobs",
+    # Onboarding queued as a job when no spare schema waits (no schema is made in a web request).
+    "core.onboarding",
     "core.messaging",
     "core.network",
     "core.evaluation",
@@ -88,6 +113,8 @@ SHARED_APPS = [
     "core.deliveries",
     # In-app notifications of staff and bureau users, and their per-kind channel preferences.
     "core.notifications",
+    # One station's logical export and import, and the lock table a whole-database dump needs (no tables).
+    "core.backups",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -119,8 +146,16 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 # Copies of the template cloned ahead of time (tenants.spare_schemas): onboarding renames one instead of cloning, which
 # grows slow with the number of schemas in the database. 0 turns the pool off (every onboarding clones).
 STATION_SPARE_SCHEMAS = env.integer("STATIONNET_SPARE_SCHEMAS", 2)
+# The sweeps visit only the schemas marked with work (tenants.work): up to this many in the beat task itself, more in
+# chunk tasks of this many schemas each, queued in parallel. A chunk task lost with its worker is queued again once
+# the lease is over.
+STATION_WORK_CHUNK = max(1, env.integer("STATIONNET_SWEEP_CHUNK", 50))
+STATION_WORK_LEASE = datetime.timedelta(minutes=5)
 # Set the search path once per request and schema change, not before every query.
 TENANT_LIMIT_SET_CALLS = True
+# How many child processes `migrate_schemas` migrates station schemas in at once (django-tenants' subprocess executor;
+# `--parallel` overrides it). 0: the machine's CPU count.
+TENANT_SUBPROCESS_PARALLEL = env.integer("STATIONNET_MIGRATE_PARALLEL", 0)
 PUBLIC_SCHEMA_URLCONF = "stationnet.urls_public"
 ROOT_URLCONF = "stationnet.urls_station"
 DEFAULT_NOT_FOUND_TENANT_VIEW = "portal.views.UnknownHostView"
@@ -142,6 +177,9 @@ MIDDLEWARE = [
     # The Content-Security-Policy and the Permissions-Policy on every answer, the unknown host's page included.
     "csp.middleware.CSPMiddleware",
     "stationnet.headers.PermissionsPolicyMiddleware",
+    # A database error anywhere below (a failover in progress): 503 with Retry-After, never a stack trace
+    # (stationnet.database_errors).
+    "stationnet.database_errors.DatabaseUnavailableMiddleware",
     "tenants.middleware.StationTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -177,6 +215,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenancy",
+                # `data_freshness` on the pages of views that may read the replica (core.common.replica).
+                "core.common.replica.data_freshness",
             ],
             # `{% colon %}` on every page (core.common.labels); `|mask_phone`, `|mask_email` (core.common.masking).
             "builtins": ["core.common.labels", "core.common.masking"],
@@ -554,6 +594,38 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=40),
     },
 }
+# Queues (issue 21): a referral's delivery or an e-mail never waits behind an hour of exports, nor behind the sweeps
+# that visit every station. Each queue has workers of its own (k8s/base/deployment-worker-<queue>.yaml, scaled on its
+# length); tasks not named below stay on the default queue, which a test refuses for our own tasks. The names derive
+# from the default queue, so a test run's queues stay apart from a demo's on the same broker.
+WORKER_QUEUES = {
+    "default": CELERY_TASK_DEFAULT_QUEUE,
+    "deliveries": f"{CELERY_TASK_DEFAULT_QUEUE}.deliveries",
+    "periodic": f"{CELERY_TASK_DEFAULT_QUEUE}.periodic",
+    "bulk": f"{CELERY_TASK_DEFAULT_QUEUE}.bulk",
+}
+CELERY_TASK_ROUTES = {
+    # Every task beat sends, whatever its name (also when a page or a service queues it).
+    **{entry["task"]: {"queue": WORKER_QUEUES["periodic"]} for entry in CELERY_BEAT_SCHEDULE.values()},
+    # By naming convention: one message between schemas, one e-mail or text message...
+    "core.messaging.tasks.message_deliver_task": {"queue": WORKER_QUEUES["deliveries"]},
+    "*_send_task": {"queue": WORKER_QUEUES["deliveries"]},
+    "*_mail_task": {"queue": WORKER_QUEUES["deliveries"]},
+    # ...a sweep over every station (and the per-station chunks it fans out)...
+    "*_all_task": {"queue": WORKER_QUEUES["periodic"]},
+    "*_chunk_task": {"queue": WORKER_QUEUES["periodic"]},
+    # ...and a job a user waits for with a progress bar, minutes long.
+    "*_import_task": {"queue": WORKER_QUEUES["bulk"]},
+    "*_export_task": {"queue": WORKER_QUEUES["bulk"]},
+    # An onboarding with no spare schema waiting takes seconds (a replay of the template) while the bureau's
+    # administrator watches its page: it goes with the deliveries, never behind an hour of exports.
+    "core.onboarding.tasks.station_onboard_task": {"queue": WORKER_QUEUES["deliveries"]},
+}
+# Liveness (k8s): a worker touches this file at each event heartbeat (every 2 s), beat at each tick (at most
+# CELERY_BEAT_MAX_LOOP_INTERVAL apart); the pod's probe fails when it is older than a few minutes. Empty: not touched.
+HEARTBEAT_FILE = env.text("STATIONNET_HEARTBEAT_FILE", "")
+CELERY_BEAT_SCHEDULER = "stationnet.celery:TouchingScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 60
 
 # --- Cache ----------------------------------------------------------------------------------------------------------
 # The API's request counts (throttling) live in Django's cache, shared by every web process: Redis at

@@ -17,6 +17,9 @@ SMOKE_RUNS = {
     "referrals": ["bench/referrals.py", "--smoke", "--drop"],
     "stats": ["bench/stats.py", "--smoke", "--drop"],
     "onboarding": ["bench/onboarding.py", "--smoke", "--drop"],
+    "migrations": ["bench/migrations.py", "--smoke", "--stations", "5", "--drop"],
+    "spares": ["bench/spares.py", "--smoke", "--drop"],
+    "sweeps": ["bench/sweeps.py", "--smoke", "--drop"],
 }
 
 
