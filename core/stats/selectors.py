@@ -208,6 +208,16 @@ MEDIANS = {
     "response": "percentile_cont(0.5) WITHIN GROUP (ORDER BY f.response_seconds)",
     "completion": "percentile_cont(0.5) WITHIN GROUP (ORDER BY f.completion_seconds)",
 }
+# The groups' medians on the new path: both middle values of the integer seconds (`percentile_disc` at the half and
+# just above it: the lower and upper middle when the count is even, the middle twice when odd; exact below 500 million
+# cases), averaged here with `percentile_cont`'s own arithmetic (`_middle`). One sort of integers per measure and
+# group, about a third cheaper than `percentile_cont`'s sort of the same values as doubles: a year by station or
+# district sorts the period's half a million times twice.
+MIDDLES = "'{0.5,0.500000001}'::float8[]"
+GROUP_MEDIANS = {
+    "response": f"percentile_disc({MIDDLES}) WITHIN GROUP (ORDER BY f.response_seconds)",
+    "completion": f"percentile_disc({MIDDLES}) WITHIN GROUP (ORDER BY f.completion_seconds)",
+}
 MEDIAN_GROUPS = {
     "station": (
         "SELECT id AS key FROM tenants_station",
@@ -279,6 +289,15 @@ def _median(values: list[tuple[int, int]], rank: int) -> tuple[int, int]:
             return bucket, rank - below
         below += cases
     raise ValueError("rank beyond the histogram")
+
+
+def _middle(values: list[int] | None) -> float | None:
+    """`percentile_cont(0.5)` of a group from its two middle values (`GROUP_MEDIANS`), with its arithmetic: the same
+    double the facts' sort gives."""
+    if values is None:
+        return None
+    first, last = values
+    return float(first) + (float(last) - float(first)) * 0.5
 
 
 def _bucket_range(column: str, bucket: int) -> str:
@@ -478,14 +497,18 @@ def city_statistics(
             )
             asked_histograms.append((groups_histograms, of_group))
         else:
+            # Each group's medians from its own facts; the old path (`from_days`) as it was, the yardstick.
+            group_medians = medians if from_days else ", ".join(GROUP_MEDIANS.values())
             cursor.execute(
                 f"SELECT g.key, m.* FROM ({groups} WHERE {group_where}) g CROSS JOIN LATERAL "  # noqa: S608
-                f"(SELECT {medians} FROM stats_casefact f WHERE {of_group} AND {completed}) m",
+                f"(SELECT {group_medians} FROM stats_casefact f WHERE {of_group} AND {completed}) m",
                 params,
             )
-            for group, *group_medians in cursor.fetchall():
-                if any(value is not None for value in group_medians):
-                    values[group].update(zip(MEDIANS, group_medians, strict=True))
+            for group, *found_medians in cursor.fetchall():
+                if not from_days:
+                    found_medians = [_middle(middles) for middles in found_medians]
+                if any(value is not None for value in found_medians):
+                    values[group].update(zip(MEDIANS, found_medians, strict=True))
         if histograms:
             city = _histograms(cursor, source=times(histograms), key=None, where=filtered, params=params)
             found = _histogram_medians(cursor, [(city, ""), *asked_histograms], completed=completed, params=params)
