@@ -445,14 +445,10 @@ def inline_benchmark(args: argparse.Namespace, bench: Stations, results: dict) -
 
 def purge_queue(queue: str) -> int:
     """Drop the tasks waiting in the benchmark's queues (those the set-up and the inline part published): the default
-    one and those named after it (settings.WORKER_QUEUES)."""
-    from django.conf import settings
+    one, `queue`, and those named after it (settings.WORKER_QUEUES)."""
+    from stationnet.celery import worker_queues_purge
 
-    from stationnet.celery import app
-
-    queues = [queue, *(name for name in settings.WORKER_QUEUES.values() if name != queue)]
-    with app.connection_for_write() as conn:
-        return sum(conn.default_channel.queue_purge(name) or 0 for name in queues)
+    return worker_queues_purge()
 
 
 @contextlib.contextmanager

@@ -210,14 +210,9 @@ def measure(args: argparse.Namespace, with_work: list[str]) -> dict:
 
 
 def purge_queues() -> None:
-    from django.conf import settings
+    from stationnet.celery import worker_queues_purge
 
-    from stationnet.celery import app
-
-    with app.connection_for_write() as connection:
-        queues = getattr(settings, "WORKER_QUEUES", {"default": settings.CELERY_TASK_DEFAULT_QUEUE})
-        for name in queues.values():
-            connection.default_channel.queue_purge(name)
+    worker_queues_purge()
 
 
 def report(results: dict) -> None:

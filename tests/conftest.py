@@ -181,7 +181,11 @@ def web_server(city, tmp_path_factory):
 @pytest.fixture
 def celery_worker(tmp_path):
     """A Celery worker process on this run's queue, against the test database, mailing into a folder."""
+    from stationnet.celery import worker_queues_purge
     from tests.processes import working
 
     with working(tmp_path) as worker:
         yield worker
+    # What the test left queued belongs to its rolled-back or cleaned-up data: a later worker would only have to
+    # wade through it (the file-system broker lists its whole folder for every queue it polls).
+    worker_queues_purge()

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from core.districts import District
 from tenants.deploys import deploy_in_progress, deploy_lock, schemas_behind
 from tenants.models import Station
 from tenants.selectors import PLATFORM
@@ -22,6 +21,7 @@ from tenants.services import station_create
 from tests.committed import on_own_connection
 from tests.conftest import host_client
 from tests.processes import REPO_ROOT, database_url
+from tests.tenants.test_spare_schemas import station_input
 
 pytestmark = pytest.mark.django_db
 
@@ -151,19 +151,9 @@ def test_the_lock_is_seen_while_held_and_released_after_an_error():
 
 
 def station_form(code: str) -> dict:
-    return {
-        "name": f"{code}一站式质量服务站",
-        "code": code,
-        "district": District.QINGHE,
-        "address": "铁岭市清河区红旗街1号",
-        "service_phone": "024-75100001",
-        "complaint_phone": "024-75100002",
-        "head_full_name": "吴海",
-        "hours": "周一至周五 8:30-17:00",
-        "founding_body": "铁岭市市场监督管理局",
-        "head_phone": "13800000000",
-        "head_email": f"{code}-head@example.test",
-    }
+    return station_input(
+        code, hours="周一至周五 8:30-17:00", founding_body="铁岭市市场监督管理局", head_phone="13800000000"
+    )
 
 
 def test_onboarding_refuses_while_a_deploy_runs(city):

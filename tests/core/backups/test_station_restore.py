@@ -23,6 +23,7 @@ from core.directory.models import Enterprise
 from core.districts import District
 from core.operations.demo import pre_duty_training_record
 from core.stats.models import CaseFact
+from core.stats.services import day_counts_rebuild
 from tenants.models import MemberRole, Station, StationStatus, StationWork, User
 from tenants.selectors import PLATFORM
 from tenants.services import membership_create, station_create
@@ -69,12 +70,15 @@ def _crew(code: str, name: str, partner_code: str, partner_name: str) -> SimpleN
     return crew
 
 
+DRILL_ENTERPRISE = "备份测试机械有限公司"
+
+
 def _work(crew, *, referral: bool) -> None:
     """Demands and cases of every kind at `alpha` (one referred to `beta` when asked), delivered: the facts too."""
-    # Not the builders' seeded USCC: this enterprise is committed and outlives the run.
+    # Not the builders' seeded USCC: this enterprise is committed (and removed with the drill's stations).
     enterprise = Enterprise.objects.create(
         uscc=uscc.generate(random.Random()),  # noqa: S311  (test data)
-        name=f"{crew.alpha.name}备份测试机械有限公司",
+        name=f"{crew.alpha.name}{DRILL_ENTERPRISE}",
         district="yinzhou",
         contact_person="王经理",
         email="wang@example.test",
@@ -120,6 +124,16 @@ def _remove(*codes: str) -> None:
                 else:
                     cursor.execute(f"DELETE FROM {table.table} WHERE {where}")  # noqa: S608  (test's own SQL)
         cursor.execute("DELETE FROM tenants_station WHERE id = ANY(%s)", [station_ids])
+
+
+def _remove_drill(*codes: str) -> None:
+    """The end of a drill: its stations, and its enterprises (the directory's searches are tested on a city without
+    them; a move keeps them until the end, since the imported schema points at them), and its share of the city's
+    counts."""
+    _remove(*codes)
+    Enterprise.objects.filter(name__endswith=DRILL_ENTERPRISE).delete()
+    # The city-wide counts (per category) held the drill's cases: counted again from the facts that remain.
+    day_counts_rebuild()
 
 
 def _tampered(path, tmp_path, change) -> str:
@@ -194,7 +208,7 @@ def _drill(tmp_path) -> dict:
             "marked": marked,
         }
     finally:
-        _remove("bkdrill", "bkpartner")
+        _remove_drill("bkdrill", "bkpartner")
 
 
 def _other_migrations(manifest: dict) -> None:
@@ -254,7 +268,7 @@ def _move(tmp_path) -> dict:
             "user_count": User.objects.filter(username=staff_username).count(),
         }
     finally:
-        _remove("bkmove", "bkstay")
+        _remove_drill("bkmove", "bkstay")
 
 
 def test_a_station_deleted_entirely_comes_back_the_same(tmp_path):
