@@ -70,6 +70,8 @@ SCHEDULE = (
     ("kill", ("arrived", 700)),
     ("kill", ("answered", 900)),
 )
+# The queue of the messages between schemas: the only one the test's workers take.
+QUEUE = "deliveries"
 SWEEP_EVERY = 2.0  # seconds between two sweeps (the beat's is a minute)
 SWEEP_OLDER_THAN = datetime.timedelta(seconds=5)
 # Seconds for the whole flow, sweeps included. The test proves nothing is lost or applied twice, not a speed (the
@@ -307,11 +309,10 @@ def pending(schema: str) -> int:
 
 
 def queued() -> int:
-    """How many tasks wait in this run's queues (not counting those a worker has taken): the deliveries go to their
-    own queue (settings.WORKER_QUEUES)."""
+    """How many deliveries wait in this run's queue of them (not counting those a worker has taken): the queue the
+    test's workers take (settings.WORKER_QUEUES; the others hold the set-up's tasks, which no worker here takes)."""
     with celery_app.connection_for_read() as broker:
-        channel = broker.default_channel
-        return sum(channel.queue_declare(queue=name).message_count for name in settings.WORKER_QUEUES.values())
+        return broker.default_channel.queue_declare(queue=settings.WORKER_QUEUES[QUEUE]).message_count
 
 
 def sweep_until_delivered(fault: Fault, progress: Progress) -> dict[str, int]:
@@ -408,7 +409,7 @@ class Workers:
         # The deliveries' queue only: kombu's file-system transport (the test command's broker without
         # CELERY_BROKER_URL) lists and sorts the whole broker folder for every queue it polls, and the 1,000 referrals'
         # backlog makes each poll of an empty queue cost seconds.
-        self.runs.append(self.stack.enter_context(working(folder, concurrency=2, queues=["deliveries"])))
+        self.runs.append(self.stack.enter_context(working(folder, concurrency=2, queues=[QUEUE])))
 
     @property
     def current(self):
