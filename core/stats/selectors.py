@@ -164,14 +164,33 @@ class Period:
         """Days for up to two months, months beyond."""
         return "day" if (self.end - self.start).days <= 62 else "month"
 
-    @property
-    def whole_months(self) -> tuple[datetime.date, datetime.date]:
-        """The first day of the period's first whole month and of the month after its last whole one (equal when it
-        has none): the month counts answer for those, the day counts for the edge days either side."""
-        first = self.start if self.start.day == 1 else (self.start.replace(day=1) + datetime.timedelta(days=32))
-        first = first.replace(day=1)
-        after = (self.end + datetime.timedelta(days=1)).replace(day=1)
-        return (first, after) if first < after else (first, first)
+    def parts(self) -> list[tuple[bool, int, datetime.date, datetime.date]]:
+        """The period as rows of the count tables add up to it: (monthly, sign, first, last) ranges of days (of
+        months, for the month table: their first days), the rows of each added (sign 1) or taken away (sign -1). Its
+        whole months from the month table; a partial month from the day table, from its days inside the period, or,
+        when fewer lie outside, from its month less those: a year from 6 to 7 December reads December's month and
+        its first five days, not 25 days (both edges hold about as many rows as the twelve months)."""
+        whole: list[datetime.date] = []
+        edges: list[tuple[bool, int, datetime.date, datetime.date]] = []
+        month = self.start.replace(day=1)
+        while month <= self.end:
+            following = (month + datetime.timedelta(days=32)).replace(day=1)
+            last_day = following - datetime.timedelta(days=1)
+            first, last = max(self.start, month), min(self.end, last_day)
+            inside = (last - first).days + 1
+            outside = (following - month).days - inside
+            if not outside:
+                whole.append(month)
+            elif inside <= outside:
+                edges.append((False, 1, first, last))
+            else:
+                edges.append((True, 1, month, month))
+                if first > month:
+                    edges.append((False, -1, month, first - datetime.timedelta(days=1)))
+                if last < last_day:
+                    edges.append((False, -1, last + datetime.timedelta(days=1), last_day))
+            month = following
+        return ([(True, 1, whole[0], whole[-1])] if whole else []) + edges
 
     def buckets(self) -> list[datetime.date]:
         if self.trend_unit == "day":
@@ -269,15 +288,20 @@ def _add(into: dict, row: dict) -> None:
         into[name] = into.get(name, 0) + value
 
 
-def _with_months(day_table: str, columns: str) -> str:
-    """The rows of a period (`%(start)s` to `%(end)s`) as a subquery: its whole months from the month table beside
-    `day_table` (`%(first_month)s` to before `%(after_months)s`), its edge days from `day_table`."""
+def _with_months(day_table: str, keys: str, sums: tuple[str, ...], period: Period, params: dict) -> str:
+    """The rows (`keys`, `sums`) of `period` as a subquery: the parts (`Period.parts`) of the month table beside
+    `day_table` and of `day_table`, a part taken away with its `sums` negated; the parts' bounds are put in `params`.
+    Summed per group, they give the period's figures."""
     month_table = day_table.replace("day", "month", 1)
-    return (
-        f"(SELECT {columns} FROM {day_table} WHERE day >= %(start)s AND day < %(first_month)s "  # noqa: S608
-        f"UNION ALL SELECT {columns} FROM {month_table} WHERE day >= %(first_month)s AND day < %(after_months)s "
-        f"UNION ALL SELECT {columns} FROM {day_table} WHERE day >= %(after_months)s AND day <= %(end)s)"
-    )
+    selects = []
+    for number, (monthly, sign, first, last) in enumerate(period.parts()):
+        params[f"part_{number}_first"], params[f"part_{number}_last"] = first, last
+        values = ", ".join(name if sign > 0 else f"-{name} AS {name}" for name in sums)
+        selects.append(
+            f"SELECT {keys}, day, {values} FROM {month_table if monthly else day_table} "  # noqa: S608
+            f"WHERE day >= %(part_{number}_first)s AND day <= %(part_{number}_last)s"
+        )
+    return f"({' UNION ALL '.join(selects)})"
 
 
 def _median(values: list[tuple[int, int]], rank: int) -> tuple[int, int]:
@@ -322,6 +346,15 @@ def _histograms(cursor, *, source: str, key: str | None, where: str, params) -> 
     for group, measure, bucket, cases in cursor.fetchall():
         histograms[(group, measure)].append((bucket, cases))
     return histograms
+
+
+def _histograms_total(histograms: dict[tuple, list]) -> dict[tuple, list]:
+    """The groups' histograms (as `_histograms` gives them) summed over the groups: {(None, measure): [...]}."""
+    totals: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for (_group, measure), values in histograms.items():
+        for bucket, cases in values:
+            totals[measure][bucket] += cases
+    return {(None, measure): sorted(buckets.items()) for measure, buckets in sorted(totals.items())}
 
 
 def _histogram_medians(cursor, asked: list[tuple[dict, str]], *, completed: str, params) -> list[dict]:
@@ -401,7 +434,6 @@ def city_statistics(
         "end": end,
         "tz": timezone.get_current_timezone_name(),
     }
-    params["first_month"], params["after_months"] = period.whole_months
     filters = []
     if station is not None:
         filters.append("f.station_id = %(station)s")
@@ -461,8 +493,8 @@ def city_statistics(
             where = "f.day >= %(start)s AND f.day <= %(end)s"
             if period.trend_unit == "month" and not from_days:
                 # Stations × (whole months + edge days) rows, not stations × days.
-                columns = ", ".join([table.removeprefix("stats_").removesuffix("day") + "_id", "day", *DAY_COUNTS])
-                table, where = _with_months(table, columns), "true"
+                key_column = table.removeprefix("stats_").removesuffix("day") + "_id"
+                table, where = _with_months(table, key_column, tuple(DAY_COUNTS), period, params), "true"
             count(table, where, bucket, {name: f"f.{name}" for name in DAY_COUNTS})
         else:
             for moment, names in MOMENT_COUNTS.items():
@@ -488,7 +520,7 @@ def city_statistics(
         filtered = " AND ".join(["true", *(sql for name, sql in MEDIAN_FILTERS.items() if asked[name])])
 
         def times(kind: str) -> str:
-            return _with_months(f"stats_{kind}daytimes", f"{kind}_id, day, measure, bucket, cases")
+            return _with_months(f"stats_{kind}daytimes", f"{kind}_id, measure, bucket", ("cases",), period, params)
 
         asked_histograms = []
         if histograms == "category" and by == "category":
@@ -510,7 +542,12 @@ def city_statistics(
                 if any(value is not None for value in found_medians):
                     values[group].update(zip(MEDIANS, found_medians, strict=True))
         if histograms:
-            city = _histograms(cursor, source=times(histograms), key=None, where=filtered, params=params)
+            # By category, the city's histogram is the sum of the categories' (the same rows, not read twice).
+            city = (
+                _histograms_total(asked_histograms[0][0])
+                if asked_histograms
+                else _histograms(cursor, source=times(histograms), key=None, where=filtered, params=params)
+            )
             found = _histogram_medians(cursor, [(city, ""), *asked_histograms], completed=completed, params=params)
             totals.update(found[0].get(None, {}))
             for group, group_medians in (found[1] if asked_histograms else {}).items():

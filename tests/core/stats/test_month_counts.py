@@ -149,6 +149,8 @@ PERIODS = [
     (datetime.date(2026, 11, 1), datetime.date(2027, 1, 31)),  # from a Shanghai midnight on
     (datetime.date(2026, 8, 1), datetime.date(2026, 10, 31)),  # up to one
     (datetime.date(2026, 10, 31), datetime.date(2026, 10, 31)),
+    (datetime.date(2026, 11, 5), datetime.date(2026, 11, 20)),  # inside one month, reaching neither end
+    (datetime.date(2026, 3, 10), datetime.date(2026, 6, 20)),  # both edges read as their months less a few days
 ]
 QUESTIONS = [
     {"by": "station"},
@@ -224,13 +226,48 @@ def test_the_histogram_alone_is_within_its_bound_of_the_facts(city, generated):
 
 
 def test_a_long_period_reads_months_not_days(city, generated):
-    """A year by station: the counts read the station months of its whole months and the station days of its edge
-    days only (stations × (months + edge days) rows), and the city's medians the category histograms."""
+    """A year by station: the counts read the station months and, at its edges, the fewer of the days inside or
+    outside the period (7 December 2025 to 7 December 2026: December 2025's month less its first six days, and
+    December 2026's first seven days), and the city's medians the category histograms the same way."""
     start, end = TODAY - datetime.timedelta(days=365), TODAY
-    first, after = Period(start, end).whole_months
-    assert (first, after) == (datetime.date(2026, 1, 1), datetime.date(2026, 12, 1))
+    assert Period(start, end).parts() == [
+        (True, 1, datetime.date(2026, 1, 1), datetime.date(2026, 11, 1)),
+        (True, 1, datetime.date(2025, 12, 1), datetime.date(2025, 12, 1)),
+        (False, -1, datetime.date(2025, 12, 1), datetime.date(2025, 12, 6)),
+        (False, 1, datetime.date(2026, 12, 1), datetime.date(2026, 12, 7)),
+    ]
     with CaptureQueriesContext(connection) as queries:
         city_statistics(start=start, end=end, by="station")
     counted = next(q["sql"] for q in queries.captured_queries if "sum(f.received)" in q["sql"])
     assert "FROM stats_stationmonth " in counted and "FROM stats_stationday " in counted
     assert any("FROM stats_categorydaytimes " in q["sql"] for q in queries.captured_queries)
+
+
+def test_period_parts_add_up_to_its_days():
+    """Whatever the period, its parts count each of its days once and no other day."""
+    randomly = random.Random(21)  # noqa: S311  (test data)
+    for _case in range(300):
+        start = datetime.date(2025, 1, 1) + datetime.timedelta(days=randomly.randrange(700))
+        end = start + datetime.timedelta(days=randomly.choice([0, 1, 5, 20, 40, 62, 63, 200, 365, 500]))
+        counted: dict[datetime.date, int] = {}
+        for monthly, sign, first, last in Period(start, end).parts():
+            if monthly:  # first and last are months: every day of each
+                last = (last + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+            for n in range((last - first).days + 1):
+                day = first + datetime.timedelta(days=n)
+                counted[day] = counted.get(day, 0) + sign
+        assert {day for day, times in counted.items() if times} == {
+            start + datetime.timedelta(days=n) for n in range((end - start).days + 1)
+        }, (start, end)
+        assert set(counted.values()) <= {0, 1}, (start, end)
+
+
+def test_by_category_the_city_histogram_is_the_categories_summed(city, generated):
+    """By category, the city's medians come from the categories' histograms, read once (not a second time for the
+    city), and equal those sorted from the facts."""
+    start, end = TODAY - datetime.timedelta(days=365), TODAY
+    with CaptureQueriesContext(connection) as queries:
+        new = city_statistics(start=start, end=end, by="category")
+    assert sum("stats_categorymonthtimes" in q["sql"] for q in queries.captured_queries) == 1
+    old = city_statistics(start=start, end=end, by="category", from_days=True)
+    assert new.total == old.total and new.total.median_completion_hours is not None
