@@ -12,8 +12,9 @@
   questions (the whole city by station, district or category) read these: a station-day row stands for every case
   event of that day, so a period costs stations × days rows however busy they were.
 - `StationMonth` and `CategoryMonth`: the same counts per local month (`day` is the month's first day), kept by the
-  same services in the same transaction: a period is its whole months and its edge days, so a year costs
-  stations × (12 + edge days) rows, not stations × 365.
+  same services in the same transaction: a period is its whole months and, at each edge, the days inside it or its
+  month less the days outside, whichever is fewer (`Period.parts`), so a year costs stations × (13 + at most 30 days)
+  rows, not stations × 365.
 - `StationDayTimes`, `CategoryDayTimes`, `StationMonthTimes`, `CategoryMonthTimes`: how many cases completed that day
   or month had their response or completion time in each of fixed buckets (`core.stats.facts.TIME_EDGES`): a
   histogram, so the city's medians find the one bucket that holds them without sorting the period's facts.

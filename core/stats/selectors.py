@@ -1,8 +1,8 @@
 """Reads of the city statistics (issue 6, clause 3: the bureau supervises service quality across all stations).
 
 `city_statistics` answers any period, grouped by station, district or service category, from the read model: the
-counts from the day counts, or for a trend by month from the month counts of the period's whole months and the day
-counts of its edge days (one scan whose GROUPING SETS give the groups and the trend lines at once; the city total is
+counts from the day counts, or for a trend by month from the month counts and, at the edges, the fewer of the days
+inside the period or outside it (`Period.parts`; one scan whose GROUPING SETS give the groups and the trend lines at once; the city total is
 their sum); the city's medians and each category's from the time histograms (which bucket holds the median) and the
 facts of that one bucket (the median itself, exact); each station's and district's from its own facts (its own
 range of an index): a station's few hundred cases a year are fewer rows than its histograms.
@@ -492,7 +492,7 @@ def city_statistics(
             bucket = "f.day" if period.trend_unit == "day" else "date_trunc('month', f.day::timestamp)::date"
             where = "f.day >= %(start)s AND f.day <= %(end)s"
             if period.trend_unit == "month" and not from_days:
-                # Stations × (whole months + edge days) rows, not stations × days.
+                # Stations × (months + at most half of each edge month's days) rows, not stations × days.
                 key_column = table.removeprefix("stats_").removesuffix("day") + "_id"
                 table, where = _with_months(table, key_column, tuple(DAY_COUNTS), period, params), "true"
             count(table, where, bucket, {name: f"f.{name}" for name in DAY_COUNTS})
