@@ -111,13 +111,12 @@ def stations_remove(codes: list[str]) -> None:
     """Remove stations: their schemas, rows, domains and memberships. Raw SQL: the ORM's cascade would look for the
     stations' own tables in the public schema. For benchmarks only.
 
-    Their heads' users are kept: every station schema has 9 foreign keys to ``tenants_user`` (2 to
-    ``tenants_station``), so deleting a user checks (and locks) 9 tables in every station, 4,500 at 500 stations,
-    past PostgreSQL's default lock table (``max_locks_per_transaction`` 64 × ``max_connections``): "out of shared
-    memory". Deleting the station rows locks 2 tables per station."""
-    from django.db import connection, transaction
+    Their heads' users are kept: users are never deleted (`core.common.shared_rows`)."""
+    from django.db import connection
 
-    with transaction.atomic(), connection.cursor() as cursor:
+    from core.common.shared_rows import shared_row_delete
+
+    with shared_row_delete(), connection.cursor() as cursor:
         cursor.execute("SELECT id, schema_name FROM tenants_station WHERE code = ANY(%s)", [codes])
         rows = cursor.fetchall()
         ids = [row[0] for row in rows]

@@ -665,10 +665,11 @@ def remove_imported_rows() -> None:
     """Remove what the import part of an earlier run (--reuse) added, so that the table is as loaded."""
     from django.db import connection
 
+    from core.common.shared_rows import shared_row_delete
     from core.jobs.models import Job
 
     admin = bench_admin()
-    with connection.cursor() as cursor:
+    with shared_row_delete(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM directory_enterprise WHERE created_by_id = %s", [admin.pk])
         deleted = cursor.rowcount
     Job.objects.filter(created_by_id=admin.pk).delete()

@@ -670,6 +670,7 @@ def matrix_benchmark(args: argparse.Namespace, bench: Stations, results: dict) -
 
     from bench.generators import institutions
     from core.catalog.models import ServiceCategory
+    from core.common.shared_rows import shared_row_delete
     from core.directory.models import Institution
     from core.network.selectors import referral_matrix
     from tenants.models import Station, StationStatus
@@ -750,7 +751,7 @@ def matrix_benchmark(args: argparse.Namespace, bench: Stations, results: dict) -
 
     # Leave the database as the other parts left it: no station rows without a schema. Raw deletes: the ORM's
     # cascade would look for the stations' own tables in the public schema.
-    with connection.cursor() as cursor:
+    with shared_row_delete(), connection.cursor() as cursor:
         ids = [station.pk for station in extra]
         cursor.execute(
             "DELETE FROM network_referralflow WHERE from_station_id = ANY(%s) OR to_station_id = ANY(%s)", [ids, ids]

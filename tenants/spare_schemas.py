@@ -28,12 +28,13 @@ A rename (``ALTER SCHEMA … RENAME TO``) is one catalog row.
   ``SPARE_LOCK`` (so a refill never makes a spare from a half-migrated template).
 - Replays need no lock of their own. The clone lock (``clone_lock``) existed because django-tenants drops and
   re-creates its clone functions' type in the public schema before each clone; a replay creates nothing outside its
-  schema. Two replays still queue on their foreign keys (``ADD CONSTRAINT … REFERENCES public.…`` takes a SHARE ROW
-  EXCLUSIVE lock on the public table, which conflicts with itself), always in the dump's order, so they never
-  deadlock with each other. A refill's replay gives way to onboardings: it waits at most ``REFILL_LOCK_TIMEOUT_MS``
-  for a lock (an onboarding that has written the users or the stations holds them until it commits), gives up and
-  tries again, so an onboarding never waits long for it and never deadlocks with it. ``template_cloning`` is kept
-  for ``clone_schema``, which the benchmark measures as the baseline.
+  schema. Two replays still queue on django-guardian's four foreign keys into the public schema, the only ones a
+  station schema has (``core.common.shared_rows``): ``ADD CONSTRAINT … REFERENCES public.…`` takes a SHARE ROW
+  EXCLUSIVE lock on the public table, which conflicts with itself, always in the dump's order, so they never deadlock.
+  A refill's replay gives way to onboardings: it waits at most ``REFILL_LOCK_TIMEOUT_MS`` for a lock (an onboarding
+  that has written the users holds them until it commits), gives up and tries again, so an onboarding
+  never waits long for it and never deadlocks with it. ``template_cloning`` is kept for ``clone_schema``, which the
+  benchmark measures as the baseline.
 """
 
 import logging

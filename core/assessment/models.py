@@ -9,7 +9,8 @@
   `figures`) next to the level the head set, and a remark when the two differ. Confirmed by the head, it is frozen:
   the services refuse any change and a trigger refuses UPDATE and DELETE of a confirmed row.
 
-Users and the desk's cases are pointed at with no ON DELETE action in the database, like the desk's own rows.
+The desk's cases are pointed at with no ON DELETE action in the database, like the desk's own rows; users by keys
+without a database constraint, and users are never deleted (`core.common.shared_rows`).
 """
 
 from django.conf import settings
@@ -45,12 +46,14 @@ class CaseReview(models.Model):
         "desk.ServiceCase", on_delete=models.PROTECT, related_name="head_review", verbose_name=_("service case")
     )
     reason = models.TextField(_("why it is reviewed"))
-    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=KEEP, related_name="+")
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+")
     marked_at = models.DateTimeField(_("marked at"))
     findings = models.TextField(_("findings"), blank=True)
     conclusion = models.CharField(_("conclusion"), max_length=20, choices=ReviewConclusion.choices, blank=True)
     follow_up = models.TextField(_("follow-up"), blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=KEEP, null=True, blank=True, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, null=True, blank=True, related_name="+"
+    )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 
     class Meta:
@@ -67,7 +70,9 @@ def level_field(text):
 
 
 class StaffAssessment(models.Model):
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=KEEP, related_name="+", verbose_name=_("member"))
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+", verbose_name=_("member")
+    )
     period_kind = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period to"))
@@ -84,10 +89,11 @@ class StaffAssessment(models.Model):
     timeliness_remark = models.TextField(_("remark on timeliness"), blank=True)
     accuracy_remark = models.TextField(_("remark on accuracy"), blank=True)
     remark = models.TextField(_("overall remark"), blank=True)
-    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=KEEP, related_name="+")
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+")
     prepared_at = models.DateTimeField(_("prepared at"))
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        db_constraint=False,
         on_delete=KEEP,
         null=True,
         blank=True,

@@ -159,16 +159,28 @@ def schema_checksums(*, schema_name: str) -> dict[str, tuple[int, str]]:
 
 
 def schema_user_columns(*, schema_name: str) -> list[tuple[str, str]]:
-    """The (table, column) pairs of a station schema whose foreign keys point at the public users."""
+    """The (table, column) pairs of a station schema that point at the public users.
+
+    Read from the station apps' models, not from the schema's foreign keys: a station's keys into the public schema
+    have no database constraint (see `core.common.shared_rows`), so only Django knows them. Every column is checked
+    to exist in `schema_name`, so a schema a migration behind still exports (an import refuses it anyway)."""
+    station_labels = {name.rsplit(".", 1)[-1] for name in settings.TENANT_APPS}
+    wanted = sorted(
+        {
+            (model._meta.db_table, key.column)
+            for model in apps.get_models(include_auto_created=True)
+            if model._meta.app_label in station_labels and not model._meta.proxy
+            for key in model._meta.concrete_fields
+            if key.is_relation and key.related_model is User
+        }
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT c.relname, a.attname FROM pg_constraint k "
-            "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1] "
-            "WHERE k.contype = 'f' AND n.nspname = %s AND k.confrelid = %s::regclass ORDER BY 1, 2",
-            [schema_name, f"public.{User._meta.db_table}"],
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = %s",
+            [schema_name],
         )
-        return [(table, column) for table, column in cursor.fetchall()]
+        present = set(cursor.fetchall())
+    return [pair for pair in wanted if pair in present]
 
 
 # --- The lock table ---------------------------------------------------------------------------------------------

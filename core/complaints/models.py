@@ -68,7 +68,9 @@ class Complaint(models.Model):
     bureau_handling = models.TextField(_("bureau's handling"), blank=True)
     bureau_handled_at = models.DateTimeField(_("handled by the bureau at"), null=True, blank=True)
     bureau_handled_by = models.CharField(_("handled by"), max_length=150, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=KEEP, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, null=True, blank=True, related_name="+"
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
@@ -99,7 +101,9 @@ class ComplaintEvent(models.Model):
     from_state = models.CharField(max_length=20, choices=ComplaintState.choices, blank=True)
     to_state = models.CharField(max_length=20, choices=ComplaintState.choices, blank=True)
     text = models.TextField(_("text"), blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=KEEP, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, null=True, blank=True, related_name="+"
+    )
     actor_name = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(_("time"))
 

@@ -14,8 +14,9 @@
   `RecordAmendment`s, which keep the original value.
 - `Survey`: the satisfaction survey of Appendix B, one per case, never changed once submitted.
 
-Users, enterprises, institutions and catalog entries live in the public schema; the foreign keys to them have no
-ON DELETE action, so the database refuses to delete anything a record points at.
+Users, enterprises, institutions and catalog entries live in the public schema. The keys to them are Django relations
+without a database constraint (a real foreign key from every station would load the public tables with triggers); the
+public tables refuse DELETE instead, so nothing a record points at goes (`core.common.shared_rows`).
 """
 
 from django.conf import settings
@@ -26,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants.models import PHONE_VALIDATOR
 
-KEEP = models.DO_NOTHING  # the database's foreign key (no action) refuses the delete; see the module docstring
+KEEP = models.DO_NOTHING  # shared rows are never deleted, and a case's own rows are kept by the services
 
 
 class Channel(models.TextChoices):
@@ -93,7 +94,7 @@ class Demand(models.Model):
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     # 一、企业基本情况, as filled in; `enterprise` is the directory entry it was picked from or added to.
     enterprise = models.ForeignKey(
-        "directory.Enterprise", on_delete=KEEP, related_name="+", verbose_name=_("enterprise")
+        "directory.Enterprise", db_constraint=False, on_delete=KEEP, related_name="+", verbose_name=_("enterprise")
     )
     enterprise_name = models.CharField(_("enterprise name"), max_length=200)
     legal_representative = models.CharField(_("legal representative"), max_length=50, blank=True)
@@ -103,7 +104,9 @@ class Demand(models.Model):
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[PHONE_VALIDATOR])
     address = models.CharField(_("enterprise address"), max_length=200, blank=True)
     # 二 … 十一: the ticked boxes (catalog FormBoxes of form A).
-    boxes = models.ManyToManyField("catalog.FormBox", related_name="+", blank=True, verbose_name=_("ticked boxes"))
+    boxes = models.ManyToManyField(
+        "catalog.FormBox", db_constraint=False, related_name="+", blank=True, verbose_name=_("ticked boxes")
+    )
     # 八.3 and 九.2–九.3: form fields, not catalog boxes.
     inspection_materials = ArrayField(
         models.CharField(max_length=40, choices=InspectionMaterial.choices),
@@ -125,7 +128,13 @@ class Demand(models.Model):
     signatory = models.CharField(_("person in charge"), max_length=50, blank=True)
     signed_on = models.DateField(_("date signed"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=KEEP, null=True, blank=True, related_name="+", verbose_name=_("entered by")
+        settings.AUTH_USER_MODEL,
+        db_constraint=False,
+        on_delete=KEEP,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
     )
     created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -135,7 +144,13 @@ class Demand(models.Model):
     tracking_version = models.PositiveIntegerField(_("tracking link version"), default=1)
     tracking_revoked_at = models.DateTimeField(_("tracking link revoked at"), null=True, blank=True)
     tracking_revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=KEEP, null=True, blank=True, related_name="+", verbose_name=_("revoked by")
+        settings.AUTH_USER_MODEL,
+        db_constraint=False,
+        on_delete=KEEP,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
     )
 
     class Meta:
@@ -259,7 +274,11 @@ class ServiceCase(models.Model):
     number = models.CharField(_("number"), max_length=34, unique=True, editable=False)
     demand = models.ForeignKey(Demand, on_delete=models.PROTECT, related_name="cases", verbose_name=_("demand"))
     category = models.ForeignKey(
-        "catalog.ServiceCategory", on_delete=KEEP, related_name="+", verbose_name=_("service category")
+        "catalog.ServiceCategory",
+        db_constraint=False,
+        on_delete=KEEP,
+        related_name="+",
+        verbose_name=_("service category"),
     )
     items = models.ManyToManyField(
         "catalog.ServiceItem", through="CaseItem", related_name="+", blank=True, verbose_name=_("items")
@@ -270,6 +289,7 @@ class ServiceCase(models.Model):
     resume_state = models.CharField(max_length=20, choices=CaseState.choices, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        db_constraint=False,
         on_delete=KEEP,
         null=True,
         blank=True,
@@ -309,16 +329,34 @@ class ServicePlan(models.Model):
     # Served by the station
     appointment_at = models.DateTimeField(_("appointment time"), null=True, blank=True)
     staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=KEEP, null=True, blank=True, related_name="+", verbose_name=_("staff")
+        settings.AUTH_USER_MODEL,
+        db_constraint=False,
+        on_delete=KEEP,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff"),
     )
     # Referred to an institution
     institution = models.ForeignKey(
-        "directory.Institution", on_delete=KEEP, null=True, blank=True, related_name="+", verbose_name=_("institution")
+        "directory.Institution",
+        db_constraint=False,
+        on_delete=KEEP,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("institution"),
     )
     technician = models.CharField(_("technician"), max_length=50, blank=True)
     # Referred to another station (written by `core.referrals.services.referral_create`, with the referral)
     station = models.ForeignKey(
-        "tenants.Station", on_delete=KEEP, null=True, blank=True, related_name="+", verbose_name=_("station")
+        "tenants.Station",
+        db_constraint=False,
+        on_delete=KEEP,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("station"),
     )
     agreed_items = models.ManyToManyField(
         "catalog.ServiceItem", through="PlanItem", related_name="+", blank=True, verbose_name=_("agreed items")
@@ -326,7 +364,7 @@ class ServicePlan(models.Model):
     agreed_at = models.DateTimeField(_("agreed time"), null=True, blank=True)
     period_start = models.DateField(_("service period from"), null=True, blank=True)
     period_end = models.DateField(_("service period to"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=KEEP, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
 
@@ -367,7 +405,9 @@ class CaseEvent(models.Model):
     text = models.TextField(_("text"), blank=True)
     from_state = models.CharField(max_length=20, choices=CaseState.choices, blank=True)
     to_state = models.CharField(max_length=20, choices=CaseState.choices, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=KEEP, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
@@ -387,18 +427,24 @@ class ServiceRecord(models.Model):
     case = models.OneToOneField(ServiceCase, on_delete=models.PROTECT, related_name="record")
     requested_at = models.DateTimeField(_("request time"))
     staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=KEEP, related_name="+", verbose_name=_("station staff")
+        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+", verbose_name=_("station staff")
     )
     received_at = models.DateTimeField(_("time the request was received"))
     answered_at = models.DateTimeField(_("time the answer came back"), null=True, blank=True)
     on_site_at = models.DateTimeField(_("on-site handling time"), null=True, blank=True)
     ended_at = models.DateTimeField(_("service end time"), null=True, blank=True)
     category = models.ForeignKey(
-        "catalog.FormBox", on_delete=KEEP, related_name="+", verbose_name=_("service category")
+        "catalog.FormBox", db_constraint=False, on_delete=KEEP, related_name="+", verbose_name=_("service category")
     )
     request = models.TextField(_("concrete request"))
     institution = models.ForeignKey(
-        "directory.Institution", on_delete=KEEP, null=True, blank=True, related_name="+", verbose_name=_("institution")
+        "directory.Institution",
+        db_constraint=False,
+        on_delete=KEEP,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("institution"),
     )
     technician = models.CharField(_("technician"), max_length=50, blank=True)
     items_and_expected_time = models.TextField(_("technical service items and expected time"), blank=True)
@@ -448,7 +494,7 @@ class RecordAmendment(models.Model):
     old_value = models.TextField(_("original value"), blank=True)
     new_value = models.TextField(_("new value"), blank=True)
     reason = models.TextField(_("reason"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=KEEP, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -497,7 +543,9 @@ class Survey(models.Model):
     opinions = models.TextField("您的意见或建议", blank=True)
     signatory = models.CharField("企业负责人", max_length=50, blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=SurveyChannel.choices)
-    keyed_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=KEEP, null=True, blank=True, related_name="+")
+    keyed_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, null=True, blank=True, related_name="+"
+    )
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
 
     class Meta:
@@ -517,7 +565,7 @@ class SurveyInvitation(models.Model):
     case = models.OneToOneField(ServiceCase, on_delete=models.PROTECT, related_name="survey_invitation")
     email = models.EmailField(_("e-mail"), blank=True)
     email_added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=KEEP, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, null=True, blank=True, related_name="+"
     )
     email_added_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -538,7 +586,7 @@ SURVEY_RATED = ("q1", "q2", "q3", "q4", "q6", "q7", "q8", "q9", "q10")
 # auto-created one, and would look for it in the public schema; with DO_NOTHING it leaves the refusal to PostgreSQL.
 class DemandBox(models.Model):
     demand = models.ForeignKey(Demand, on_delete=models.CASCADE)
-    formbox = models.ForeignKey("catalog.FormBox", on_delete=KEEP, related_name="+")
+    formbox = models.ForeignKey("catalog.FormBox", db_constraint=False, on_delete=KEEP, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["demand", "formbox"], name="desk_demandbox_unique")]
@@ -549,7 +597,7 @@ class DemandBox(models.Model):
 
 class CaseItem(models.Model):
     servicecase = models.ForeignKey(ServiceCase, on_delete=models.CASCADE)
-    serviceitem = models.ForeignKey("catalog.ServiceItem", on_delete=KEEP, related_name="+")
+    serviceitem = models.ForeignKey("catalog.ServiceItem", db_constraint=False, on_delete=KEEP, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["servicecase", "serviceitem"], name="desk_caseitem_unique")]
@@ -560,7 +608,7 @@ class CaseItem(models.Model):
 
 class PlanItem(models.Model):
     serviceplan = models.ForeignKey(ServicePlan, on_delete=models.CASCADE)
-    serviceitem = models.ForeignKey("catalog.ServiceItem", on_delete=KEEP, related_name="+")
+    serviceitem = models.ForeignKey("catalog.ServiceItem", db_constraint=False, on_delete=KEEP, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["serviceplan", "serviceitem"], name="desk_planitem_unique")]

@@ -2,7 +2,8 @@
 and trainings (a member without a completed pre-duty training is not assigned cases), the equipment register with its
 maintenance logs, the eight written systems as versioned documents, and the text of the public display.
 
-Users live in the public schema; the rows here point at them (no ON DELETE action in the database, as the desk's).
+Users live in the public schema; the rows here point at them by keys without a database constraint, and users are
+never deleted (`core.common.shared_rows`), as for the desk's.
 Rules live in `core.operations.services`, never in ``save()``.
 """
 
@@ -19,7 +20,9 @@ class StaffRecord(models.Model):
     """The register's entry of one member of the station (clause 4.4.1): when they took duty and their background.
     The role (head or staff, clause 4.4.2) is the member's Membership, in the public schema."""
 
-    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("member"))
+    user = models.OneToOneField(
+        User, db_constraint=False, on_delete=models.PROTECT, related_name="+", verbose_name=_("member")
+    )
     duty_start = models.DateField(_("on duty since"), null=True, blank=True)
     background = models.TextField(_("professional background and experience"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -88,7 +91,9 @@ class Training(models.Model):
     attendees = models.ManyToManyField(
         User, through="TrainingAttendance", related_name="+", verbose_name=_("attendees")
     )
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+    created_by = models.ForeignKey(
+        User, db_constraint=False, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancellation_reason = models.CharField(_("reason for cancellation"), max_length=300, blank=True)
@@ -110,7 +115,9 @@ class TrainingAttendance(models.Model):
     training = models.ForeignKey(
         Training, on_delete=models.CASCADE, related_name="attendance", verbose_name=_("training")
     )
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("member"))
+    user = models.ForeignKey(
+        User, db_constraint=False, on_delete=models.PROTECT, related_name="+", verbose_name=_("member")
+    )
     completed = models.BooleanField(_("completed"), default=True)
 
     class Meta:
@@ -175,7 +182,9 @@ class MaintenanceLog(models.Model):
 
     equipment = models.ForeignKey(Equipment, on_delete=models.CASCADE, related_name="logs", verbose_name=_("equipment"))
     performed_on = models.DateField(_("date"))
-    performed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("done by"))
+    performed_by = models.ForeignKey(
+        User, db_constraint=False, on_delete=models.PROTECT, related_name="+", verbose_name=_("done by")
+    )
     work = models.TextField(_("what was done"))
     next_due = models.DateField(_("next due"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -236,7 +245,9 @@ class SystemDocumentVersion(models.Model):
     file = models.FileField(_("file"), upload_to=version_path, max_length=255, blank=True)
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
     file_kind = models.CharField(_("file kind"), max_length=10, blank=True)
-    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("approved by"))
+    approved_by = models.ForeignKey(
+        User, db_constraint=False, on_delete=models.PROTECT, related_name="+", verbose_name=_("approved by")
+    )
     published_at = models.DateTimeField(_("published at"))
 
     class Meta:
@@ -257,7 +268,13 @@ class DisplayNotice(models.Model):
     process = models.TextField(_("service process"), blank=True)
     notes = models.TextField(_("other notices"), blank=True)
     updated_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("updated by")
+        User,
+        db_constraint=False,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -52,10 +52,22 @@ class Referral(models.Model):
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     # The other station (the receiver of an outgoing referral, the sender of an incoming one), or the institution.
     partner = models.ForeignKey(
-        "tenants.Station", on_delete=KEEP, null=True, blank=True, related_name="+", verbose_name=_("station")
+        "tenants.Station",
+        db_constraint=False,
+        on_delete=KEEP,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("station"),
     )
     institution = models.ForeignKey(
-        "directory.Institution", on_delete=KEEP, null=True, blank=True, related_name="+", verbose_name=_("institution")
+        "directory.Institution",
+        db_constraint=False,
+        on_delete=KEEP,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("institution"),
     )
     # The sender's case (outgoing), or the case the receiver opened when it accepted (incoming).
     case = models.ForeignKey(
@@ -71,7 +83,11 @@ class Referral(models.Model):
     )
     state = models.CharField(_("state"), max_length=20, choices=ReferralState.choices, default=ReferralState.REQUESTED)
     category = models.ForeignKey(
-        "catalog.ServiceCategory", on_delete=KEEP, related_name="+", verbose_name=_("service category")
+        "catalog.ServiceCategory",
+        db_constraint=False,
+        on_delete=KEEP,
+        related_name="+",
+        verbose_name=_("service category"),
     )
     enterprise_name = models.CharField(_("enterprise"), max_length=200)
     reason = models.TextField(_("why it is referred"))
@@ -99,6 +115,7 @@ class Referral(models.Model):
     served_by = models.CharField(_("served by"), max_length=150, blank=True)
     served_institution = models.ForeignKey(
         "directory.Institution",
+        db_constraint=False,
         on_delete=KEEP,
         null=True,
         blank=True,
@@ -106,7 +123,9 @@ class Referral(models.Model):
         verbose_name=_("institution that served"),
     )
     state_reason = models.TextField(_("reason"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=KEEP, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, null=True, blank=True, related_name="+"
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:

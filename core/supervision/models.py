@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-KEEP = models.DO_NOTHING  # the database's foreign key (no action) refuses the delete of a referenced user or case
+KEEP = models.DO_NOTHING  # users are never deleted (core.common.shared_rows); a case's foreign key refuses its delete
 
 
 class OpinionKind(models.TextChoices):
@@ -74,12 +74,24 @@ class Opinion(models.Model):
     state = models.CharField(_("state"), max_length=20, choices=OpinionState.choices, default=OpinionState.RECEIVED)
     received_at = models.DateTimeField(_("received at"))
     logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=KEEP, null=True, blank=True, related_name="+", verbose_name=_("logged by")
+        settings.AUTH_USER_MODEL,
+        db_constraint=False,
+        on_delete=KEEP,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("logged by"),
     )
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=KEEP, null=True, blank=True, related_name="+", verbose_name=_("answered by")
+        settings.AUTH_USER_MODEL,
+        db_constraint=False,
+        on_delete=KEEP,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     published = models.BooleanField(_("published"), default=False)
@@ -108,11 +120,13 @@ class Opinion(models.Model):
 class ImprovementPlan(models.Model):
     opinion = models.ForeignKey(Opinion, on_delete=models.PROTECT, related_name="plans", verbose_name=_("opinion"))
     what = models.TextField(_("what will be improved"))
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=KEEP, related_name="+", verbose_name=_("owner"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+", verbose_name=_("owner")
+    )
     due_on = models.DateField(_("due on"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     result = models.TextField(_("result"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=KEEP, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

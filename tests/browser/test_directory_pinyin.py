@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from core.common.shared_rows import shared_row_delete
 from core.directory import uscc
 from core.directory.models import Enterprise
 from core.directory.pinyin import search_names_fill
@@ -33,7 +34,8 @@ def _add(name: str, code: str) -> None:
 
 
 def _remove() -> None:
-    Enterprise.objects.filter(name__in=[NAME, OUTSIDE]).delete()
+    with shared_row_delete():
+        Enterprise.objects.filter(name__in=[NAME, OUTSIDE]).delete()
 
 
 def test_search_by_initials_and_an_out_of_city_code_warned_of(city, web_server, browser, tmp_path):

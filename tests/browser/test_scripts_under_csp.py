@@ -9,6 +9,7 @@ import random
 
 import pytest
 
+from core.common.shared_rows import shared_row_delete
 from core.directory import uscc
 from core.directory.models import Enterprise
 from tests.browser.test_referral import sign_in
@@ -31,7 +32,8 @@ def _enterprise_add(code: str) -> int:
 
 
 def _enterprise_delete(pk: int) -> None:
-    Enterprise.objects.filter(pk=pk).delete()
+    with shared_row_delete():
+        Enterprise.objects.filter(pk=pk).delete()
 
 
 def watched(browser) -> tuple[object, list[str]]:

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django_tenants.utils import schema_context, schema_exists
 
 from core.activity.models import ActivityEntry, ActivityVerb
+from core.common.shared_rows import shared_row_delete
 from core.districts import District
 from tenants.hosts import station_host
 from tenants.models import Domain, MemberRole, SpareSchema, Station
@@ -187,7 +188,7 @@ def test_the_pool_keeps_its_size(city):
 def drop_committed(codes: list[str]) -> None:
     """Remove stations (and their heads) and every spare this test committed. Raw deletes: the ORM's cascade would
     look for the stations' own tables in the public schema."""
-    with connection.cursor() as cursor:
+    with shared_row_delete(), connection.cursor() as cursor:
         for code in codes:
             cursor.execute(f'DROP SCHEMA IF EXISTS "st_{code}" CASCADE')
         cursor.execute("SELECT id FROM tenants_station WHERE code = ANY(%s)", [codes])

@@ -18,6 +18,7 @@ from django_tenants.utils import schema_context
 
 from core.backups.selectors import rows_checksum, schema_checksums, station_row_table, station_tables
 from core.backups.services import BackupError, station_export, station_import
+from core.common.shared_rows import shared_row_delete
 from core.directory import uscc
 from core.directory.models import Enterprise
 from core.districts import District
@@ -111,7 +112,7 @@ def _remove(*codes: str) -> None:
     stations = list(Station.objects.filter(code__in=codes))
     station_ids = [station.pk for station in stations]
     tables = station_tables()
-    with connection.cursor() as cursor:
+    with shared_row_delete(), connection.cursor() as cursor:
         for station in stations:
             cursor.execute(f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(station.schema_name)} CASCADE")
         for station in stations:
@@ -131,7 +132,8 @@ def _remove_drill(*codes: str) -> None:
     them; a move keeps them until the end, since the imported schema points at them), and its share of the city's
     counts."""
     _remove(*codes)
-    Enterprise.objects.filter(name__endswith=DRILL_ENTERPRISE).delete()
+    with shared_row_delete():
+        Enterprise.objects.filter(name__endswith=DRILL_ENTERPRISE).delete()
     # The city-wide counts (per category) held the drill's cases: counted again from the facts that remain.
     day_counts_rebuild()
 

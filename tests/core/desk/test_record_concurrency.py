@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.catalog.models import FormBox
+from core.common.shared_rows import shared_row_delete
 from core.desk import services
 from core.desk.models import CaseState, Channel, EventKind, PlanKind, RecordAmendment, ServiceCase, ServiceRecord
 from core.directory import uscc
@@ -122,7 +123,7 @@ def _remove(made: dict) -> None:
                 table = connection.ops.quote_name(model._meta.db_table)
                 cursor.execute(f"DELETE FROM {table} WHERE {column} = ANY(%s)", [values])  # noqa: S608  (our names)
 
-    with transaction.atomic():
+    with shared_row_delete():
         for station in Station.objects.filter(pk__in=made["stations"]):
             station_facts_delete(station=station)
             with connection.cursor() as cursor:

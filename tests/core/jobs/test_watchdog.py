@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.html import escape
 from django_tenants.utils import schema_context
 
+from core.common.shared_rows import shared_row_delete
 from core.directory import uscc
 from core.directory.columns import ENTERPRISE_COLUMNS
 from core.directory.imports import BATCH
@@ -98,7 +99,8 @@ def test_a_job_whose_worker_is_killed_mid_job_is_failed_by_the_watchdog(city, ce
     finally:
 
         def clean_up():
-            Enterprise.objects.filter(name__startswith=PREFIX).delete()
+            with shared_row_delete():
+                Enterprise.objects.filter(name__startswith=PREFIX).delete()
             with schema_context(schema):
                 Job.objects.filter(pk=job_id).delete()
             default_storage.delete(stored)

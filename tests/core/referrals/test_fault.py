@@ -27,12 +27,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection
 from django.db.models import Count
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from core.catalog.models import FormBox
+from core.common.shared_rows import shared_row_delete
 from core.desk import services as desk
 from core.desk.models import CaseEvent, CaseState, Channel, Demand, EventKind, PlanKind, ServiceCase
 from core.directory import uscc
@@ -165,7 +166,7 @@ def _remove(made: Made) -> None:
                 table = connection.ops.quote_name(model._meta.db_table)
                 cursor.execute(f"DELETE FROM {table} WHERE {column} = ANY(%s)", [values])  # noqa: S608  (our names)
 
-    with transaction.atomic():
+    with shared_row_delete():
         for station in made.stations:
             station_facts_delete(station=station)
         with connection.cursor() as cursor:
