@@ -63,9 +63,9 @@ def stations_replayed(
     station and host rows written, one transaction per station. No head, invitation or activity entry: what a
     migration, sweep or spare benchmark needs is the schemas and the rows that name them. Returns the n stations.
 
-    `progress(done, missing, seconds)` is called after each station made. `numbers` makes only those of the n. Two
-    processes sharing the numbers gain little: each replay's foreign keys into the public tables queue on the same
-    locks."""
+    `progress(done, missing, seconds)` is called after each station made. `numbers` makes only those of the n, so two
+    processes can share the work (their replays queue only briefly, on django-guardian's foreign keys into the public
+    tables, near each replay's end)."""
     from django.db import connection, transaction
 
     from bench.city import VACUUM_EVERY, bench_code, bench_stations, catalog_vacuum, station_fields
@@ -120,7 +120,8 @@ def spare_drop(spare) -> None:
     spare.delete()
 
 
-def measure(samples: int, figures: dict) -> None:
+def measure(samples: int, figures: dict, clone_samples: int | None = None) -> None:
+    """`clone_samples` limits the clones (minutes each at 5,000 stations) to the first samples, with no warm-up."""
     from bench.city import catalog_vacuum
     from bench.onboarding import catalog_size
     from tenants.models import Station, TemplateDump
@@ -143,6 +144,8 @@ def measure(samples: int, figures: dict) -> None:
             ("replay", spare_schema_create),
             ("clone", spare_schema_clone),
         ):
+            if mode == "clone" and clone_samples is not None and not WARMUP <= index < WARMUP + clone_samples:
+                continue
             start = time.perf_counter()
             made = function()
             seconds = time.perf_counter() - start
@@ -152,7 +155,8 @@ def measure(samples: int, figures: dict) -> None:
                 recorded[mode].append(seconds)
         catalog_vacuum()
     for mode, seconds in recorded.items():
-        figures[mode] = summarise(seconds)
+        if seconds:  # (no clone with --clone-samples 0)
+            figures[mode] = summarise(seconds)
 
 
 def ratio(value: float, base: float) -> str:
@@ -161,18 +165,21 @@ def ratio(value: float, base: float) -> str:
 
 def report(results: dict) -> None:
     figures = results["figures"]
-    base, replay, clone = figures["baseline"], figures["replay"], figures["clone"]
+    base, replay = figures["baseline"], figures["replay"]
+    clone = figures.get("clone", {"p50_ms": 0})
     catalog = figures["catalog"]
     print(
         f"\nA spare schema at {figures['stations']} stations ({catalog['schemas']} schemas, {catalog['relations']:,}"
         f" relations); {results['arguments']['samples']} samples each after {WARMUP} warm-up, ms"
     )
-    print(f"{'kind':<52}{'p50':>9}{'p95':>9}{'max':>9}{'× base':>9}{'× clone':>9}")
+    print(f"{'kind':<52}{'p50':>11}{'p95':>11}{'max':>11}{'× base':>11}{'× clone':>11}")
     for mode, label in MODES.items():
+        if mode not in figures:
+            continue
         op = figures[mode]
         print(
-            f"{label:<52}{op['p50_ms']:>9.1f}{op['p95_ms']:>9.1f}{op['max_ms']:>9.1f}"
-            f"{ratio(op['p50_ms'], base['p50_ms']):>9}{ratio(op['p50_ms'], clone['p50_ms']):>9}"
+            f"{label:<52}{op['p50_ms']:>11.1f}{op['p95_ms']:>11.1f}{op['max_ms']:>11.1f}"
+            f"{ratio(op['p50_ms'], base['p50_ms']):>11}{ratio(op['p50_ms'], clone['p50_ms']):>11}"
         )
     print(
         f"First replay of the template state (pg_dump included, once per deploy): {figures['first_replay_with_pg_dump_ms']:.0f} ms"
@@ -195,12 +202,17 @@ def parse_args() -> argparse.Namespace:
         "--numbers",
         help="make only the missing stations numbered FIRST-LAST (1-1: none, to measure at the stations there are)",
     )
+    parser.add_argument(
+        "--clone-samples", type=int, help="clone only in the first N samples, without warm-up (slow at 5,000 stations)"
+    )
     parser.add_argument("--drop", action="store_true", help="drop the benchmark database at the end")
     args = parser.parse_args()
     sizes = SMOKE if args.smoke else FULL
     for name, default in sizes.items():
         if getattr(args, name) is None:
             setattr(args, name, default)
+    if args.clone_samples is not None and args.clone_samples < 0:
+        parser.error("--clone-samples must be at least 0")
     if args.samples < 1:
         parser.error("--samples must be at least 1")
     return args
@@ -241,7 +253,7 @@ def main() -> None:
         print(f"{len(stations)} stations there in {results['setup']['stations_s']:.0f} s", flush=True)
         return
     print("Measuring …", flush=True)
-    measure(args.samples, results["figures"])
+    measure(args.samples, results["figures"], args.clone_samples)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")

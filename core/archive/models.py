@@ -20,14 +20,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-KEEP = models.DO_NOTHING  # shared rows are never deleted: the public tables refuse DELETE (core.common.shared_rows)
+from core.common.shared_rows import shared_key
 
 
 class ArchiveEntry(models.Model):
     number = models.CharField(_("archive number"), max_length=34, unique=True, editable=False)
-    enterprise = models.ForeignKey(
-        "directory.Enterprise", db_constraint=False, on_delete=KEEP, related_name="+", verbose_name=_("enterprise")
-    )
+    enterprise = shared_key("directory.Enterprise", verbose_name=_("enterprise"))
     source = models.CharField(_("kind of document"), max_length=40)
     object_id = models.BigIntegerField(_("document id"))
     recorded_at = models.DateTimeField(_("date of the document"))
@@ -48,7 +46,7 @@ class ConfidentialCase(models.Model):
     case = models.OneToOneField(
         "desk.ServiceCase", on_delete=models.CASCADE, related_name="confidential", verbose_name=_("case")
     )
-    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+")
+    marked_by = shared_key(settings.AUTH_USER_MODEL)
     marked_at = models.DateTimeField(_("marked at"), auto_now_add=True)
     reason = models.TextField(_("reason"), blank=True)
 
@@ -103,9 +101,7 @@ class ArchiveAccess(models.Model):
     channel = models.CharField(
         pgettext_lazy("access channel", "channel"), max_length=10, choices=AccessChannel.choices, blank=True, default=""
     )
-    enterprise = models.ForeignKey(
-        "directory.Enterprise", db_constraint=False, on_delete=KEEP, related_name="+", verbose_name=_("enterprise")
-    )
+    enterprise = shared_key("directory.Enterprise", verbose_name=_("enterprise"))
     enterprise_name = models.CharField(_("enterprise name"), max_length=200)
     object_kind = models.CharField(_("what"), max_length=20, choices=LookKind.choices, blank=True, default="")
     object_id = models.BigIntegerField(_("object id"), null=True, blank=True)
@@ -132,18 +128,14 @@ class DisposalState(models.TextChoices):
 
 
 class ArchiveDisposal(models.Model):
-    enterprise = models.ForeignKey(
-        "directory.Enterprise", db_constraint=False, on_delete=KEEP, related_name="+", verbose_name=_("enterprise")
-    )
+    enterprise = shared_key("directory.Enterprise", verbose_name=_("enterprise"))
     enterprise_name = models.CharField(_("enterprise name"), max_length=200)
     state = models.CharField(_("state"), max_length=20, choices=DisposalState.choices, default=DisposalState.REQUESTED)
     reason = models.TextField(_("reason"))
     last_recorded_at = models.DateTimeField(_("last record"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+")
+    requested_by = shared_key(settings.AUTH_USER_MODEL)
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, null=True, blank=True, related_name="+"
-    )
+    approved_by = shared_key(settings.AUTH_USER_MODEL, null=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     removed_counts = models.JSONField(_("removed documents by kind"), default=dict, blank=True)
     removed_numbers = models.JSONField(_("removed archive numbers"), default=list, blank=True)
@@ -165,10 +157,8 @@ class ArchiveDisposal(models.Model):
 
 class ArchiveExport(models.Model):
     job_id = models.BigIntegerField(_("job"), unique=True)
-    enterprise = models.ForeignKey(
-        "directory.Enterprise", db_constraint=False, on_delete=KEEP, related_name="+", verbose_name=_("enterprise")
-    )
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+")
+    enterprise = shared_key("directory.Enterprise", verbose_name=_("enterprise"))
+    requested_by = shared_key(settings.AUTH_USER_MODEL)
     name = models.CharField(max_length=200, blank=True)
     data = models.BinaryField(blank=True, default=b"")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -17,7 +17,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-KEEP = models.DO_NOTHING
+from core.common.shared_rows import shared_key
+
 DIMENSIONS = ("civility", "timeliness", "accuracy")
 
 
@@ -46,14 +47,12 @@ class CaseReview(models.Model):
         "desk.ServiceCase", on_delete=models.PROTECT, related_name="head_review", verbose_name=_("service case")
     )
     reason = models.TextField(_("why it is reviewed"))
-    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+")
+    marked_by = shared_key(settings.AUTH_USER_MODEL)
     marked_at = models.DateTimeField(_("marked at"))
     findings = models.TextField(_("findings"), blank=True)
     conclusion = models.CharField(_("conclusion"), max_length=20, choices=ReviewConclusion.choices, blank=True)
     follow_up = models.TextField(_("follow-up"), blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, null=True, blank=True, related_name="+"
-    )
+    reviewed_by = shared_key(settings.AUTH_USER_MODEL, null=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 
     class Meta:
@@ -70,9 +69,7 @@ def level_field(text):
 
 
 class StaffAssessment(models.Model):
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+", verbose_name=_("member")
-    )
+    member = shared_key(settings.AUTH_USER_MODEL, verbose_name=_("member"))
     period_kind = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period to"))
@@ -89,17 +86,9 @@ class StaffAssessment(models.Model):
     timeliness_remark = models.TextField(_("remark on timeliness"), blank=True)
     accuracy_remark = models.TextField(_("remark on accuracy"), blank=True)
     remark = models.TextField(_("overall remark"), blank=True)
-    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+")
+    prepared_by = shared_key(settings.AUTH_USER_MODEL)
     prepared_at = models.DateTimeField(_("prepared at"))
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        db_constraint=False,
-        on_delete=KEEP,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("confirmed by"),
-    )
+    confirmed_by = shared_key(settings.AUTH_USER_MODEL, null=True, verbose_name=_("confirmed by"))
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 

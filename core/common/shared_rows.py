@@ -1,7 +1,7 @@
 """The public rows every station points at (users, stations, enterprises, institutions, catalog entries) are kept.
 
 A station's schema refers to them by id through Django relations that have **no database constraint**
-(`db_constraint=False`). A real foreign key from each station schema would put two triggers on the public table it
+(`shared_key(...)`: a `ForeignKey` with `db_constraint=False`). A real foreign key from each station schema would put two triggers on the public table it
 points at, per key and per station: 35 keys to the users made 69,560 triggers on `tenants_user` at 992 stations, and
 every connection, every new station and every sign-in paid for loading them (docs/performance.md, "Second pass").
 
@@ -19,7 +19,7 @@ a station schema holds no foreign key into the public schema but django-guardian
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
 # The transaction-local setting that lets a DELETE on a kept table through (see `shared_row_delete`).
 DELETE_SETTING = "stationnet.shared_row_delete"
@@ -59,3 +59,28 @@ def shared_row_delete() -> Iterator[None]:
         # transaction back undoes the setting too.)
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config(%s, 'off', true)", [DELETE_SETTING])
+
+
+def shared_key(
+    to: str,
+    *,
+    null: bool = False,
+    blank: bool | None = None,
+    on_delete=models.DO_NOTHING,
+    related_name: str | None = "+",
+    **options,
+) -> models.ForeignKey:
+    """A station model's key into a shared public row: a Django relation without a database constraint (see above).
+
+    Nothing happens to the station's row when the public one would go, since it never goes: `on_delete` is
+    DO_NOTHING. The key may be left empty in forms when it may be null (`blank` follows `null` unless given), and the
+    public model has no reverse accessor unless `related_name` names one."""
+    return models.ForeignKey(
+        to,
+        db_constraint=False,
+        on_delete=on_delete,
+        null=null,
+        blank=null if blank is None else blank,
+        related_name=related_name,
+        **options,
+    )

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.common.shared_rows import shared_key
 from core.supervision.models import OpinionChannel
 
 KEEP = models.DO_NOTHING
@@ -68,9 +69,7 @@ class Complaint(models.Model):
     bureau_handling = models.TextField(_("bureau's handling"), blank=True)
     bureau_handled_at = models.DateTimeField(_("handled by the bureau at"), null=True, blank=True)
     bureau_handled_by = models.CharField(_("handled by"), max_length=150, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, null=True, blank=True, related_name="+"
-    )
+    created_by = shared_key(settings.AUTH_USER_MODEL, null=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
@@ -101,9 +100,7 @@ class ComplaintEvent(models.Model):
     from_state = models.CharField(max_length=20, choices=ComplaintState.choices, blank=True)
     to_state = models.CharField(max_length=20, choices=ComplaintState.choices, blank=True)
     text = models.TextField(_("text"), blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, null=True, blank=True, related_name="+"
-    )
+    actor = shared_key(settings.AUTH_USER_MODEL, null=True)
     actor_name = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(_("time"))
 

@@ -25,9 +25,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.common.shared_rows import shared_key
 from tenants.models import PHONE_VALIDATOR
-
-KEEP = models.DO_NOTHING  # shared rows are never deleted, and a case's own rows are kept by the services
 
 
 class Channel(models.TextChoices):
@@ -93,9 +92,7 @@ class Demand(models.Model):
     filled_on = models.DateField(_("date filled in"))
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     # 一、企业基本情况, as filled in; `enterprise` is the directory entry it was picked from or added to.
-    enterprise = models.ForeignKey(
-        "directory.Enterprise", db_constraint=False, on_delete=KEEP, related_name="+", verbose_name=_("enterprise")
-    )
+    enterprise = shared_key("directory.Enterprise", verbose_name=_("enterprise"))
     enterprise_name = models.CharField(_("enterprise name"), max_length=200)
     legal_representative = models.CharField(_("legal representative"), max_length=50, blank=True)
     uscc = models.CharField(_("unified social credit code"), max_length=18)
@@ -127,15 +124,7 @@ class Demand(models.Model):
     opinions = models.TextField(_("opinions and suggestions"), blank=True)
     signatory = models.CharField(_("person in charge"), max_length=50, blank=True)
     signed_on = models.DateField(_("date signed"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        db_constraint=False,
-        on_delete=KEEP,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("entered by"),
-    )
+    created_by = shared_key(settings.AUTH_USER_MODEL, null=True, verbose_name=_("entered by"))
     created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -143,15 +132,7 @@ class Demand(models.Model):
     # renewing the link (a new version) ends every earlier one, and revoking ends the current one.
     tracking_version = models.PositiveIntegerField(_("tracking link version"), default=1)
     tracking_revoked_at = models.DateTimeField(_("tracking link revoked at"), null=True, blank=True)
-    tracking_revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        db_constraint=False,
-        on_delete=KEEP,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("revoked by"),
-    )
+    tracking_revoked_by = shared_key(settings.AUTH_USER_MODEL, null=True, verbose_name=_("revoked by"))
 
     class Meta:
         verbose_name = _("demand")
@@ -273,13 +254,7 @@ class ServiceCase(models.Model):
 
     number = models.CharField(_("number"), max_length=34, unique=True, editable=False)
     demand = models.ForeignKey(Demand, on_delete=models.PROTECT, related_name="cases", verbose_name=_("demand"))
-    category = models.ForeignKey(
-        "catalog.ServiceCategory",
-        db_constraint=False,
-        on_delete=KEEP,
-        related_name="+",
-        verbose_name=_("service category"),
-    )
+    category = shared_key("catalog.ServiceCategory", verbose_name=_("service category"))
     items = models.ManyToManyField(
         "catalog.ServiceItem", through="CaseItem", related_name="+", blank=True, verbose_name=_("items")
     )
@@ -287,15 +262,7 @@ class ServiceCase(models.Model):
     state = models.CharField(_("state"), max_length=20, choices=CaseState.choices, default=CaseState.RECEIVED)
     # The state to go back to when a case on hold resumes.
     resume_state = models.CharField(max_length=20, choices=CaseState.choices, blank=True)
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        db_constraint=False,
-        on_delete=KEEP,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("assigned staff"),
-    )
+    assignee = shared_key(settings.AUTH_USER_MODEL, null=True, verbose_name=_("assigned staff"))
     received_at = models.DateTimeField(_("received at"))
     target_days = models.PositiveSmallIntegerField(_("target in working days"))
     due_at = models.DateTimeField(_("due at"), null=True, blank=True, db_index=True)
@@ -328,43 +295,19 @@ class ServicePlan(models.Model):
     evaluation = models.TextField(_("evaluation of the need"))
     # Served by the station
     appointment_at = models.DateTimeField(_("appointment time"), null=True, blank=True)
-    staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        db_constraint=False,
-        on_delete=KEEP,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("staff"),
-    )
+    staff = shared_key(settings.AUTH_USER_MODEL, null=True, verbose_name=_("staff"))
     # Referred to an institution
-    institution = models.ForeignKey(
-        "directory.Institution",
-        db_constraint=False,
-        on_delete=KEEP,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("institution"),
-    )
+    institution = shared_key("directory.Institution", null=True, verbose_name=_("institution"))
     technician = models.CharField(_("technician"), max_length=50, blank=True)
     # Referred to another station (written by `core.referrals.services.referral_create`, with the referral)
-    station = models.ForeignKey(
-        "tenants.Station",
-        db_constraint=False,
-        on_delete=KEEP,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("station"),
-    )
+    station = shared_key("tenants.Station", null=True, verbose_name=_("station"))
     agreed_items = models.ManyToManyField(
         "catalog.ServiceItem", through="PlanItem", related_name="+", blank=True, verbose_name=_("agreed items")
     )
     agreed_at = models.DateTimeField(_("agreed time"), null=True, blank=True)
     period_start = models.DateField(_("service period from"), null=True, blank=True)
     period_end = models.DateField(_("service period to"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+")
+    created_by = shared_key(settings.AUTH_USER_MODEL)
     created_at = models.DateTimeField(auto_now_add=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
 
@@ -405,9 +348,7 @@ class CaseEvent(models.Model):
     text = models.TextField(_("text"), blank=True)
     from_state = models.CharField(max_length=20, choices=CaseState.choices, blank=True)
     to_state = models.CharField(max_length=20, choices=CaseState.choices, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, null=True, blank=True, related_name="+"
-    )
+    actor = shared_key(settings.AUTH_USER_MODEL, null=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
@@ -426,26 +367,14 @@ class ServiceRecord(models.Model):
     number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
     case = models.OneToOneField(ServiceCase, on_delete=models.PROTECT, related_name="record")
     requested_at = models.DateTimeField(_("request time"))
-    staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+", verbose_name=_("station staff")
-    )
+    staff = shared_key(settings.AUTH_USER_MODEL, verbose_name=_("station staff"))
     received_at = models.DateTimeField(_("time the request was received"))
     answered_at = models.DateTimeField(_("time the answer came back"), null=True, blank=True)
     on_site_at = models.DateTimeField(_("on-site handling time"), null=True, blank=True)
     ended_at = models.DateTimeField(_("service end time"), null=True, blank=True)
-    category = models.ForeignKey(
-        "catalog.FormBox", db_constraint=False, on_delete=KEEP, related_name="+", verbose_name=_("service category")
-    )
+    category = shared_key("catalog.FormBox", verbose_name=_("service category"))
     request = models.TextField(_("concrete request"))
-    institution = models.ForeignKey(
-        "directory.Institution",
-        db_constraint=False,
-        on_delete=KEEP,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("institution"),
-    )
+    institution = shared_key("directory.Institution", null=True, verbose_name=_("institution"))
     technician = models.CharField(_("technician"), max_length=50, blank=True)
     items_and_expected_time = models.TextField(_("technical service items and expected time"), blank=True)
     resolution = models.TextField(_("resolution process"), blank=True)
@@ -494,7 +423,7 @@ class RecordAmendment(models.Model):
     old_value = models.TextField(_("original value"), blank=True)
     new_value = models.TextField(_("new value"), blank=True)
     reason = models.TextField(_("reason"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+")
+    actor = shared_key(settings.AUTH_USER_MODEL)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -543,9 +472,7 @@ class Survey(models.Model):
     opinions = models.TextField("您的意见或建议", blank=True)
     signatory = models.CharField("企业负责人", max_length=50, blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=SurveyChannel.choices)
-    keyed_in_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, null=True, blank=True, related_name="+"
-    )
+    keyed_in_by = shared_key(settings.AUTH_USER_MODEL, null=True)
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
 
     class Meta:
@@ -564,9 +491,7 @@ class SurveyInvitation(models.Model):
 
     case = models.OneToOneField(ServiceCase, on_delete=models.PROTECT, related_name="survey_invitation")
     email = models.EmailField(_("e-mail"), blank=True)
-    email_added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, null=True, blank=True, related_name="+"
-    )
+    email_added_by = shared_key(settings.AUTH_USER_MODEL, null=True)
     email_added_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
@@ -586,7 +511,7 @@ SURVEY_RATED = ("q1", "q2", "q3", "q4", "q6", "q7", "q8", "q9", "q10")
 # auto-created one, and would look for it in the public schema; with DO_NOTHING it leaves the refusal to PostgreSQL.
 class DemandBox(models.Model):
     demand = models.ForeignKey(Demand, on_delete=models.CASCADE)
-    formbox = models.ForeignKey("catalog.FormBox", db_constraint=False, on_delete=KEEP, related_name="+")
+    formbox = shared_key("catalog.FormBox")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["demand", "formbox"], name="desk_demandbox_unique")]
@@ -597,7 +522,7 @@ class DemandBox(models.Model):
 
 class CaseItem(models.Model):
     servicecase = models.ForeignKey(ServiceCase, on_delete=models.CASCADE)
-    serviceitem = models.ForeignKey("catalog.ServiceItem", db_constraint=False, on_delete=KEEP, related_name="+")
+    serviceitem = shared_key("catalog.ServiceItem")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["servicecase", "serviceitem"], name="desk_caseitem_unique")]
@@ -608,7 +533,7 @@ class CaseItem(models.Model):
 
 class PlanItem(models.Model):
     serviceplan = models.ForeignKey(ServicePlan, on_delete=models.CASCADE)
-    serviceitem = models.ForeignKey("catalog.ServiceItem", db_constraint=False, on_delete=KEEP, related_name="+")
+    serviceitem = shared_key("catalog.ServiceItem")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["serviceplan", "serviceitem"], name="desk_planitem_unique")]

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.common.shared_rows import shared_key
+
 KEEP = models.DO_NOTHING  # shared rows are never deleted: the public tables refuse DELETE (core.common.shared_rows)
 
 
@@ -61,27 +63,11 @@ class Document(models.Model):
         "self", on_delete=KEEP, null=True, blank=True, related_name="supersedes", verbose_name=_("superseded by")
     )
     # None on a copy that travelled back from another station: the uploader's name is kept as it was.
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        db_constraint=False,
-        on_delete=KEEP,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
+    uploaded_by = shared_key(settings.AUTH_USER_MODEL, null=True, verbose_name=_("uploaded by"))
     uploaded_by_name = models.CharField(_("uploaded by"), max_length=150, blank=True)
     uploaded_at = models.DateTimeField(_("uploaded at"))
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
-    released_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        db_constraint=False,
-        on_delete=KEEP,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("released by"),
-    )
+    released_by = shared_key(settings.AUTH_USER_MODEL, null=True, verbose_name=_("released by"))
     released_by_name = models.CharField(_("released by"), max_length=150, blank=True)
     # A copy that travelled back from the station that served a referral: that station, and the uid of its document
     # (a repeated message copies nothing twice).

@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.common.shared_rows import shared_key
 from tenants.models import User
 
 
@@ -20,6 +21,7 @@ class StaffRecord(models.Model):
     """The register's entry of one member of the station (clause 4.4.1): when they took duty and their background.
     The role (head or staff, clause 4.4.2) is the member's Membership, in the public schema."""
 
+    # One entry per member; a key without a database constraint, as `shared_key` makes (core.common.shared_rows).
     user = models.OneToOneField(
         User, db_constraint=False, on_delete=models.PROTECT, related_name="+", verbose_name=_("member")
     )
@@ -91,9 +93,7 @@ class Training(models.Model):
     attendees = models.ManyToManyField(
         User, through="TrainingAttendance", related_name="+", verbose_name=_("attendees")
     )
-    created_by = models.ForeignKey(
-        User, db_constraint=False, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
-    )
+    created_by = shared_key(User, on_delete=models.PROTECT, verbose_name=_("recorded by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancellation_reason = models.CharField(_("reason for cancellation"), max_length=300, blank=True)
@@ -115,9 +115,7 @@ class TrainingAttendance(models.Model):
     training = models.ForeignKey(
         Training, on_delete=models.CASCADE, related_name="attendance", verbose_name=_("training")
     )
-    user = models.ForeignKey(
-        User, db_constraint=False, on_delete=models.PROTECT, related_name="+", verbose_name=_("member")
-    )
+    user = shared_key(User, on_delete=models.PROTECT, verbose_name=_("member"))
     completed = models.BooleanField(_("completed"), default=True)
 
     class Meta:
@@ -182,9 +180,7 @@ class MaintenanceLog(models.Model):
 
     equipment = models.ForeignKey(Equipment, on_delete=models.CASCADE, related_name="logs", verbose_name=_("equipment"))
     performed_on = models.DateField(_("date"))
-    performed_by = models.ForeignKey(
-        User, db_constraint=False, on_delete=models.PROTECT, related_name="+", verbose_name=_("done by")
-    )
+    performed_by = shared_key(User, on_delete=models.PROTECT, verbose_name=_("done by"))
     work = models.TextField(_("what was done"))
     next_due = models.DateField(_("next due"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -245,9 +241,7 @@ class SystemDocumentVersion(models.Model):
     file = models.FileField(_("file"), upload_to=version_path, max_length=255, blank=True)
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
     file_kind = models.CharField(_("file kind"), max_length=10, blank=True)
-    approved_by = models.ForeignKey(
-        User, db_constraint=False, on_delete=models.PROTECT, related_name="+", verbose_name=_("approved by")
-    )
+    approved_by = shared_key(User, on_delete=models.PROTECT, verbose_name=_("approved by"))
     published_at = models.DateTimeField(_("published at"))
 
     class Meta:
@@ -267,15 +261,7 @@ class DisplayNotice(models.Model):
 
     process = models.TextField(_("service process"), blank=True)
     notes = models.TextField(_("other notices"), blank=True)
-    updated_by = models.ForeignKey(
-        User,
-        db_constraint=False,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("updated by"),
-    )
+    updated_by = shared_key(User, on_delete=models.PROTECT, null=True, verbose_name=_("updated by"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

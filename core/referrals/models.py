@@ -16,7 +16,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-KEEP = models.DO_NOTHING
+from core.common.shared_rows import shared_key
 
 
 class ReferralState(models.TextChoices):
@@ -51,24 +51,8 @@ class Referral(models.Model):
     number = models.CharField(_("number"), max_length=34, unique=True)
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     # The other station (the receiver of an outgoing referral, the sender of an incoming one), or the institution.
-    partner = models.ForeignKey(
-        "tenants.Station",
-        db_constraint=False,
-        on_delete=KEEP,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("station"),
-    )
-    institution = models.ForeignKey(
-        "directory.Institution",
-        db_constraint=False,
-        on_delete=KEEP,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("institution"),
-    )
+    partner = shared_key("tenants.Station", null=True, verbose_name=_("station"))
+    institution = shared_key("directory.Institution", null=True, verbose_name=_("institution"))
     # The sender's case (outgoing), or the case the receiver opened when it accepted (incoming).
     case = models.ForeignKey(
         "desk.ServiceCase",
@@ -82,13 +66,7 @@ class Referral(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("re-routed from")
     )
     state = models.CharField(_("state"), max_length=20, choices=ReferralState.choices, default=ReferralState.REQUESTED)
-    category = models.ForeignKey(
-        "catalog.ServiceCategory",
-        db_constraint=False,
-        on_delete=KEEP,
-        related_name="+",
-        verbose_name=_("service category"),
-    )
+    category = shared_key("catalog.ServiceCategory", verbose_name=_("service category"))
     enterprise_name = models.CharField(_("enterprise"), max_length=200)
     reason = models.TextField(_("why it is referred"))
     ask = models.TextField(_("what is asked"))
@@ -113,19 +91,9 @@ class Referral(models.Model):
     service_ended_at = models.DateTimeField(_("service end time"), null=True, blank=True)
     technician = models.CharField(_("technician"), max_length=50, blank=True)
     served_by = models.CharField(_("served by"), max_length=150, blank=True)
-    served_institution = models.ForeignKey(
-        "directory.Institution",
-        db_constraint=False,
-        on_delete=KEEP,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("institution that served"),
-    )
+    served_institution = shared_key("directory.Institution", null=True, verbose_name=_("institution that served"))
     state_reason = models.TextField(_("reason"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, null=True, blank=True, related_name="+"
-    )
+    created_by = shared_key(settings.AUTH_USER_MODEL, null=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.common.shared_rows import shared_key
+
 KEEP = models.DO_NOTHING  # users are never deleted (core.common.shared_rows); a case's foreign key refuses its delete
 
 
@@ -73,26 +75,10 @@ class Opinion(models.Model):
     photo_kind = models.CharField(max_length=10, blank=True)
     state = models.CharField(_("state"), max_length=20, choices=OpinionState.choices, default=OpinionState.RECEIVED)
     received_at = models.DateTimeField(_("received at"))
-    logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        db_constraint=False,
-        on_delete=KEEP,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("logged by"),
-    )
+    logged_by = shared_key(settings.AUTH_USER_MODEL, null=True, verbose_name=_("logged by"))
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        db_constraint=False,
-        on_delete=KEEP,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("answered by"),
-    )
+    answered_by = shared_key(settings.AUTH_USER_MODEL, null=True, verbose_name=_("answered by"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     published = models.BooleanField(_("published"), default=False)
     public_result = models.TextField(_("published result"), blank=True)
@@ -120,13 +106,11 @@ class Opinion(models.Model):
 class ImprovementPlan(models.Model):
     opinion = models.ForeignKey(Opinion, on_delete=models.PROTECT, related_name="plans", verbose_name=_("opinion"))
     what = models.TextField(_("what will be improved"))
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+", verbose_name=_("owner")
-    )
+    owner = shared_key(settings.AUTH_USER_MODEL, verbose_name=_("owner"))
     due_on = models.DateField(_("due on"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     result = models.TextField(_("result"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, on_delete=KEEP, related_name="+")
+    created_by = shared_key(settings.AUTH_USER_MODEL)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
