@@ -1,9 +1,11 @@
 """The public rows every station points at (users, stations, enterprises, institutions, catalog entries) are kept.
 
 A station's schema refers to them by id through Django relations that have **no database constraint**
-(`shared_key(...)`: a `ForeignKey` with `db_constraint=False`). A real foreign key from each station schema would put two triggers on the public table it
-points at, per key and per station: 35 keys to the users made 69,560 triggers on `tenants_user` at 992 stations, and
-every connection, every new station and every sign-in paid for loading them (docs/performance.md, "Second pass").
+(`shared_key(...)`: a `ForeignKey` with `db_constraint=False`). A real foreign key from each station schema would put
+two triggers on the public table it points at, per key and per station: 35 keys to the users made 69,560 triggers on
+`tenants_user` at 992 stations, and every connection, every new station and every sign-in paid for loading them
+(docs/performance.md, "Second pass"). `migrate_schemas` migrates the public schema (the refusal below) before the
+stations (which dropped the keys), and the desk's migration depends on the refusal's.
 
 What those constraints gave, the refusal to delete a public row a station's record points at, is kept by refusing
 every DELETE on those tables instead: `refuse_delete_sql(table)` is a `BEFORE DELETE` trigger (error code
