@@ -41,7 +41,7 @@ def _station_keys_into_public() -> list[tuple[str, str, bool]]:
 
 def test_station_keys_into_shared_models_have_no_database_constraint():
     keys = _station_keys_into_public()
-    assert len(keys) >= 50  # users, stations, enterprises, institutions, catalog entries, from nine apps
+    assert len(keys) >= 50  # users, stations, enterprises, institutions, catalog entries, from eight apps
     assert [(model, name) for model, name, constrained in keys if constrained] == []
 
 
