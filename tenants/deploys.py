@@ -14,7 +14,7 @@ lock with it.
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, Error, connections
 from django.db.migrations.loader import MigrationLoader
 
 # pg_advisory_lock key held by a running migrate_schemas (any constant unique to this purpose, below 2**31).
@@ -32,7 +32,15 @@ def deploy_lock(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
             cursor.execute("SELECT pg_advisory_lock(%s)", [DEPLOY_LOCK])
         yield
     finally:
-        holder.close()  # ends the session: the lock goes with it, also when the unlock could not run
+        try:
+            # Released here and now: a closed connection's session (and its lock) ends only when the server has
+            # noticed, a moment later under load, and whoever asks `deploy_in_progress` next must see it gone.
+            with holder.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock_all()")
+        except Error:
+            pass  # the connection is broken: its session ends with it, and the lock too
+        finally:
+            holder.close()
 
 
 def deploy_in_progress(*, using: str = DEFAULT_DB_ALIAS) -> bool:
