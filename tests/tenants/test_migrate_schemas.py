@@ -12,6 +12,7 @@ import sys
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.management import BaseCommand, call_command
 from django.db import connection
 
 from tenants.deploys import deploy_in_progress, deploy_lock, schemas_behind
@@ -110,6 +111,23 @@ def test_schemas_behind_are_migrated_in_parallel_children_and_end_equal(city):
     for schema in behind:
         assert applied(schema) == station_before
         assert {(table, column) for table, column, _type in columns(schema)} == station_columns
+
+
+def test_the_system_checks_run_once_a_command_not_once_a_schema(city, monkeypatch):
+    """Django's migrate, run by the executor for each schema, would run every system check again (0.14 s a schema)."""
+    checked = []
+    check = BaseCommand.check
+
+    def counted(self, *args, **kwargs):
+        checked.append(type(self).__module__)
+        return check(self, *args, **kwargs)
+
+    monkeypatch.setattr(BaseCommand, "check", counted)
+    schemas = f"{city.alpha.schema_name},{city.beta.schema_name}"  # nothing to apply: each schema is still visited
+
+    call_command("migrate_schemas", schemas=schemas, interactive=False, verbosity=0, skip_checks=False)
+
+    assert checked == ["tenants.management.commands.migrate_schemas"]
 
 
 def test_a_failing_run_exits_non_zero_and_releases_the_lock(city):
