@@ -5,7 +5,8 @@ gets a few tries a minute there, on top of the sign-in lockout.
 
 The rates are read from `API_THROTTLE_RATES` when a request comes (not when the class is defined, as DRF's own
 throttles do), so an operator's setting and a test's `settings` fixture both apply; a rate of None turns that limit
-off. A refused request is answered 429 with `Retry-After` and a `detail` in the user's language (`throttled`)."""
+off. A refused request is answered 429 with `Retry-After` and a `detail` in the user's language (`throttled`). When
+the cache cannot be reached the request is let through, not failed (`core.common.cache`)."""
 
 import math
 
@@ -14,6 +15,7 @@ from django.utils.translation import ngettext
 from rest_framework.exceptions import ErrorDetail, Throttled
 from rest_framework.throttling import SimpleRateThrottle
 
+from core.common.cache import CACHE_ERRORS, cache_failed
 from tenants.hosts import client_address
 
 
@@ -22,6 +24,13 @@ class SettingsRateThrottle(SimpleRateThrottle):
 
     def get_rate(self) -> str | None:
         return settings.API_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except CACHE_ERRORS:
+            cache_failed(f"the API rate limit {self.scope!r}")
+            return True
 
     def address_key(self, request) -> str | None:
         address = client_address(request)

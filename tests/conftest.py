@@ -146,6 +146,18 @@ def beta_host(city) -> str:
     return station_host(city.beta.code)
 
 
+@pytest.fixture
+def unreachable_cache(settings) -> None:
+    """Django's cache pointed at a Redis that is not there (a closed port): every cache call raises, as in an outage."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+
 CLAUSE_MARKS = pytest.StashKey[dict[str, list[str]]]()
 
 

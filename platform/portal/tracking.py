@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from core.common.cache import CACHE_ERRORS, cache_failed
 from core.common.forms import Form
 from core.desk import selectors as desk_selectors
 from core.desk import services as desk_services
@@ -92,8 +93,12 @@ class TrackingLookupView(View):
     def post(self, request):
         form = TrackingLookupForm(request.POST)
         key = f"tracking-lookup:{client_address(request)}"
-        cache.add(key, 0, LOOKUP_WINDOW)
-        attempts = cache.incr(key)
+        try:
+            cache.add(key, 0, LOOKUP_WINDOW)
+            attempts = cache.incr(key)
+        except CACHE_ERRORS:
+            cache_failed("the tracking lookup's attempt limit")
+            attempts = 0
         if attempts > LOOKUP_LIMIT:
             form.is_valid()
             form.add_error(None, _("Too many attempts from this address: please wait 15 minutes, or call the station."))

@@ -9,8 +9,10 @@ import secrets
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.utils import timezone
 
+from core.common.cache import CACHE_ERRORS
 from core.tokens.services import api_token_create
 from tenants.models import MemberRole
 from tenants.selectors import PLATFORM
@@ -118,3 +120,20 @@ def test_a_limit_set_off_limits_nothing(city, public_host, settings):
         ).status_code
         == 200
     )
+
+
+def test_with_the_cache_down_the_limits_let_requests_through_not_fail_them(
+    city, public_host, alpha_host, small_limits, unreachable_cache, caplog
+):
+    with pytest.raises(CACHE_ERRORS):  # the outage is real: Django's cache cannot reach Redis
+        cache.get("anything")
+    caller = address()
+    member = host_client(alpha_host, city.alpha_staff)
+    for _ in range(4):  # beyond the user limit of 3: nothing counts while the counts cannot be kept
+        assert member.get("/api/v1/station/", REMOTE_ADDR=caller).status_code == 200
+    token = host_client(public_host).post(
+        "/api/v1/auth/token/", {"username": city.alpha_staff.username, "password": PASSWORD}, REMOTE_ADDR=caller
+    )
+    assert token.status_code == 200, token.content
+    assert "the API rate limit 'user' not applied" in caplog.text
+    assert "the API rate limit 'token_issue' not applied" in caplog.text

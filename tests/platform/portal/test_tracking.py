@@ -159,3 +159,12 @@ def test_the_portal_lookup_is_rate_limited_per_address(city, public_host, demand
     blocked = visitor.post("/track/", {"number": demand.number, "phone_last4": "5678"})
     assert blocked.status_code == 429
     cache.clear()
+
+
+def test_with_the_cache_down_the_lookup_still_answers(city, public_host, demand, unreachable_cache, caplog):
+    visitor = host_client(public_host)
+    found = visitor.post("/track/", {"number": demand.number, "phone_last4": "5678"})
+    assert found.status_code == 302 and found["Location"] == _link(city, demand)
+    wrong = visitor.post("/track/", {"number": demand.number, "phone_last4": "0000"})
+    assert wrong.status_code == 404 and "没有找到" in wrong.content.decode()
+    assert "the tracking lookup's attempt limit not applied" in caplog.text
