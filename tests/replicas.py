@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from core.common.replica import REPLICA, replica_verdict_forget
+from core.common.replica import REPLICA, SOURCE_REPLICA, replica_verdict, replica_verdict_forget
 
 REPLICA_TESTS = pytest.mark.django_db(databases=[DEFAULT_DB_ALIAS, REPLICA])
 
@@ -45,16 +45,18 @@ def replica_alias() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _swapped(database: dict | None) -> Iterator[None]:
+def _swapped(database: dict | None, *, forget: bool = True) -> Iterator[None]:
     """The alias's settings replaced by `database` (None: no replica) for the block. The test's own connection (which
-    holds the test case's transaction) is put aside and back, never closed."""
+    holds the test case's transaction) is put aside and back, never closed. The process's verdict on the replica is
+    forgotten at the start (unless not `forget`) and at the end."""
     original, saved = connections[REPLICA], connections.settings[REPLICA]
     del connections[REPLICA]
     if database is None:
         del connections.settings[REPLICA]
     else:
         connections.settings[REPLICA] = database
-    replica_verdict_forget()
+    if forget:
+        replica_verdict_forget()
     try:
         yield
     finally:
@@ -69,6 +71,16 @@ def _swapped(database: dict | None) -> Iterator[None]:
 def replica_elsewhere(**changes):
     """The alias pointed at another server (`HOST`, `PORT`, `NAME`) for the block, then back at the test database."""
     return _swapped({**copy.deepcopy(connections.settings[REPLICA]), **changes})
+
+
+@contextlib.contextmanager
+def replica_stops_after_check() -> Iterator[None]:
+    """The replica answers this process's check, then stops (its port closed) while that verdict is still trusted: what
+    a replica that dies within `CHECK_CACHE_SECONDS` of a check, or in the middle of a request, does to the reads."""
+    replica_verdict_forget()
+    assert replica_verdict().source == SOURCE_REPLICA
+    with _swapped({**copy.deepcopy(connections.settings[REPLICA]), "PORT": closed_port()}, forget=False):
+        yield
 
 
 def without_replica():

@@ -8,6 +8,12 @@ than ``DATABASE_REPLICA_MAX_LAG`` seconds behind makes the whole request read th
 seconds per process so that a down replica does not cost every request a connect timeout. The page or API answer says
 which it was and how fresh the figures are (`Freshness`).
 
+A replica that stops after the check (within those seconds, or in the middle of a request) fails the reads sent to
+it. A marked view that reads (GET, HEAD) and fails while the replica was its source is then run once more on the
+primary, in the same request, when the replica does not answer a new check (`_run_marked`); the failed attempt ran
+in a transaction of the primary, so whatever it wrote (the log of a look at a case list) is rolled back, not written
+twice. Any other error is the request's own and goes on to the 503 page or JSON (stationnet.database_errors).
+
 This module knows no app: the models are named in settings, and raw SQL asks `read_connection(model)` for its
 connection.
 """
@@ -15,17 +21,20 @@ connection.
 import contextvars
 import datetime
 import functools
+import logging
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 REPLICA = "replica"
+# Requests whose view may run a second time on the primary after the replica failed it.
+READ_METHODS = frozenset({"GET", "HEAD"})
 # How long a process trusts its last check of the replica, good or bad (seconds).
 CHECK_CACHE_SECONDS = 5.0
 
@@ -97,6 +106,7 @@ class ReplicaReads:
         return self.verdict or Freshness(SOURCE_PRIMARY, timezone.now())
 
 
+logger = logging.getLogger(__name__)
 _current: contextvars.ContextVar[ReplicaReads | None] = contextvars.ContextVar("replica_reads", default=None)
 _cache: dict[str, tuple[float, Freshness]] = {}
 _cache_lock = threading.Lock()
@@ -174,12 +184,44 @@ def _finish(response, reads: ReplicaReads):
     return response
 
 
+def _replica_failed(reads: ReplicaReads, request) -> bool:
+    """Whether the error a marked request just met was the replica's: the request read there, only reads, and the
+    replica does not answer a new check. Its verdict is then kept for the next requests too."""
+    if reads.verdict is None or reads.verdict.source != SOURCE_REPLICA or request.method not in READ_METHODS:
+        return False
+    connections[REPLICA].close_if_unusable_or_obsolete()
+    verdict = _check()
+    if verdict.source == SOURCE_REPLICA:
+        return False
+    with _cache_lock:
+        _cache[REPLICA] = (time.monotonic() + CHECK_CACHE_SECONDS, verdict)
+    return True
+
+
+def _run_marked(request, respond):
+    """`respond()` (the view) with its reads of the read models routed; once more on the primary if the replica
+    failed it (see the module's docstring)."""
+    if not replica_configured():
+        with replica_reads() as reads:
+            return _finish(respond(), reads)
+    with replica_reads() as reads:
+        try:
+            with transaction.atomic(using=DEFAULT_DB_ALIAS):
+                return _finish(respond(), reads)
+        except DatabaseError:
+            if not _replica_failed(reads, request):
+                raise
+            logger.warning("The replica failed %s %s; answered from the primary", request.method, request.path)
+    with replica_reads() as reads:
+        reads.verdict = replica_verdict()
+        return _finish(respond(), reads)
+
+
 class ReplicaReadsMixin:
     """A class-based view (Django or DRF) whose reads of the read models may go to the replica."""
 
     def dispatch(self, request, *args, **kwargs):
-        with replica_reads() as reads:
-            return _finish(super().dispatch(request, *args, **kwargs), reads)
+        return _run_marked(request, lambda: super(ReplicaReadsMixin, self).dispatch(request, *args, **kwargs))
 
 
 def replica_reads_view(view):
@@ -187,8 +229,7 @@ def replica_reads_view(view):
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
-        with replica_reads() as reads:
-            return _finish(view(request, *args, **kwargs), reads)
+        return _run_marked(request, lambda: view(request, *args, **kwargs))
 
     return wrapped
 

@@ -9,9 +9,17 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.common.replica import REPLICA
+from core.common.replica import REPLICA, SOURCE_FALLBACK, replica_verdict
+from core.stats.models import CaseListAccess
 from tests.conftest import host_client
-from tests.replicas import REPLICA_TESTS, closed_port, replica_alias, replica_elsewhere, without_replica
+from tests.replicas import (
+    REPLICA_TESTS,
+    closed_port,
+    replica_alias,
+    replica_elsewhere,
+    replica_stops_after_check,
+    without_replica,
+)
 
 pytestmark = REPLICA_TESTS
 
@@ -56,6 +64,28 @@ def test_a_replica_down_answers_from_the_primary_and_says_so(viewer, path):
     assert response["X-Data-Source"] == "primary-fallback"
     assert "X-Data-Lag" not in response
     as_of(response)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_replica_that_stops_after_its_check_is_left_within_the_same_request(viewer, path, caplog):
+    with replica_stops_after_check():
+        response = viewer.get(path)
+        assert response.status_code == 200, response.content
+        assert response["X-Data-Source"] == "primary-fallback"
+        as_of(response)
+        assert replica_verdict().source == SOURCE_FALLBACK  # the next requests do not try it again
+    assert f"The replica failed GET {path}; answered from the primary" in caplog.text
+
+
+def test_a_look_at_a_case_list_answered_again_is_logged_once(city, public_host):
+    admin = host_client(public_host, city.bureau_admin)
+    with replica_stops_after_check():
+        response = admin.get(f"/api/v1/statistics/stations/{city.alpha.pk}/cases/")
+    assert response.status_code == 200, response.content
+    assert response["X-Data-Source"] == "primary-fallback"
+    assert [(a.user, a.station, a.what) for a in CaseListAccess.objects.all()] == [
+        (city.bureau_admin, city.alpha, "api")
+    ]
 
 
 def test_without_a_replica_the_answer_is_live(viewer):

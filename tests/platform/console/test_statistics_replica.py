@@ -12,7 +12,14 @@ from django.test.utils import CaptureQueriesContext
 from core.common.replica import REPLICA
 from core.stats.models import CaseListAccess
 from tests.conftest import host_client
-from tests.replicas import REPLICA_TESTS, closed_port, replica_alias, replica_elsewhere, without_replica
+from tests.replicas import (
+    REPLICA_TESTS,
+    closed_port,
+    replica_alias,
+    replica_elsewhere,
+    replica_stops_after_check,
+    without_replica,
+)
 
 pytestmark = REPLICA_TESTS
 
@@ -81,6 +88,17 @@ def test_a_replica_down_leaves_the_request_on_the_primary_and_the_page_says_so(c
             assert response.status_code == 200
             assert read_model_queries(primary), "the figures were not read from the primary"
             assert freshness(response.content.decode()) == ("primary-fallback", "只读副本不可用，已改读主库")
+
+
+def test_a_replica_that_stops_after_its_check_leaves_the_page_on_the_primary(city, public_host):
+    client = host_client(public_host, city.bureau_admin)
+    before = CaseListAccess.objects.filter(station=city.alpha, user=city.bureau_admin).count()
+    with replica_stops_after_check():
+        response = client.get(f"/console/statistics/stations/{city.alpha.pk}/cases/")
+    assert response.status_code == 200
+    assert freshness(response.content.decode()) == ("primary-fallback", "只读副本不可用，已改读主库")
+    # The first attempt's log of the look was rolled back with it: one look, one entry.
+    assert CaseListAccess.objects.filter(station=city.alpha, user=city.bureau_admin).count() == before + 1
 
 
 def test_without_a_replica_the_page_says_its_figures_are_live(city, public_host):
